@@ -1,0 +1,33 @@
+"""glassnet: neural networks you can see through.
+
+Perceptrons and multi-layer perceptrons built from first principles on NumPy, with every step of learning made
+visible. The public face: re-exports only.
+"""
+
+from . import activations, callbacks, datasets, initializers, losses, metrics, optimizers, schedules
+from .io import load_model, save_model
+from .layers import Activation, BatchNorm, Dense, Dropout, Layer
+from .model import DivergenceWarning, Sequential
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "Activation",
+    "BatchNorm",
+    "Dense",
+    "DivergenceWarning",
+    "Dropout",
+    "Layer",
+    "Sequential",
+    "activations",
+    "callbacks",
+    "datasets",
+    "initializers",
+    "load_model",
+    "losses",
+    "metrics",
+    "optimizers",
+    "save_model",
+    "schedules",
+    "__version__",
+]

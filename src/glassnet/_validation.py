@@ -1,0 +1,177 @@
+"""Every input check in one place: arrays, labels, parameters.
+
+Each check raises ``TypeError`` (wrong kind of thing) or ``ValueError`` (right kind, wrong value) with a message
+that names the parameter, says what was received and what is allowed.
+"""
+
+from __future__ import annotations
+
+import difflib
+import numbers
+from collections.abc import Iterable
+
+import numpy as np
+
+__all__ = [
+    "check_array",
+    "check_bool",
+    "check_dtype",
+    "check_float",
+    "check_int",
+    "check_name",
+    "check_random_state",
+    "check_same_length",
+]
+
+_DTYPES = {"float32": np.float32, "float64": np.float64}
+
+
+def check_int(value, name: str, *, minimum: int | None = None, maximum: int | None = None,
+              allow_none: bool = False) -> int | None:
+    """Return ``value`` as an ``int`` if it is an integer within ``[minimum, maximum]``."""
+    if value is None and allow_none:
+        return None
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+        raise TypeError(f"{name} must be an integer, received {name}={value!r} ({type(value).__name__})")
+    value = int(value)
+    _check_bounds(value, name, minimum, maximum, "integer")
+    return value
+
+
+def check_float(value, name: str, *, minimum: float | None = None, maximum: float | None = None,
+                include_min: bool = True, include_max: bool = True, allow_none: bool = False) -> float | None:
+    """Return ``value`` as a finite ``float`` within the given bounds."""
+    if value is None and allow_none:
+        return None
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise TypeError(f"{name} must be a real number, received {name}={value!r} ({type(value).__name__})")
+    value = float(value)
+    if not np.isfinite(value):
+        raise ValueError(f"{name} must be finite, received {name}={value!r}")
+    if minimum is not None and (value < minimum or (value == minimum and not include_min)):
+        low = "[" if include_min else "("
+        high = "]" if include_max else ")"
+        raise ValueError(f"{name} must be in {low}{minimum}, {'inf' if maximum is None else maximum}{high}, "
+                         f"received {name}={value!r}")
+    if maximum is not None and (value > maximum or (value == maximum and not include_max)):
+        low = "[" if include_min else "("
+        high = "]" if include_max else ")"
+        raise ValueError(f"{name} must be in {low}{'-inf' if minimum is None else minimum}, {maximum}{high}, "
+                         f"received {name}={value!r}")
+    return value
+
+
+def check_bool(value, name: str) -> bool:
+    """Return ``value`` if it is a bool (NumPy bools included)."""
+    if not isinstance(value, (bool, np.bool_)):
+        raise TypeError(f"{name} must be True or False, received {name}={value!r} ({type(value).__name__})")
+    return bool(value)
+
+
+def check_name(value: str, name: str, allowed: Iterable[str]) -> str:
+    """Return ``value`` if it is one of ``allowed``; otherwise list them and suggest the closest."""
+    allowed = sorted(allowed)
+    if not isinstance(value, str):
+        raise TypeError(f"{name} must be a string, one of {allowed}; received {name}={value!r}")
+    if value not in allowed:
+        raise ValueError(unknown_name_message(value, name, allowed))
+    return value
+
+
+def unknown_name_message(value: str, name: str, allowed: Iterable[str]) -> str:
+    """The message for an unknown name: what was given, what is allowed, and the closest match."""
+    allowed = sorted(allowed)
+    close = difflib.get_close_matches(str(value).lower(), allowed, n=1, cutoff=0.5)
+    hint = f" Did you mean {close[0]!r}?" if close else ""
+    return f"Unknown {name} {value!r}; allowed values are {allowed}.{hint}"
+
+
+def check_dtype(dtype) -> np.dtype:
+    """Return the NumPy float dtype for ``"float32"``/``"float64"`` (or the matching NumPy types)."""
+    try:
+        resolved = np.dtype(dtype)
+    except TypeError:
+        resolved = None
+    if resolved is None or resolved.name not in _DTYPES:
+        raise ValueError(f"dtype must be 'float32' or 'float64', received dtype={dtype!r}")
+    return resolved
+
+
+def check_random_state(seed, name: str = "seed") -> np.random.Generator:
+    """A fresh ``np.random.Generator`` from ``seed`` (None, an int >= 0, or a Generator, which is used as is)."""
+    if isinstance(seed, np.random.Generator):
+        return seed
+    if seed is None:
+        return np.random.default_rng()
+    if isinstance(seed, bool) or not isinstance(seed, numbers.Integral) or seed < 0:
+        raise ValueError(f"{name} must be None, a non-negative integer or a numpy Generator, "
+                         f"received {name}={seed!r}")
+    return np.random.default_rng(int(seed))
+
+
+def check_array(X, name: str = "X", *, dtype=np.float64, ndim: int | tuple[int, ...] = 2,
+                min_samples: int = 1, allow_nonfinite: bool = False, copy: bool = False) -> np.ndarray:
+    """Convert ``X`` to a floating array of ``dtype`` and check its dimensions and values.
+
+    Refuses strings, objects and complex numbers, arrays of the wrong number of dimensions, fewer than
+    ``min_samples`` rows, and NaN or infinite values (unless ``allow_nonfinite``). Values that overflow the
+    target dtype (1e300 into float32) are refused too, instead of silently becoming inf.
+    """
+    if X is None:
+        raise TypeError(f"{name} must be array-like of numbers, received None")
+    if isinstance(X, (str, bytes)):
+        raise TypeError(f"{name} must be array-like of numbers, received a string")
+    if hasattr(X, "toarray") and hasattr(X, "nnz"):
+        raise TypeError(f"{name} is a sparse matrix; this function needs a dense array (use X.toarray())")
+    try:
+        arr = np.asarray(X)
+    except (ValueError, TypeError) as exc:
+        raise ValueError(f"{name} could not be converted to a numeric array: {exc}") from None
+    if arr.dtype.kind == "c":
+        raise TypeError(f"{name} has complex values (dtype {arr.dtype}); only real numbers are allowed")
+    if arr.dtype.kind not in "biuf":
+        if arr.dtype.kind == "O":
+            try:
+                arr = arr.astype(np.float64)
+            except (ValueError, TypeError):
+                raise TypeError(f"{name} must contain only numbers, received an array of dtype object "
+                                f"with non-numeric entries") from None
+        else:
+            raise TypeError(f"{name} must contain only numbers, received an array of dtype {arr.dtype}")
+    ndims = (ndim,) if isinstance(ndim, int) else tuple(ndim)
+    if arr.ndim not in ndims:
+        allowed = " or ".join(str(d) for d in ndims)
+        raise ValueError(f"{name} must be a {allowed}-D array, received an array of shape {arr.shape}")
+    if arr.ndim >= 1 and arr.shape[0] < min_samples:
+        raise ValueError(f"{name} must have at least {min_samples} sample(s), received shape {arr.shape}")
+    if arr.ndim == 2 and arr.shape[1] == 0:
+        raise ValueError(f"{name} must have at least one feature, received shape {arr.shape}")
+    dtype = np.dtype(dtype)
+    if not allow_nonfinite and arr.dtype.kind == "f" and not np.isfinite(arr).all():
+        raise ValueError(f"{name} contains NaN or infinite values; clean or impute them first")
+    if arr.dtype != dtype:
+        with np.errstate(over="ignore"):
+            converted = arr.astype(dtype)
+        if not allow_nonfinite and not np.isfinite(converted).all():
+            raise ValueError(f"{name} has values too large for {dtype.name} (largest magnitude "
+                             f"{np.max(np.abs(arr.astype(np.float64))):.3g}); rescale the data")
+        arr = converted
+    elif copy:
+        arr = arr.copy()
+    return arr
+
+
+def check_same_length(name_a: str, a: np.ndarray, name_b: str, b: np.ndarray) -> None:
+    """Refuse two arrays whose first dimensions differ."""
+    if a.shape[0] != b.shape[0]:
+        raise ValueError(f"{name_a} and {name_b} must have the same number of samples, received "
+                         f"{a.shape[0]} and {b.shape[0]}")
+
+
+def _check_bounds(value, name, minimum, maximum, kind):
+    if minimum is not None and value < minimum:
+        bound = f">= {minimum}" if maximum is None else f"in [{minimum}, {maximum}]"
+        raise ValueError(f"{name} must be an {kind} {bound}, received {name}={value!r}")
+    if maximum is not None and value > maximum:
+        bound = f"<= {maximum}" if minimum is None else f"in [{minimum}, {maximum}]"
+        raise ValueError(f"{name} must be an {kind} {bound}, received {name}={value!r}")

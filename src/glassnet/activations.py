@@ -1,0 +1,365 @@
+"""Activation functions, each with its derivative beside it, and a registry by name.
+
+Every activation is an object with
+
+* ``forward(z)`` — the function applied to the pre-activation ``z``;
+* ``backward(grad, z, a)`` — the gradient with respect to ``z`` given ``grad`` (the gradient with respect to the
+  output ``a = forward(z)``). Elementwise activations implement it as ``grad * derivative(z, a)``; softmax, whose
+  Jacobian is not diagonal, implements the Jacobian-vector product directly.
+
+All of them are written to stay finite and silent (no overflow warnings) for ``|z|`` up to 1e4 and beyond, in
+float32 and float64, and to keep the dtype of their input.
+
+Sorted in order of increasing complexity.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from scipy import special
+
+from ._validation import check_float, unknown_name_message
+
+__all__ = [
+    "ACTIVATIONS",
+    "Activation",
+    "ELU",
+    "Exponential",
+    "GELU",
+    "GELUTanh",
+    "LeakyReLU",
+    "Linear",
+    "ReLU",
+    "SELU",
+    "Sigmoid",
+    "Softmax",
+    "Softplus",
+    "Step",
+    "Swish",
+    "Tanh",
+    "get",
+]
+
+
+class Activation:
+    """Base class: an elementwise function with its derivative.
+
+    Subclasses set ``name`` and implement ``forward`` and ``derivative``; ``backward`` then follows.
+    """
+
+    name = "activation"
+    #: the range of the function; losses use it to decide whether they fit the output layer
+    output_range: tuple[float, float] = (-math.inf, math.inf)
+
+    def forward(self, z: np.ndarray) -> np.ndarray:
+        raise NotImplementedError
+
+    def derivative(self, z: np.ndarray, a: np.ndarray) -> np.ndarray:
+        """d a / d z elementwise, given both ``z`` and ``a = forward(z)`` (whichever is cheaper is used)."""
+        raise NotImplementedError
+
+    def backward(self, grad: np.ndarray, z: np.ndarray, a: np.ndarray) -> np.ndarray:
+        """Gradient with respect to ``z`` given ``grad``, the gradient with respect to ``a``."""
+        return grad * self.derivative(z, a)
+
+    __call__ = forward
+
+    def get_config(self) -> dict:
+        return {"name": self.name}
+
+    @classmethod
+    def from_config(cls, config: dict) -> Activation:
+        config = dict(config)
+        config.pop("name", None)
+        return cls(**config)
+
+    def __repr__(self) -> str:
+        args = ", ".join(f"{k}={v!r}" for k, v in self.get_config().items() if k != "name")
+        return f"{type(self).__name__}({args})"
+
+    def __eq__(self, other) -> bool:
+        return type(self) is type(other) and self.get_config() == other.get_config()
+
+    def __hash__(self) -> int:
+        return hash((type(self).__name__, tuple(sorted(self.get_config().items()))))
+
+
+class Linear(Activation):
+    r"""The identity, :math:`a = z`, :math:`a' = 1`. scikit-learn calls it ``identity``."""
+
+    name = "linear"
+
+    def forward(self, z):
+        return z
+
+    def derivative(self, z, a):
+        return np.ones_like(z)
+
+    def backward(self, grad, z, a):
+        return grad
+
+
+class Step(Activation):
+    r"""Heaviside step, :math:`a = 1` if :math:`z \ge 0` else 0: the classic perceptron's threshold unit.
+
+    Its derivative is zero almost everywhere, so it cannot be trained by backpropagation; it is for the
+    :class:`~glassnet.Perceptron`'s learning rule only.
+    """
+
+    name = "step"
+    output_range = (0.0, 1.0)
+
+    def forward(self, z):
+        return (z >= 0).astype(z.dtype)
+
+    def derivative(self, z, a):
+        return np.zeros_like(z)
+
+
+class Sigmoid(Activation):
+    r"""Logistic sigmoid, :math:`a = 1 / (1 + e^{-z})`, :math:`a' = a (1 - a)`. scikit-learn: ``logistic``.
+
+    Computed with ``scipy.special.expit``, which never overflows.
+    """
+
+    name = "sigmoid"
+    output_range = (0.0, 1.0)
+
+    def forward(self, z):
+        return special.expit(z)
+
+    def derivative(self, z, a):
+        return a * (1 - a)
+
+
+class Tanh(Activation):
+    r"""Hyperbolic tangent, :math:`a = \tanh z`, :math:`a' = 1 - a^2`."""
+
+    name = "tanh"
+    output_range = (-1.0, 1.0)
+
+    def forward(self, z):
+        return np.tanh(z)
+
+    def derivative(self, z, a):
+        return 1 - a * a
+
+
+class ReLU(Activation):
+    r"""Rectified linear unit, :math:`a = \max(0, z)`, :math:`a' = [z > 0]` (0 at 0, as PyTorch)."""
+
+    name = "relu"
+    output_range = (0.0, math.inf)
+
+    def forward(self, z):
+        return np.maximum(z, 0)
+
+    def derivative(self, z, a):
+        return (z > 0).astype(z.dtype)
+
+    def backward(self, grad, z, a):
+        return np.where(z > 0, grad, 0).astype(grad.dtype, copy=False)
+
+
+class LeakyReLU(Activation):
+    r""":math:`a = z` for :math:`z > 0`, else :math:`\alpha z`; :math:`a' = 1` or :math:`\alpha`."""
+
+    name = "leaky_relu"
+
+    def __init__(self, alpha: float = 0.01):
+        self.alpha = check_float(alpha, "alpha", minimum=0.0)
+
+    def forward(self, z):
+        return np.where(z > 0, z, z * z.dtype.type(self.alpha))
+
+    def derivative(self, z, a):
+        return np.where(z > 0, 1, self.alpha).astype(z.dtype)
+
+    def get_config(self):
+        return {"name": self.name, "alpha": self.alpha}
+
+
+class ELU(Activation):
+    r""":math:`a = z` for :math:`z > 0`, else :math:`\alpha (e^z - 1)`; :math:`a' = 1` or :math:`a + \alpha`."""
+
+    name = "elu"
+
+    def __init__(self, alpha: float = 1.0):
+        self.alpha = check_float(alpha, "alpha", minimum=0.0)
+
+    def forward(self, z):
+        # expm1 of min(z, 0) so the unused branch of np.where never overflows
+        return np.where(z > 0, z, z.dtype.type(self.alpha) * np.expm1(np.minimum(z, 0)))
+
+    def derivative(self, z, a):
+        return np.where(z > 0, 1, a + z.dtype.type(self.alpha)).astype(z.dtype)
+
+    def get_config(self):
+        return {"name": self.name, "alpha": self.alpha}
+
+
+class SELU(Activation):
+    r"""Scaled ELU, :math:`a = \lambda z` for :math:`z > 0`, else :math:`\lambda \alpha (e^z - 1)`.
+
+    The constants are those of Klambauer et al. (2017), as in PyTorch and Keras; with LeCun-normal
+    initialisation they keep activations near zero mean and unit variance.
+    """
+
+    name = "selu"
+    alpha = 1.6732632423543772848170429916717
+    scale = 1.0507009873554804934193349852946
+
+    def forward(self, z):
+        t = z.dtype.type
+        return t(self.scale) * np.where(z > 0, z, t(self.alpha) * np.expm1(np.minimum(z, 0)))
+
+    def derivative(self, z, a):
+        t = z.dtype.type
+        return np.where(z > 0, t(self.scale), a + t(self.scale * self.alpha)).astype(z.dtype)
+
+
+class Softplus(Activation):
+    r""":math:`a = \log(1 + e^z)`, a smooth ReLU; :math:`a' = \sigma(z)`."""
+
+    name = "softplus"
+    output_range = (0.0, math.inf)
+
+    def forward(self, z):
+        return np.logaddexp(z.dtype.type(0), z)
+
+    def derivative(self, z, a):
+        return special.expit(z)
+
+
+class Exponential(Activation):
+    r""":math:`a = e^z`, :math:`a' = a`: the output of a Poisson regression (scikit-learn's ``exp``).
+
+    Overflows to inf for :math:`z` above about 88 (float32) or 709 (float64), as the mathematics says; use it
+    only on outputs trained with the Poisson loss, which is computed from ``z`` directly.
+    """
+
+    name = "exponential"
+    output_range = (0.0, math.inf)
+
+    def forward(self, z):
+        with np.errstate(over="ignore"):
+            return np.exp(z)
+
+    def derivative(self, z, a):
+        return a
+
+
+class Swish(Activation):
+    r"""Swish / SiLU, :math:`a = z \sigma(z)`, :math:`a' = \sigma(z) (1 + z (1 - \sigma(z)))`."""
+
+    name = "swish"
+
+    def forward(self, z):
+        return z * special.expit(z)
+
+    def derivative(self, z, a):
+        s = special.expit(z)
+        return s * (1 + z * (1 - s))
+
+
+class GELU(Activation):
+    r"""Gaussian error linear unit (exact), :math:`a = z \Phi(z) = \tfrac{z}{2}(1 + \mathrm{erf}(z/\sqrt2))`.
+
+    :math:`a' = \Phi(z) + z \varphi(z)` with :math:`\varphi` the standard normal density.
+    Hendrycks & Gimpel (2016); PyTorch's ``GELU(approximate="none")``.
+    """
+
+    name = "gelu"
+
+    def forward(self, z):
+        t = z.dtype.type
+        return t(0.5) * z * (1 + special.erf(z * t(1 / math.sqrt(2))))
+
+    def derivative(self, z, a):
+        t = z.dtype.type
+        cdf = t(0.5) * (1 + special.erf(z * t(1 / math.sqrt(2))))
+        pdf = np.exp(t(-0.5) * z * z) * t(1 / math.sqrt(2 * math.pi))
+        return cdf + z * pdf
+
+
+class GELUTanh(Activation):
+    r"""GELU, tanh approximation: :math:`a = \tfrac{z}{2}(1 + \tanh u)`, :math:`u = \sqrt{2/\pi}(z + 0.044715 z^3)`.
+
+    :math:`a' = \tfrac12(1 + \tanh u) + \tfrac{z}{2}(1 - \tanh^2 u)\sqrt{2/\pi}(1 + 3 \cdot 0.044715 z^2)`.
+    PyTorch's ``GELU(approximate="tanh")``.
+    """
+
+    name = "gelu_tanh"
+    _c = math.sqrt(2 / math.pi)
+
+    def forward(self, z):
+        t = z.dtype.type
+        # z**3 in float32 overflows above ~7e12 only; clip u's input where tanh has long saturated anyway
+        zc = np.clip(z, -1e4, 1e4)
+        return t(0.5) * z * (1 + np.tanh(t(self._c) * (zc + t(0.044715) * zc ** 3)))
+
+    def derivative(self, z, a):
+        t = z.dtype.type
+        zc = np.clip(z, -1e4, 1e4)
+        th = np.tanh(t(self._c) * (zc + t(0.044715) * zc ** 3))
+        return t(0.5) * (1 + th) + t(0.5) * zc * (1 - th * th) * t(self._c) * (1 + t(3 * 0.044715) * zc * zc)
+
+
+class Softmax(Activation):
+    r"""Softmax over the last axis, :math:`a_i = e^{z_i} / \sum_j e^{z_j}` (shifted by the row maximum).
+
+    Its Jacobian is :math:`\partial a_i / \partial z_j = a_i(\delta_{ij} - a_j)`, so
+    ``backward(g) = a * (g - sum(g * a, axis=-1))``: the exact Jacobian-vector product, used whenever softmax is
+    not paired with the cross-entropy (where the fused, simpler gradient ``a - y`` applies).
+    """
+
+    name = "softmax"
+    output_range = (0.0, 1.0)
+
+    def forward(self, z):
+        e = np.exp(z - z.max(axis=-1, keepdims=True))
+        e /= e.sum(axis=-1, keepdims=True)
+        return e
+
+    def derivative(self, z, a):
+        raise NotImplementedError("softmax has a full Jacobian; use backward(grad, z, a)")
+
+    def backward(self, grad, z, a):
+        return a * (grad - np.sum(grad * a, axis=-1, keepdims=True))
+
+
+#: every activation by name; scikit-learn's names ``identity``, ``logistic`` and Keras's ``silu`` are aliases
+ACTIVATIONS: dict[str, type[Activation]] = {
+    cls.name: cls
+    for cls in (Linear, Step, Sigmoid, Tanh, ReLU, LeakyReLU, ELU, SELU, Softplus, Exponential, Swish, GELU,
+                GELUTanh, Softmax)
+}
+ALIASES = {"identity": "linear", "logistic": "sigmoid", "silu": "swish", "exp": "exponential"}
+
+#: the ReLU family, whose default initialiser is He's rather than Glorot's
+RELU_FAMILY = ("relu", "leaky_relu", "elu", "selu", "swish", "gelu", "gelu_tanh", "softplus")
+
+
+def get(activation: str | Activation | dict | None) -> Activation:
+    """Resolve a name (``"relu"``), an alias (``"logistic"``), a config dict or an instance to an Activation.
+
+    ``None`` means ``"linear"``. An unknown name raises ``ValueError`` listing the valid names.
+    """
+    if activation is None:
+        return Linear()
+    if isinstance(activation, Activation):
+        return activation
+    if isinstance(activation, dict):
+        name = activation.get("name")
+        cls = ACTIVATIONS.get(ALIASES.get(name, name))
+        if cls is None:
+            raise ValueError(unknown_name_message(name, "activation", list(ACTIVATIONS) + list(ALIASES)))
+        return cls.from_config(activation)
+    if isinstance(activation, str):
+        name = ALIASES.get(activation.lower(), activation.lower())
+        if name in ACTIVATIONS:
+            return ACTIVATIONS[name]()
+        raise ValueError(unknown_name_message(activation, "activation", list(ACTIVATIONS) + list(ALIASES)))
+    raise TypeError(f"activation must be a name, an Activation or None, received activation={activation!r}")

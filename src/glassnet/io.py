@@ -1,0 +1,237 @@
+"""Saving and loading models: one ``.safetensors`` file, no pickle, nothing executed on load.
+
+The file holds
+
+* tensors ``layers.{i}.{name}`` — every weight of layer ``i`` (Dense ``W``, ``b``; BatchNorm ``gamma``, ``beta``,
+  ``running_mean``, ``running_var``);
+* tensors ``optimizer.{j}.{slot}`` — the optimiser's state for its ``j``-th parameter (momentum, moments);
+* JSON in the safetensors metadata: ``format`` (``"glassnet"``), ``format_version``, ``model`` (the
+  architecture), ``compile`` (loss, optimiser configuration and metric names), ``optimizer_iterations`` and
+  ``rng`` (the states of the model's random generators), so that training resumes exactly where it stopped.
+
+Writes are atomic: a temporary file in the same folder, flushed and fsynced, then renamed over the target, so a
+crash mid-write leaves the previous file intact. Loading checks the format and version, every tensor's name,
+shape and dtype against the architecture, and refuses anything else with :class:`ModelFileError`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import tempfile
+from pathlib import Path
+
+import numpy as np
+
+FORMAT = "glassnet"
+FORMAT_VERSION = "1"
+
+__all__ = ["FORMAT_VERSION", "ModelFileError", "load_model", "save_model"]
+
+
+class ModelFileError(ValueError):
+    """A model file that cannot be loaded: not a glassnet file, damaged, altered, or of an unknown version."""
+
+
+def save_model(model, path) -> Path:
+    """Save ``model`` (architecture, weights, compile settings, optimiser state, RNG state) to ``path``.
+
+    Parameters
+    ----------
+    model : Sequential
+        A built model.
+    path : str or path-like
+        Target file; by convention it ends in ``.safetensors``. Written atomically.
+
+    Returns
+    -------
+    Path
+        The path written.
+    """
+    from safetensors.numpy import save
+
+    from .model import Sequential
+
+    if not isinstance(model, Sequential):
+        raise TypeError(f"model must be a glassnet Sequential, received {type(model).__name__}")
+    if not model.built:
+        raise ValueError("model must be built (fit it, or give input_dim) before it can be saved")
+    path = _check_path(path)
+    tensors = {}
+    for i, layer in enumerate(model.layers):
+        for name in layer.weight_names():
+            tensors[f"layers.{i}.{name}"] = np.ascontiguousarray(layer._weight(name))
+    metadata = {"format": FORMAT, "format_version": FORMAT_VERSION, "model": json.dumps(model.get_config()),
+                "rng": json.dumps(_rng_states(model))}
+    if model.loss is not None:
+        opt_state = model.optimizer.get_state()
+        for j, slots in enumerate(opt_state["slots"]):
+            for slot, value in slots.items():
+                tensors[f"optimizer.{j}.{slot}"] = np.ascontiguousarray(value)
+        metadata["compile"] = json.dumps({"loss": model.loss.get_config(),
+                                          "optimizer": model.optimizer.get_config(),
+                                          "metrics": [m for m in model.metrics]})
+        metadata["optimizer_iterations"] = str(opt_state["iterations"])
+    atomic_write_bytes(path, save(tensors, metadata=metadata))
+    return path
+
+
+def load_model(path):
+    """Load a model saved by :func:`save_model`; raises :class:`ModelFileError` for anything else.
+
+    The model comes back built, with the same weights, compiled (if it was) with the same optimiser state, and
+    with its random generators where they were: continuing training gives the same result as never stopping.
+    """
+    from .model import Sequential
+
+    path = _check_path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f"no model file at {str(path)!r}")
+    data = path.read_bytes()
+    tensors, metadata = _parse(data, path)
+    if metadata.get("format") != FORMAT:
+        raise ModelFileError(f"{path} is a safetensors file but not a glassnet model (format="
+                             f"{metadata.get('format')!r})")
+    if metadata.get("format_version") != FORMAT_VERSION:
+        raise ModelFileError(f"{path} has format_version {metadata.get('format_version')!r}; this glassnet "
+                             f"reads version {FORMAT_VERSION!r}")
+    try:
+        config = json.loads(metadata["model"])
+        model = Sequential.from_config(config)
+        if not model.built:
+            raise ModelFileError(f"{path}: the architecture has no input_dim")
+        compile_config = json.loads(metadata["compile"]) if "compile" in metadata else None
+        rng = json.loads(metadata.get("rng", "{}"))
+    except ModelFileError:
+        raise
+    except (KeyError, TypeError, ValueError, AttributeError) as exc:
+        raise ModelFileError(f"{path}: the stored architecture is invalid: {exc}") from None
+    _set_weights(model, tensors, path)
+    if compile_config is not None:
+        try:
+            model.compile(loss=compile_config["loss"], optimizer=compile_config["optimizer"],
+                          metrics=compile_config.get("metrics") or None)
+            iterations = int(metadata.get("optimizer_iterations", "0"))
+        except (KeyError, TypeError, ValueError) as exc:
+            raise ModelFileError(f"{path}: the stored compile settings are invalid: {exc}") from None
+        _set_optimizer_state(model, tensors, iterations, path)
+    _set_rng_states(model, rng, path)
+    leftover = set(tensors) - _expected_names(model)
+    if leftover:
+        raise ModelFileError(f"{path} has tensors the architecture does not use: {sorted(leftover)[:5]}")
+    return model
+
+
+def atomic_write_bytes(path, data: bytes) -> None:
+    """Write ``data`` to ``path`` so that a crash leaves either the old file or the new one, never half."""
+    path = Path(path)
+    folder = path.parent if str(path.parent) else Path(".")
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+    with contextlib.suppress(OSError):
+        dir_fd = os.open(folder, os.O_RDONLY)
+        try:
+            os.fsync(dir_fd)
+        finally:
+            os.close(dir_fd)
+
+
+def _check_path(path) -> Path:
+    if not isinstance(path, (str, os.PathLike)):
+        raise TypeError(f"path must be a str or path-like, received {type(path).__name__}")
+    return Path(path)
+
+
+def _parse(data: bytes, path):
+    from safetensors import SafetensorError
+    from safetensors.numpy import load
+
+    if len(data) < 8:
+        raise ModelFileError(f"{path} is too short ({len(data)} bytes) to be a safetensors file")
+    header_len = int.from_bytes(data[:8], "little")
+    if header_len > len(data) - 8:
+        raise ModelFileError(f"{path} is not a valid safetensors file (header claims {header_len} bytes, the "
+                             f"file has {len(data) - 8}); it may be truncated, or not a model file at all")
+    try:
+        header = json.loads(data[8:8 + header_len])
+        metadata = header.get("__metadata__") or {}
+        tensors = load(data)
+    except (SafetensorError, ValueError, UnicodeDecodeError, AttributeError, OverflowError) as exc:
+        raise ModelFileError(f"{path} is not a valid safetensors file: {exc}") from None
+    if not isinstance(metadata, dict):
+        raise ModelFileError(f"{path} has malformed metadata")
+    return tensors, metadata
+
+
+def _set_weights(model, tensors, path) -> None:
+    for i, layer in enumerate(model.layers):
+        for name in layer.weight_names():
+            key = f"layers.{i}.{name}"
+            target = layer._weight(name)
+            value = _tensor(tensors, key, target, path)
+            target[...] = value
+
+
+def _set_optimizer_state(model, tensors, iterations, path) -> None:
+    opt = model.optimizer
+    if iterations < 0:
+        raise ModelFileError(f"{path}: optimizer_iterations must be >= 0, found {iterations}")
+    present = any(k.startswith("optimizer.") for k in tensors)
+    if not present:
+        opt.set_state({"iterations": iterations, "slots": []})
+        return
+    opt.build(model._params)
+    slots = []
+    for j, (p, state) in enumerate(zip(model._params, opt._state)):
+        slots.append({slot: _tensor(tensors, f"optimizer.{j}.{slot}", p, path) for slot in state})
+    opt.set_state({"iterations": iterations, "slots": slots})
+
+
+def _tensor(tensors, key, like, path):
+    if key not in tensors:
+        raise ModelFileError(f"{path} is missing tensor {key!r}")
+    value = tensors[key]
+    if value.shape != like.shape:
+        raise ModelFileError(f"{path}: tensor {key!r} has shape {value.shape}, the architecture needs "
+                             f"{like.shape}")
+    if value.dtype != like.dtype:
+        raise ModelFileError(f"{path}: tensor {key!r} has dtype {value.dtype}, the model uses {like.dtype}")
+    if not np.isfinite(value).all():
+        raise ModelFileError(f"{path}: tensor {key!r} contains NaN or infinite values")
+    return value
+
+
+def _expected_names(model) -> set[str]:
+    names = {f"layers.{i}.{k}" for i, layer in enumerate(model.layers) for k in layer.weight_names()}
+    if model.optimizer is not None and model.optimizer._state:
+        names |= {f"optimizer.{j}.{slot}" for j, s in enumerate(model.optimizer._state) for slot in s}
+    return names
+
+
+def _rng_states(model) -> dict:
+    states = {"shuffle": model._rng.bit_generator.state, "init": model._init_rng.bit_generator.state}
+    states["layers"] = {str(i): layer.rng.bit_generator.state for i, layer in enumerate(model.layers)
+                        if getattr(layer, "rng", None) is not None}
+    return states
+
+
+def _set_rng_states(model, states, path) -> None:
+    try:
+        if "shuffle" in states:
+            model._rng.bit_generator.state = states["shuffle"]
+        if "init" in states:
+            model._init_rng.bit_generator.state = states["init"]
+        for i, state in (states.get("layers") or {}).items():
+            model.layers[int(i)].rng.bit_generator.state = state
+    except (TypeError, ValueError, KeyError, IndexError, AttributeError) as exc:
+        raise ModelFileError(f"{path}: the stored random generator state is invalid: {exc}") from None

@@ -1,0 +1,359 @@
+"""Layers: Dense, Dropout, BatchNorm and Activation, each with its forward and backward side by side.
+
+A layer is built once (``build(input_dim, rng, dtype)`` creates its weights), then alternates
+
+* ``forward(x, training)`` — computes the output and keeps what ``backward`` needs
+  (``inputs``, ``preactivation``, ``outputs``: also what the analysis tools read);
+* ``backward(grad_output)`` — fills ``grads`` (same keys as ``params``) and returns the gradient with respect to
+  the layer's input.
+
+``infer(x)`` is the same forward pass for prediction: it keeps nothing, so several threads may predict at once.
+Gradients are written into arrays allocated once at build time, so an optimiser can hold on to them.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from . import activations, initializers
+from ._validation import check_float, check_int, unknown_name_message
+
+__all__ = ["LAYERS", "Activation", "BatchNorm", "Dense", "Dropout", "Layer", "get"]
+
+
+class Layer:
+    """Base class for layers.
+
+    Attributes
+    ----------
+    params : dict of str to ndarray
+        Trainable parameters, updated by the optimiser.
+    grads : dict of str to ndarray
+        Gradients of the loss with respect to ``params``, same keys and shapes, filled by ``backward``.
+    state : dict of str to ndarray
+        Non-trainable weights (BatchNorm's running statistics), saved and restored but never optimised.
+    """
+
+    def __init__(self):
+        self.params: dict[str, np.ndarray] = {}
+        self.grads: dict[str, np.ndarray] = {}
+        self.state: dict[str, np.ndarray] = {}
+        self.input_dim: int | None = None
+        self.built = False
+        #: False for the first layer: the gradient with respect to the data is never needed, so never computed
+        self.needs_input_grad = True
+        self.inputs = self.preactivation = self.outputs = None
+
+    # --- building ------------------------------------------------------------------------------------------
+    def build(self, input_dim: int, rng: np.random.Generator, dtype=np.float32) -> None:
+        """Create the layer's weights for inputs of width ``input_dim``."""
+        self.input_dim = check_int(input_dim, "input_dim", minimum=1)
+        self.dtype = np.dtype(dtype)
+        self._build(rng)
+        self.grads = {k: np.zeros_like(v) for k, v in self.params.items()}
+        self.built = True
+
+    def _build(self, rng) -> None:
+        pass
+
+    @property
+    def output_dim(self) -> int | None:
+        return self.input_dim
+
+    # --- computing -----------------------------------------------------------------------------------------
+    def forward(self, x: np.ndarray, training: bool = False) -> np.ndarray:
+        raise NotImplementedError
+
+    def backward(self, grad_output: np.ndarray) -> np.ndarray:
+        raise NotImplementedError
+
+    def infer(self, x: np.ndarray) -> np.ndarray:
+        """The inference forward pass; keeps no state (thread-safe)."""
+        return x
+
+    def penalty(self) -> float:
+        """The regularisation term this layer adds to the loss (0 unless it has one)."""
+        return 0.0
+
+    # --- weights -------------------------------------------------------------------------------------------
+    def weight_names(self) -> list[str]:
+        """Names of the weights in ``get_weights`` order: trainable first, then state."""
+        return list(self.params) + list(self.state)
+
+    def get_weights(self) -> list[np.ndarray]:
+        return [self._weight(k).copy() for k in self.weight_names()]
+
+    def set_weights(self, weights: list[np.ndarray]) -> None:
+        names = self.weight_names()
+        if len(weights) != len(names):
+            raise ValueError(f"{type(self).__name__} expects {len(names)} weight arrays {names}, "
+                             f"received {len(weights)}")
+        for k, w in zip(names, weights):
+            target = self._weight(k)
+            w = np.asarray(w)
+            if w.shape != target.shape:
+                raise ValueError(f"{type(self).__name__} weight {k!r} has shape {target.shape}, received an "
+                                 f"array of shape {w.shape}")
+            if not np.isfinite(w).all():
+                raise ValueError(f"{type(self).__name__} weight {k!r} contains NaN or infinite values")
+        for k, w in zip(names, weights):
+            self._weight(k)[...] = w
+
+    def count_params(self) -> tuple[int, int]:
+        """(trainable, non-trainable) parameter counts."""
+        return sum(v.size for v in self.params.values()), sum(v.size for v in self.state.values())
+
+    def _weight(self, k):
+        return self.params[k] if k in self.params else self.state[k]
+
+    # --- config --------------------------------------------------------------------------------------------
+    def get_config(self) -> dict:
+        """The constructor arguments as a JSON-safe dict (with the class name)."""
+        return {"class_name": type(self).__name__}
+
+    @classmethod
+    def from_config(cls, config: dict) -> Layer:
+        config = dict(config)
+        config.pop("class_name", None)
+        return cls(**config)
+
+    def __repr__(self) -> str:
+        args = ", ".join(f"{k}={v!r}" for k, v in self.get_config().items() if k != "class_name")
+        return f"{type(self).__name__}({args})"
+
+
+class Dense(Layer):
+    r"""Fully connected layer, :math:`a = f(xW + b)`.
+
+    Backward, with :math:`\delta = \partial L/\partial z = f'(z) \odot \partial L/\partial a`:
+    :math:`\partial L/\partial W = x^\top\delta + \lambda_1 \mathrm{sign}(W) + 2\lambda_2 W`,
+    :math:`\partial L/\partial b = \sum_i \delta_i`, :math:`\partial L/\partial x = \delta W^\top`.
+
+    Parameters
+    ----------
+    units : int
+        Number of output units.
+    activation : str or Activation, default="linear"
+    kernel_initializer : str or Initializer, default=None
+        None picks He normal for the ReLU family and Glorot uniform otherwise.
+    bias_initializer : str or Initializer, default="zeros"
+    l1, l2 : float, default=0.0
+        Penalty ``l1 * sum(|W|) + l2 * sum(W**2)`` added to the loss (Keras's convention; the bias is not
+        penalised).
+    """
+
+    def __init__(self, units: int, activation="linear", kernel_initializer=None, bias_initializer="zeros",
+                 l1: float = 0.0, l2: float = 0.0):
+        super().__init__()
+        self.units = check_int(units, "units", minimum=1)
+        self.activation = activations.get(activation)
+        if self.activation.name == "step":
+            raise ValueError("activation 'step' has a zero derivative and cannot be trained by "
+                             "backpropagation; use glassnet.Perceptron, or 'sigmoid' for a smooth unit")
+        if kernel_initializer is None:
+            kernel_initializer = "he_normal" if self.activation.name in activations.RELU_FAMILY else (
+                "lecun_normal" if self.activation.name == "selu" else "glorot_uniform")
+        self.kernel_initializer = initializers.get(kernel_initializer)
+        self.bias_initializer = initializers.get(bias_initializer)
+        self.l1 = check_float(l1, "l1", minimum=0.0)
+        self.l2 = check_float(l2, "l2", minimum=0.0)
+
+    def _build(self, rng):
+        self.params = {
+            "W": self.kernel_initializer((self.input_dim, self.units), rng, self.dtype),
+            "b": self.bias_initializer((self.units,), rng, self.dtype),
+        }
+
+    @property
+    def output_dim(self):
+        return self.units
+
+    def forward(self, x, training=False):
+        z = x @ self.params["W"]
+        z += self.params["b"]
+        a = self.activation.forward(z)
+        self.inputs, self.preactivation, self.outputs = x, z, a
+        return a
+
+    def backward(self, grad_output):
+        return self.backward_preactivation(self.activation.backward(grad_output, self.preactivation, self.outputs))
+
+    def backward_preactivation(self, delta: np.ndarray) -> np.ndarray | None:
+        """Backward from ``delta = dL/dz`` (the fused loss path enters here). Returns dL/dx."""
+        W = self.params["W"]
+        np.matmul(self.inputs.T, delta, out=self.grads["W"])
+        np.sum(delta, axis=0, out=self.grads["b"])
+        if self.l1:
+            self.grads["W"] += self.dtype.type(self.l1) * np.sign(W)
+        if self.l2:
+            self.grads["W"] += self.dtype.type(2 * self.l2) * W
+        return delta @ W.T if self.needs_input_grad else None
+
+    def infer(self, x):
+        return self.activation.forward(self.infer_preactivation(x))
+
+    def infer_preactivation(self, x):
+        z = x @ self.params["W"]
+        z += self.params["b"]
+        return z
+
+    def penalty(self):
+        W = self.params["W"]
+        total = 0.0
+        if self.l1:
+            total += self.l1 * float(np.abs(W).sum(dtype=np.float64))
+        if self.l2:
+            total += self.l2 * float(np.square(W).sum(dtype=np.float64))
+        return total
+
+    def get_config(self):
+        return {**super().get_config(), "units": self.units, "activation": self.activation.get_config(),
+                "kernel_initializer": self.kernel_initializer.get_config(),
+                "bias_initializer": self.bias_initializer.get_config(), "l1": self.l1, "l2": self.l2}
+
+
+class Activation(Layer):
+    """An activation as a layer of its own, ``a = f(x)`` (e.g. a softmax after a linear Dense)."""
+
+    def __init__(self, activation):
+        super().__init__()
+        self.activation = activations.get(activation)
+        if self.activation.name == "step":
+            raise ValueError("activation 'step' has a zero derivative and cannot be trained by "
+                             "backpropagation; use glassnet.Perceptron")
+
+    def forward(self, x, training=False):
+        a = self.activation.forward(x)
+        self.inputs = self.preactivation = x
+        self.outputs = a
+        return a
+
+    def backward(self, grad_output):
+        return self.activation.backward(grad_output, self.preactivation, self.outputs)
+
+    def backward_preactivation(self, delta):
+        return delta
+
+    def infer(self, x):
+        return self.activation.forward(x)
+
+    def infer_preactivation(self, x):
+        return x
+
+    def get_config(self):
+        return {**super().get_config(), "activation": self.activation.get_config()}
+
+
+class Dropout(Layer):
+    r"""Inverted dropout: in training, each input is zeroed with probability ``rate`` and the survivors are
+    scaled by :math:`1/(1 - \text{rate})`, so inference is the identity and expectations match.
+
+    Backward multiplies by the same mask. The mask's random numbers come from the layer's own generator,
+    seeded from the model's seed at build time.
+    """
+
+    def __init__(self, rate: float):
+        super().__init__()
+        self.rate = check_float(rate, "rate", minimum=0.0, maximum=1.0, include_max=False)
+        self.rng: np.random.Generator | None = None
+        self.mask = None
+
+    def _build(self, rng):
+        self.rng = np.random.default_rng(rng.integers(2**63))
+
+    def forward(self, x, training=False):
+        self.inputs = x
+        if not training or self.rate == 0:
+            self.mask = None
+            self.outputs = x
+            return x
+        keep = self.rng.random(x.shape, dtype=x.dtype) >= self.rate
+        self.mask = keep * x.dtype.type(1 / (1 - self.rate))
+        self.outputs = x * self.mask
+        return self.outputs
+
+    def backward(self, grad_output):
+        return grad_output if self.mask is None else grad_output * self.mask
+
+    def get_config(self):
+        return {**super().get_config(), "rate": self.rate}
+
+
+class BatchNorm(Layer):
+    r"""Batch normalisation (Ioffe & Szegedy, 2015): :math:`y = \gamma \hat x + \beta`,
+    :math:`\hat x = (x - \mu_B)/\sqrt{\sigma_B^2 + \epsilon}`.
+
+    In training, :math:`\mu_B, \sigma_B^2` are the batch mean and *biased* variance, and the running statistics
+    follow ``running = momentum * running + (1 - momentum) * batch`` (Keras's convention; PyTorch's momentum
+    is ``1 - momentum`` and its running variance is unbiased). At inference the running statistics are used.
+
+    Backward (through the batch statistics, with :math:`g = \partial L/\partial \hat x = \gamma\,\partial L/\partial y`):
+    :math:`\partial L/\partial x = \frac{1}{N\sigma}\,(N g - \sum g - \hat x \sum g \hat x)`.
+    """
+
+    def __init__(self, momentum: float = 0.9, epsilon: float = 1e-5):
+        super().__init__()
+        self.momentum = check_float(momentum, "momentum", minimum=0.0, maximum=1.0)
+        self.epsilon = check_float(epsilon, "epsilon", minimum=0.0, include_min=False)
+
+    def _build(self, rng):
+        d = (self.input_dim,)
+        self.params = {"gamma": np.ones(d, self.dtype), "beta": np.zeros(d, self.dtype)}
+        self.state = {"running_mean": np.zeros(d, self.dtype), "running_var": np.ones(d, self.dtype)}
+
+    def forward(self, x, training=False):
+        self.inputs = x
+        if not training:
+            self._xhat = None
+            self.outputs = self.infer(x)
+            return self.outputs
+        mean = x.mean(axis=0)
+        var = x.var(axis=0)
+        self._inv_std = 1 / np.sqrt(var + self.dtype.type(self.epsilon))
+        self._xhat = (x - mean) * self._inv_std
+        m = self.dtype.type(self.momentum)
+        self.state["running_mean"] *= m
+        self.state["running_mean"] += (1 - m) * mean
+        self.state["running_var"] *= m
+        self.state["running_var"] += (1 - m) * var
+        self.outputs = self._xhat * self.params["gamma"] + self.params["beta"]
+        return self.outputs
+
+    def backward(self, grad_output):
+        xhat = self._xhat
+        if xhat is None:
+            # inference mode: the statistics are constants, so the layer is an affine map per feature
+            inv_std = 1 / np.sqrt(self.state["running_var"] + self.dtype.type(self.epsilon))
+            xhat = (self.inputs - self.state["running_mean"]) * inv_std
+            np.sum(grad_output * xhat, axis=0, out=self.grads["gamma"])
+            np.sum(grad_output, axis=0, out=self.grads["beta"])
+            return grad_output * (self.params["gamma"] * inv_std) if self.needs_input_grad else None
+        np.sum(grad_output * xhat, axis=0, out=self.grads["gamma"])
+        np.sum(grad_output, axis=0, out=self.grads["beta"])
+        if not self.needs_input_grad:
+            return None
+        g = grad_output * self.params["gamma"]
+        n = self.dtype.type(len(g))
+        return (self._inv_std / n) * (n * g - g.sum(axis=0) - xhat * (g * xhat).sum(axis=0))
+
+    def infer(self, x):
+        inv_std = 1 / np.sqrt(self.state["running_var"] + self.dtype.type(self.epsilon))
+        return (x - self.state["running_mean"]) * (inv_std * self.params["gamma"]) + self.params["beta"]
+
+    def get_config(self):
+        return {**super().get_config(), "momentum": self.momentum, "epsilon": self.epsilon}
+
+
+LAYERS: dict[str, type[Layer]] = {cls.__name__: cls for cls in (Dense, Dropout, BatchNorm, Activation)}
+
+
+def get(config: dict | Layer) -> Layer:
+    """Rebuild a layer from its config dict (``{"class_name": "Dense", ...}``), or return a Layer as is."""
+    if isinstance(config, Layer):
+        return config
+    if not isinstance(config, dict):
+        raise TypeError(f"layer must be a Layer or a config dict, received {config!r}")
+    cls = LAYERS.get(config.get("class_name"))
+    if cls is None:
+        raise ValueError(unknown_name_message(config.get("class_name"), "layer", LAYERS))
+    return cls.from_config(config)

@@ -1,0 +1,363 @@
+"""Loss functions: value and gradient, as means over the batch, plus a registry by name.
+
+Every loss is the mean over the batch (PyTorch's ``reduction="mean"``): element-wise losses (mse, mae, huber,
+binary cross-entropy, poisson) average over every element of the output, categorical cross-entropy sums over
+classes and averages over samples. Their gradients are **already divided by the batch size** (and, for the
+element-wise ones, by the number of outputs), so a layer's backward never divides again.
+
+With ``sample_weight`` ``w`` the value is ``sum_i w_i * l_i / n`` (Keras's convention: weights scale samples,
+the divisor stays the batch size), and the gradient's rows are scaled by ``w_i``.
+
+**Fused output layers.** Three pairs of output activation and loss have a gradient with respect to the
+pre-activation ``z`` that is far simpler and more stable than the chain rule through the activation:
+
+=====================  ==================  =====================================================
+loss                   output activation   value computed from ``z``; gradient ``dL/dz``
+=====================  ==================  =====================================================
+binary_crossentropy    sigmoid             ``max(z,0) - z y + log1p(exp(-|z|))``; ``(a - y)/size``
+categorical_xentropy   softmax             ``logsumexp(z) - z_y``; ``(a - y)/n``
+poisson                exponential         ``exp(z) - y z``; ``(a - y)/size``
+=====================  ==================  =====================================================
+
+Only these pairs take the fused path (``Loss.fused_activation`` names the partner). Every other pairing is
+still exact: the model computes ``gradient`` with respect to the output and chains it through the
+activation's ``backward`` (softmax included, with its full Jacobian).
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from scipy import special
+
+from ._validation import check_array, check_float, unknown_name_message
+
+__all__ = [
+    "LOSSES",
+    "BinaryCrossentropy",
+    "CategoricalCrossentropy",
+    "Huber",
+    "Loss",
+    "MeanAbsoluteError",
+    "MeanSquaredError",
+    "Poisson",
+    "get",
+]
+
+
+class Loss:
+    """Base class. Subclasses implement ``_elementwise`` and ``_elementwise_gradient`` (or override more)."""
+
+    name = "loss"
+    #: the output activation whose pairing with this loss has the fused gradient ``(a - y) / size``
+    fused_activation: str | None = None
+    #: what the output activation's range must lie within, or None for any activation
+    needs_range: tuple[float, float] | None = None
+
+    # --- the loss on outputs -----------------------------------------------------------------------------------
+    def value(self, y_true: np.ndarray, y_pred: np.ndarray, sample_weight: np.ndarray | None = None) -> float:
+        """The batch mean of the loss between targets ``y_true`` and outputs ``y_pred``."""
+        return _weighted_mean(self.per_sample(y_true, y_pred), sample_weight)
+
+    def per_sample(self, y_true, y_pred) -> np.ndarray:
+        """The loss of each sample, shape ``(n,)`` (element-wise losses average over outputs)."""
+        return self._elementwise(y_true, y_pred).mean(axis=1)
+
+    def gradient(self, y_true, y_pred, sample_weight=None) -> np.ndarray:
+        """``d value / d y_pred``, shape of ``y_pred``, already divided by the batch size."""
+        g = self._elementwise_gradient(y_true, y_pred)
+        g *= g.dtype.type(1.0 / y_pred.size)
+        return _scale_rows(g, sample_weight)
+
+    # --- the fused path, from the pre-activation z ------------------------------------------------------------
+    def value_from_logits(self, y_true, z, sample_weight=None) -> float:
+        """The loss computed from the output layer's pre-activation (fused pairs only)."""
+        return _weighted_mean(self._elementwise_from_logits(y_true, z).mean(axis=1), sample_weight)
+
+    def gradient_from_logits(self, y_true, z, a, sample_weight=None) -> np.ndarray:
+        """``d value / d z`` for the fused pair: ``(a - y) / size``."""
+        g = a - y_true
+        g *= g.dtype.type(1.0 / a.size)
+        return _scale_rows(g, sample_weight)
+
+    # --- targets and compatibility ----------------------------------------------------------------------------
+    def prepare_targets(self, y, n_outputs: int, dtype) -> np.ndarray:
+        """Check ``y`` against the output layer's width and return it in the form ``value``/``gradient`` take."""
+        y = check_array(y, "y", dtype=dtype, ndim=(1, 2))
+        if y.ndim == 1:
+            y = y.reshape(-1, 1)
+        if y.shape[1] != n_outputs:
+            raise ValueError(f"y has {y.shape[1]} column(s) but the output layer has {n_outputs} unit(s); "
+                             f"they must match for loss {self.name!r}")
+        return y
+
+    def check_output(self, activation, n_outputs: int) -> None:
+        """Refuse an output layer this loss does not fit (e.g. cross-entropy after a linear output)."""
+        if self.needs_range is None:
+            return
+        low, high = activation.output_range
+        if low < self.needs_range[0] or high > self.needs_range[1]:
+            raise ValueError(
+                f"loss {self.name!r} needs output values in {list(self.needs_range)}, but the output layer's "
+                f"activation {activation.name!r} ranges over [{low}, {high}]; use "
+                f"{self.fused_activation!r} as the output activation")
+
+    # --- config ----------------------------------------------------------------------------------------------
+    def get_config(self) -> dict:
+        return {"name": self.name}
+
+    @classmethod
+    def from_config(cls, config: dict) -> Loss:
+        config = dict(config)
+        config.pop("name", None)
+        return cls(**config)
+
+    def __repr__(self) -> str:
+        args = ", ".join(f"{k}={v!r}" for k, v in self.get_config().items() if k != "name")
+        return f"{type(self).__name__}({args})"
+
+    def _elementwise(self, y_true, y_pred):
+        raise NotImplementedError
+
+    def _elementwise_gradient(self, y_true, y_pred):
+        raise NotImplementedError
+
+    def _elementwise_from_logits(self, y_true, z):
+        raise NotImplementedError(f"loss {self.name!r} has no fused path")
+
+
+class MeanSquaredError(Loss):
+    r"""Mean squared error, :math:`\frac{1}{nd}\sum (\hat y - y)^2`. Gradient :math:`2(\hat y - y)/(nd)`.
+
+    Note: scikit-learn's MLP minimises *half* of this; its estimators account for the factor.
+    """
+
+    name = "mse"
+
+    def _elementwise(self, y_true, y_pred):
+        d = y_pred - y_true
+        return d * d
+
+    def _elementwise_gradient(self, y_true, y_pred):
+        g = y_pred - y_true
+        g *= 2
+        return g
+
+
+class MeanAbsoluteError(Loss):
+    r"""Mean absolute error, :math:`\frac{1}{nd}\sum |\hat y - y|`. Gradient :math:`\mathrm{sign}(\hat y - y)/(nd)`.
+
+    The subgradient at zero is 0, as in PyTorch.
+    """
+
+    name = "mae"
+
+    def _elementwise(self, y_true, y_pred):
+        return np.abs(y_pred - y_true)
+
+    def _elementwise_gradient(self, y_true, y_pred):
+        return np.sign(y_pred - y_true)
+
+
+class Huber(Loss):
+    r"""Huber loss: :math:`\tfrac12 d^2` for :math:`|d| \le \delta`, else :math:`\delta(|d| - \tfrac12\delta)`.
+
+    Quadratic near zero, linear in the tails, so outliers pull with a bounded force :math:`\delta`.
+    Gradient: :math:`d` inside, :math:`\delta\,\mathrm{sign}(d)` outside. PyTorch's ``HuberLoss``.
+    """
+
+    name = "huber"
+
+    def __init__(self, delta: float = 1.0):
+        self.delta = check_float(delta, "delta", minimum=0.0, include_min=False)
+
+    def _elementwise(self, y_true, y_pred):
+        d = np.abs(y_pred - y_true)
+        t = d.dtype.type
+        return np.where(d <= self.delta, t(0.5) * d * d, t(self.delta) * (d - t(0.5 * self.delta)))
+
+    def _elementwise_gradient(self, y_true, y_pred):
+        return np.clip(y_pred - y_true, -self.delta, self.delta)
+
+    def get_config(self):
+        return {"name": self.name, "delta": self.delta}
+
+
+class BinaryCrossentropy(Loss):
+    r"""Binary cross-entropy, :math:`-\frac{1}{nd}\sum y\log p + (1-y)\log(1-p)`, each output a probability.
+
+    On probabilities, ``p`` is clipped to ``[eps, 1 - eps]`` (eps = 1e-7 in float32, 1e-15 in float64) so the
+    logarithms stay finite. Paired with a sigmoid output it is computed from the logits instead (see the
+    module's table), exact and stable at any ``z``. Targets are 0/1 (or probabilities) per output; several
+    sigmoid outputs make a multi-label classifier.
+    """
+
+    name = "binary_crossentropy"
+    fused_activation = "sigmoid"
+    needs_range = (0.0, 1.0)
+
+    def prepare_targets(self, y, n_outputs, dtype):
+        y = super().prepare_targets(y, n_outputs, dtype)
+        if y.min() < 0 or y.max() > 1:
+            raise ValueError(f"binary_crossentropy needs targets in [0, 1], received values in "
+                             f"[{y.min():g}, {y.max():g}]")
+        return y
+
+    def _elementwise(self, y_true, y_pred):
+        p = _clip_probability(y_pred)
+        return -(y_true * np.log(p) + (1 - y_true) * np.log1p(-p))
+
+    def _elementwise_gradient(self, y_true, y_pred):
+        p = _clip_probability(y_pred)
+        return (p - y_true) / (p * (1 - p))
+
+    def _elementwise_from_logits(self, y_true, z):
+        return np.maximum(z, 0) - z * y_true + np.log1p(np.exp(-np.abs(z)))
+
+
+class CategoricalCrossentropy(Loss):
+    r"""Categorical cross-entropy, :math:`-\frac1n\sum_i \log p_{i, y_i}` (or :math:`-\frac1n\sum y\log p`).
+
+    Targets are integer class labels of shape ``(n,)`` or one-hot (or soft) rows of shape ``(n, k)``; both are
+    accepted and kept as given (labels are never expanded to one-hot, which saves memory and time). Paired with
+    a softmax output it is computed from the logits as ``logsumexp(z) - z_y``, with gradient ``(a - y)/n``.
+    """
+
+    name = "categorical_crossentropy"
+    fused_activation = "softmax"
+    needs_range = (0.0, 1.0)
+
+    def prepare_targets(self, y, n_outputs, dtype):
+        if n_outputs < 2:
+            raise ValueError("categorical_crossentropy needs an output layer of at least 2 units (one per "
+                             f"class), received {n_outputs}; for two classes use binary_crossentropy with one "
+                             "sigmoid unit")
+        arr = check_array(y, "y", dtype=np.float64, ndim=(1, 2))
+        if arr.ndim == 2 and arr.shape[1] == n_outputs:
+            if arr.min() < 0:
+                raise ValueError("categorical_crossentropy needs one-hot or probability rows in y, received "
+                                 f"negative values (min {arr.min():g})")
+            return arr.astype(dtype, copy=False)
+        if arr.ndim == 2 and arr.shape[1] != 1:
+            raise ValueError(f"y has {arr.shape[1]} columns; categorical_crossentropy takes integer labels of "
+                             f"shape (n,) or one-hot rows of shape (n, {n_outputs})")
+        labels = arr.ravel()
+        if not np.all(labels == np.round(labels)):
+            raise ValueError("categorical_crossentropy needs integer class labels in y (or one-hot rows), "
+                             "received non-integer values")
+        if labels.min() < 0 or labels.max() >= n_outputs:
+            raise ValueError(f"y has class labels in [{labels.min():g}, {labels.max():g}] but the output layer "
+                             f"has {n_outputs} units, so labels must be in [0, {n_outputs - 1}]")
+        return labels.astype(np.intp)
+
+    def per_sample(self, y_true, y_pred):
+        p = _clip_probability(y_pred)
+        if y_true.ndim == 1:
+            return -np.log(p[np.arange(len(y_true)), y_true])
+        return -np.sum(y_true * np.log(p), axis=1)
+
+    def gradient(self, y_true, y_pred, sample_weight=None):
+        p = _clip_probability(y_pred)
+        n = y_pred.dtype.type(len(y_pred))
+        if y_true.ndim == 1:
+            g = np.zeros_like(y_pred)
+            rows = np.arange(len(y_true))
+            g[rows, y_true] = -1 / (p[rows, y_true] * n)
+        else:
+            g = -y_true / (p * n)
+        return _scale_rows(g, sample_weight)
+
+    def value_from_logits(self, y_true, z, sample_weight=None):
+        lse = special.logsumexp(z, axis=1)
+        if y_true.ndim == 1:
+            per = lse - z[np.arange(len(z)), y_true]
+        else:
+            per = lse * y_true.sum(axis=1) - np.sum(y_true * z, axis=1)
+        return _weighted_mean(per, sample_weight)
+
+    def gradient_from_logits(self, y_true, z, a, sample_weight=None):
+        g = a.copy()
+        if y_true.ndim == 1:
+            g[np.arange(len(g)), y_true] -= 1
+        else:
+            g -= y_true
+        g *= g.dtype.type(1.0 / len(g))
+        return _scale_rows(g, sample_weight)
+
+
+class Poisson(Loss):
+    r"""Poisson negative log-likelihood (without the constant :math:`\log y!`): :math:`\frac{1}{nd}\sum p - y\log p`.
+
+    ``p`` is the predicted rate and must be positive (clipped below at eps). Paired with an exponential output
+    it is computed from the log-rate ``z`` as ``exp(z) - y z``. Targets must be non-negative.
+    """
+
+    name = "poisson"
+    fused_activation = "exponential"
+    needs_range = (0.0, math.inf)
+
+    def prepare_targets(self, y, n_outputs, dtype):
+        y = super().prepare_targets(y, n_outputs, dtype)
+        if y.min() < 0:
+            raise ValueError(f"poisson needs non-negative targets, received a minimum of {y.min():g}")
+        return y
+
+    def _elementwise(self, y_true, y_pred):
+        p = np.maximum(y_pred, _eps(y_pred.dtype))
+        return p - y_true * np.log(p)
+
+    def _elementwise_gradient(self, y_true, y_pred):
+        p = np.maximum(y_pred, _eps(y_pred.dtype))
+        return 1 - y_true / p
+
+    def _elementwise_from_logits(self, y_true, z):
+        with np.errstate(over="ignore"):
+            return np.exp(z) - y_true * z
+
+
+LOSSES: dict[str, type[Loss]] = {
+    cls.name: cls
+    for cls in (MeanSquaredError, MeanAbsoluteError, Huber, BinaryCrossentropy, CategoricalCrossentropy, Poisson)
+}
+ALIASES = {"mean_squared_error": "mse", "squared_error": "mse", "mean_absolute_error": "mae",
+           "log_loss": "binary_crossentropy", "cross_entropy": "categorical_crossentropy",
+           "sparse_categorical_crossentropy": "categorical_crossentropy"}
+
+
+def get(loss: str | Loss | dict) -> Loss:
+    """Resolve a name, a config dict or an instance to a Loss; an unknown name's error lists the valid ones."""
+    if isinstance(loss, Loss):
+        return loss
+    if isinstance(loss, dict):
+        cls = LOSSES.get(ALIASES.get(loss.get("name"), loss.get("name")))
+        if cls is None:
+            raise ValueError(unknown_name_message(loss.get("name"), "loss", LOSSES))
+        return cls.from_config(loss)
+    if isinstance(loss, str):
+        name = ALIASES.get(loss.lower(), loss.lower())
+        if name in LOSSES:
+            return LOSSES[name]()
+        raise ValueError(unknown_name_message(loss, "loss", list(LOSSES) + list(ALIASES)))
+    raise TypeError(f"loss must be a name or a Loss, received loss={loss!r}")
+
+
+def _eps(dtype) -> float:
+    return 1e-7 if np.dtype(dtype) == np.float32 else 1e-15
+
+
+def _clip_probability(p: np.ndarray) -> np.ndarray:
+    eps = _eps(p.dtype)
+    return np.clip(p, eps, 1 - eps)
+
+
+def _weighted_mean(per_sample: np.ndarray, sample_weight) -> float:
+    if sample_weight is None:
+        return float(per_sample.mean(dtype=np.float64))
+    return float(np.dot(per_sample.astype(np.float64), sample_weight) / len(per_sample))
+
+
+def _scale_rows(g: np.ndarray, sample_weight) -> np.ndarray:
+    if sample_weight is not None:
+        g *= sample_weight.astype(g.dtype, copy=False)[:, None]
+    return g

@@ -1,0 +1,601 @@
+"""Sequential: a stack of layers that builds, computes, learns and reports.
+
+The walk of one training step::
+
+    out = forward(X_batch, training=True)         # each layer keeps what its backward needs
+    loss, delta = loss(y_batch, out)               # fused with a sigmoid/softmax/exponential output (losses.py)
+    backward(delta)                                # each layer fills its grads
+    optimizer.step(params, grads)                  # the one place parameters change
+
+Randomness comes from one ``numpy.random.SeedSequence(seed)``, split into a stream for initial weights (and
+each Dropout layer's own generator) and a stream for shuffling, so the same seed gives bit-identical training
+and NumPy's global random state is never touched.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import math
+import numbers
+import warnings
+
+import numpy as np
+
+from . import layers as layers_module
+from . import losses, metrics, optimizers
+from ._validation import (
+    check_array,
+    check_bool,
+    check_dtype,
+    check_float,
+    check_int,
+    check_same_length,
+)
+from .callbacks import Callback, CallbackList, History, ProgressBar
+
+__all__ = ["DivergenceWarning", "Sequential"]
+
+
+class DivergenceWarning(UserWarning):
+    """Training stopped because the loss or a parameter stopped being finite."""
+
+
+class Sequential:
+    """A feed-forward network: layers applied one after another.
+
+    Parameters
+    ----------
+    layers : list of Layer, default=None
+    input_dim : int, default=None
+        Width of the input. With it the model is built at once; without it, at the first ``fit``/``predict``.
+    seed : int, default=None
+        Seed for initial weights, dropout masks and shuffling. The same seed gives bit-identical results.
+    dtype : {"float32", "float64"}, default="float32"
+        Dtype of every weight and computation. Inputs are converted to it.
+
+    Examples
+    --------
+    >>> import glassnet as gn
+    >>> model = gn.Sequential([gn.Dense(4, activation="tanh"), gn.Dense(1, activation="sigmoid")],
+    ...                       input_dim=2, seed=0)
+    >>> model.compile(loss="binary_crossentropy", optimizer=gn.optimizers.Adam(0.05), metrics=["accuracy"])
+    """
+
+    def __init__(self, layers=None, input_dim: int | None = None, seed: int | None = None,
+                 dtype: str = "float32"):
+        self.input_dim = check_int(input_dim, "input_dim", minimum=1, allow_none=True)
+        if seed is not None:
+            seed = check_int(seed, "seed", minimum=0)
+        self.seed = seed
+        self.dtype = check_dtype(dtype)
+        self.layers: list[layers_module.Layer] = []
+        self.loss: losses.Loss | None = None
+        self.optimizer: optimizers.Optimizer | None = None
+        self.metrics: dict[str, callable] = {}
+        self.stop_training = False
+        self.history: History | None = None
+        self.built = False
+        self._params: list[np.ndarray] = []
+        self._grads: list[np.ndarray] = []
+        init_seq, shuffle_seq = np.random.SeedSequence(seed).spawn(2)
+        self._init_rng = np.random.default_rng(init_seq)
+        self._rng = np.random.default_rng(shuffle_seq)
+        if layers is not None:
+            if isinstance(layers, layers_module.Layer) or not hasattr(layers, "__iter__"):
+                raise TypeError(f"layers must be a list of Layer objects, received {layers!r}")
+            for layer in layers:
+                self.add(layer)
+        if self.input_dim is not None and self.layers:
+            self.build(self.input_dim)
+
+    # --- building --------------------------------------------------------------------------------------------
+    def add(self, layer: layers_module.Layer) -> None:
+        """Append a layer (built at once if the model already is)."""
+        if not isinstance(layer, layers_module.Layer):
+            raise TypeError(f"layer must be a glassnet Layer (Dense, Dropout, BatchNorm, Activation), "
+                            f"received {layer!r}")
+        if layer.built or any(layer is existing for existing in self.layers):
+            raise ValueError(f"layer {layer!r} already belongs to a model; create a new layer instead")
+        if not self.built:
+            self.layers.append(layer)
+            return
+        dim = self._output_dim()
+        self.layers.append(layer)
+        try:
+            self._check_loss_fits()
+        except ValueError:
+            self.layers.pop()
+            raise
+        layer.build(dim, self._init_rng, self.dtype)
+        self._collect_params()
+
+    def build(self, input_dim: int) -> None:
+        """Create every layer's weights for inputs of width ``input_dim``."""
+        input_dim = check_int(input_dim, "input_dim", minimum=1)
+        if not self.layers:
+            raise ValueError("the model has no layers; add at least one (e.g. Dense) before building")
+        if self.built:
+            if input_dim != self.input_dim:
+                raise ValueError(f"the model was built for input_dim={self.input_dim}, received {input_dim}")
+            return
+        self._check_loss_fits()
+        dim = input_dim
+        for layer in self.layers:
+            layer.build(dim, self._init_rng, self.dtype)
+            dim = layer.output_dim
+        self.input_dim = input_dim
+        self.built = True
+        self._collect_params()
+
+    def _collect_params(self) -> None:
+        self._params = [p for layer in self.layers for p in layer.params.values()]
+        self._grads = [g for layer in self.layers for g in layer.grads.values()]
+        if self.optimizer is not None:
+            self.optimizer.reset()
+
+    def _output_dim(self, input_dim: int | None = None) -> int:
+        dim = self.input_dim if input_dim is None else input_dim
+        for layer in self.layers:
+            dim = getattr(layer, "units", dim)
+        return dim
+
+    # --- compiling -------------------------------------------------------------------------------------------
+    def compile(self, loss="mse", optimizer="rmsprop", metrics=None) -> None:
+        """Choose the loss, the optimiser and the metrics to report (names or instances)."""
+        loss = losses.get(loss)
+        optimizer = optimizers.get(optimizer)
+        resolved = _resolve_metrics(metrics)
+        self._check_loss_fits(loss)
+        self.loss, self.optimizer, self.metrics = loss, optimizer, resolved
+
+    @property
+    def output_activation(self):
+        """The activation of the last layer (linear if the last layer has none)."""
+        from .activations import Linear
+
+        return getattr(self.layers[-1], "activation", Linear()) if self.layers else Linear()
+
+    @property
+    def fused(self) -> bool:
+        """Whether the loss's gradient is taken from the output layer's pre-activation (see losses.py)."""
+        return self.loss is not None and self.loss.fused_activation == self.output_activation.name
+
+    def _check_loss_fits(self, loss=None) -> None:
+        loss = loss or self.loss
+        if loss is not None and self.layers:
+            loss.check_output(self.output_activation, self._output_dim())
+
+    # --- computing -------------------------------------------------------------------------------------------
+    def forward(self, X: np.ndarray, training: bool = False) -> np.ndarray:
+        """Forward pass that keeps each layer's intermediate values (for ``backward`` and the analysis tools).
+
+        ``X`` must already be a validated array of the model's dtype; use ``predict`` for user data.
+        """
+        for layer in self.layers:
+            X = layer.forward(X, training)
+        return X
+
+    def backward(self, grad_output: np.ndarray, input_gradient: bool = False) -> np.ndarray | None:
+        """Backward pass from ``dL/d output``; fills every layer's ``grads``. Returns ``dL/dX`` if asked."""
+        self.layers[0].needs_input_grad = input_gradient
+        for layer in reversed(self.layers):
+            grad_output = layer.backward(grad_output)
+        return grad_output
+
+    def _forward_backward(self, X, y, sample_weight, training, input_gradient=False):
+        """One forward and backward pass: returns (loss including penalties, outputs, dL/dX or None)."""
+        out = self.forward(X, training)
+        last = self.layers[-1]
+        self.layers[0].needs_input_grad = input_gradient
+        if self.fused:
+            loss = self.loss.value_from_logits(y, last.preactivation, sample_weight)
+            grad = last.backward_preactivation(self.loss.gradient_from_logits(y, last.preactivation, out,
+                                                                               sample_weight))
+            rest = self.layers[-2::-1]
+        else:
+            loss = self.loss.value(y, out, sample_weight)
+            grad = self.loss.gradient(y, out, sample_weight)
+            rest = self.layers[::-1]
+        for layer in rest:
+            grad = layer.backward(grad)
+        return loss + self._penalty(), out, grad
+
+    def _penalty(self) -> float:
+        return sum(layer.penalty() for layer in self.layers)
+
+    def _infer(self, X: np.ndarray, batch_size: int | None = None, logits: bool = False):
+        """Inference in chunks, keeping no state. Returns outputs, or (pre-activation, outputs) with logits."""
+        if batch_size is None or batch_size >= len(X):
+            return self._infer_chunk(X, logits)
+        parts = [self._infer_chunk(X[i:i + batch_size], logits) for i in range(0, len(X), batch_size)]
+        if logits:
+            return np.concatenate([p[0] for p in parts]), np.concatenate([p[1] for p in parts])
+        return np.concatenate(parts)
+
+    def _infer_chunk(self, X, logits):
+        for layer in self.layers[:-1]:
+            X = layer.infer(X)
+        last = self.layers[-1]
+        if not logits:
+            return last.infer(X)
+        z = last.infer_preactivation(X) if hasattr(last, "infer_preactivation") else last.infer(X)
+        return z, (last.activation.forward(z) if hasattr(last, "activation") else z)
+
+    # --- the public API --------------------------------------------------------------------------------------
+    def predict(self, X, batch_size: int | None = None) -> np.ndarray:
+        """The network's outputs for ``X``, shape ``(n_samples, n_outputs)`` (probabilities for classifiers).
+
+        Keeps no state, so several threads may call it at once.
+        """
+        self._require_built("predict")
+        X = self._check_X(X)
+        batch_size = check_int(batch_size, "batch_size", minimum=1, allow_none=True)
+        return self._infer(X, batch_size)
+
+    def evaluate(self, X, y, batch_size: int | None = None, sample_weight=None) -> dict[str, float]:
+        """The loss (with regularisation penalties) and every compiled metric on ``(X, y)``."""
+        self._require_compiled("evaluate")
+        self._require_built("evaluate")
+        X = self._check_X(X)
+        y = self.loss.prepare_targets(y, self._output_dim(), self.dtype)
+        check_same_length("X", X, "y", y)
+        sample_weight = _check_sample_weight(sample_weight, len(X), self.dtype)
+        batch_size = check_int(batch_size, "batch_size", minimum=1, allow_none=True)
+        return self._evaluate(X, y, sample_weight, batch_size)
+
+    def _evaluate(self, X, y, sample_weight=None, batch_size=None) -> dict[str, float]:
+        z, out = self._infer(X, batch_size, logits=True)
+        if self.fused:
+            loss = self.loss.value_from_logits(y, z, sample_weight)
+        else:
+            loss = self.loss.value(y, out, sample_weight)
+        logs = {"loss": loss + self._penalty()}
+        logs.update({name: float(fn(y, out)) for name, fn in self.metrics.items()})
+        return logs
+
+    def loss_and_gradients(self, X, y, training: bool = False, sample_weight=None):
+        """The loss and its gradient with respect to every weight, without changing the model.
+
+        Returns
+        -------
+        loss : float
+            The batch-mean loss plus regularisation penalties.
+        grads : list of ndarray
+            In ``get_weights()`` order; non-trainable weights (BatchNorm's running statistics) get zeros.
+
+        With ``training=True`` the pass uses training behaviour (dropout masks, batch statistics), but the
+        running statistics and the dropout generators are restored afterwards, so repeated calls agree.
+        """
+        self._require_compiled("loss_and_gradients")
+        X, y, sample_weight = self._check_data(X, y, sample_weight, None)
+        if not self.built:
+            self.build(X.shape[1])
+        training = check_bool(training, "training")
+        with self._preserved_state():
+            loss, _, _ = self._forward_backward(X, y, sample_weight, training)
+        grads = []
+        for layer in self.layers:
+            grads.extend(layer.grads[k].copy() for k in layer.params)
+            grads.extend(np.zeros_like(v) for v in layer.state.values())
+        return loss, grads
+
+    def train_on_batch(self, X, y, sample_weight=None, class_weight=None) -> dict[str, float]:
+        """Exactly one optimiser step on ``(X, y)``. Returns the batch's loss and metrics (before the step)."""
+        self._require_compiled("train_on_batch")
+        X, y, sample_weight = self._check_data(X, y, sample_weight, class_weight)
+        if not self.built:
+            self.build(X.shape[1])
+        loss, out, _ = self._forward_backward(X, y, sample_weight, training=True)
+        if not math.isfinite(loss):
+            raise FloatingPointError(_divergence_message(loss, self.optimizer))
+        self.optimizer.step(self._params, self._grads)
+        logs = {"loss": loss}
+        logs.update({name: float(fn(y, out)) for name, fn in self.metrics.items()})
+        return logs
+
+    def fit(self, X, y, epochs: int = 1, batch_size: int | None = 32, validation_split: float = 0.0,
+            validation_data=None, shuffle: bool = True, callbacks=None, verbose: int = 1, sample_weight=None,
+            class_weight=None, initial_epoch: int = 0) -> History:
+        """Train for ``epochs`` passes over ``(X, y)``; returns a History (``.history`` = per-epoch lists).
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+        y : array-like of shape (n_samples,) or (n_samples, n_outputs)
+            Class labels or one-hot rows for categorical cross-entropy, 0/1 for binary cross-entropy,
+            targets for regression.
+        epochs : int, default=1
+            Index of the last epoch (exclusive), as Keras: training runs epochs ``initial_epoch .. epochs-1``.
+        batch_size : int or None, default=32
+            None trains on the whole data set at each step (full batch).
+        validation_split : float, default=0.0
+            Fraction of the data, taken from the end before shuffling (Keras's rule), held out for validation.
+        validation_data : tuple (X_val, y_val) or (X_val, y_val, sample_weight_val), default=None
+            Overrides ``validation_split``.
+        shuffle : bool, default=True
+            Reshuffle the training data every epoch (the permutation comes from the model's seed).
+        callbacks : list of Callback, default=None
+        verbose : {0, 1, 2}, default=1
+            0 silent, 1 a progress bar, 2 one line per epoch.
+        sample_weight : array-like of shape (n_samples,), default=None
+        class_weight : dict, default=None
+            ``{class: weight}``, multiplied into the sample weights.
+        initial_epoch : int, default=0
+            Epoch at which to start (to resume an earlier run).
+
+        Returns
+        -------
+        History
+            ``history.history["loss"]``, each metric, ``val_*`` and ``lr``, one entry per epoch.
+
+        A failed validation leaves the model exactly as it was. If the loss stops being finite, training
+        stops with a ``DivergenceWarning``, the update that would have used it is not applied, and
+        ``history.diverged`` is set; the weights are the last finite ones.
+        """
+        self._require_compiled("fit")
+        epochs = check_int(epochs, "epochs", minimum=1)
+        initial_epoch = check_int(initial_epoch, "initial_epoch", minimum=0, maximum=epochs)
+        batch_size = check_int(batch_size, "batch_size", minimum=1, allow_none=True)
+        validation_split = check_float(validation_split, "validation_split", minimum=0.0, maximum=1.0,
+                                       include_max=False)
+        shuffle = check_bool(shuffle, "shuffle")
+        verbose = check_int(verbose, "verbose", minimum=0, maximum=2)
+        callbacks = _check_callbacks(callbacks)
+        X, y, sample_weight = self._check_data(X, y, sample_weight, class_weight)
+        val = None
+        if validation_data is not None:
+            val = self._check_validation_data(validation_data)
+        elif validation_split > 0:
+            n_val = int(len(X) * validation_split)
+            if n_val < 1 or n_val >= len(X):
+                raise ValueError(f"validation_split={validation_split} of {len(X)} samples leaves "
+                                 f"{n_val} for validation and {len(X) - n_val} for training; both need >= 1")
+            cut = len(X) - n_val
+            val = (X[cut:], y[cut:], None if sample_weight is None else sample_weight[cut:])
+            X, y = X[:cut], y[:cut]
+            sample_weight = None if sample_weight is None else sample_weight[:cut]
+        if not self.built:
+            self.build(X.shape[1])
+        return self._fit_loop(X, y, sample_weight, val, epochs, initial_epoch, batch_size or len(X), shuffle,
+                              callbacks, verbose)
+
+    def _fit_loop(self, X, y, sample_weight, val, epochs, initial_epoch, batch_size, shuffle, callbacks,
+                  verbose) -> History:
+        n = len(X)
+        batch_size = min(batch_size, n)
+        steps = math.ceil(n / batch_size)
+        history = History()
+        cbs = [history] + callbacks + ([ProgressBar(verbose)] if verbose else [])
+        cb = CallbackList(cbs, model=self, params={"epochs": epochs, "steps": steps, "samples": n,
+                                                     "verbose": verbose, "initial_epoch": initial_epoch})
+        self.history = history
+        history.diverged = False
+        self.stop_training = False
+        logs: dict[str, float] = {}
+        cb.on_train_begin()
+        for epoch in range(initial_epoch, epochs):
+            cb.on_epoch_begin(epoch)
+            snapshot = [p.copy() for p in self._params]
+            order = self._rng.permutation(n) if shuffle else None
+            total, seen, outputs = 0.0, 0, []
+            for batch in range(steps):
+                start = batch * batch_size
+                idx = order[start:start + batch_size] if shuffle else slice(start, start + batch_size)
+                Xb, yb = X[idx], y[idx]
+                swb = None if sample_weight is None else sample_weight[idx]
+                cb.on_batch_begin(batch, {"batch": batch, "size": len(Xb)})
+                loss, out, _ = self._forward_backward(Xb, yb, swb, training=True)
+                if not math.isfinite(loss):
+                    self._diverged(loss, epoch, batch, snapshot, history)
+                    break
+                self.optimizer.step(self._params, self._grads)
+                total += loss * len(Xb)
+                seen += len(Xb)
+                if self.metrics:
+                    outputs.append(out.copy())
+                cb.on_batch_end(batch, {"batch": batch, "size": len(Xb), "loss": loss})
+                if self.stop_training:
+                    break
+            if history.diverged:
+                break
+            logs = {"loss": total / seen}
+            if self.metrics:
+                y_seen = y[order[:seen]] if shuffle else y[:seen]
+                out_seen = np.concatenate(outputs)
+                logs.update({name: float(fn(y_seen, out_seen)) for name, fn in self.metrics.items()})
+            if val is not None:
+                logs.update({f"val_{k}": v for k, v in self._evaluate(*val).items()})
+            logs["lr"] = self.optimizer.current_learning_rate()
+            cb.on_epoch_end(epoch, logs)
+            if self.stop_training:
+                break
+        cb.on_train_end(logs)
+        return history
+
+    def _diverged(self, loss, epoch, batch, snapshot, history) -> None:
+        if not all(np.isfinite(p).all() for p in self._params):
+            for p, s in zip(self._params, snapshot):
+                p[...] = s
+        history.diverged = True
+        self.stop_training = True
+        warnings.warn(f"Training stopped at epoch {epoch}, batch {batch}: "
+                      f"{_divergence_message(loss, self.optimizer)}", DivergenceWarning, stacklevel=3)
+
+    # --- weights ---------------------------------------------------------------------------------------------
+    def get_weights(self) -> list[np.ndarray]:
+        """Copies of every weight, layer by layer (Dense: W of shape (in, out), b; BatchNorm: gamma, beta,
+        running_mean, running_var)."""
+        self._require_built("get_weights")
+        return [w for layer in self.layers for w in layer.get_weights()]
+
+    def set_weights(self, weights) -> None:
+        """Set every weight from a list in ``get_weights()`` order; checks everything before changing any."""
+        self._require_built("set_weights")
+        if not isinstance(weights, (list, tuple)):
+            raise TypeError(f"weights must be a list of arrays, received {type(weights).__name__}")
+        names = [(layer, k) for layer in self.layers for k in layer.weight_names()]
+        if len(weights) != len(names):
+            raise ValueError(f"weights must have {len(names)} arrays (in get_weights() order), "
+                             f"received {len(weights)}")
+        arrays = []
+        for i, ((layer, k), w) in enumerate(zip(names, weights)):
+            target = layer._weight(k)
+            w = check_array(w, f"weights[{i}]", dtype=self.dtype, ndim=target.ndim, min_samples=0)
+            if w.shape != target.shape:
+                raise ValueError(f"weights[{i}] ({type(layer).__name__} {k!r}) must have shape {target.shape}, "
+                                 f"received shape {w.shape}")
+            arrays.append(w)
+        for (layer, k), w in zip(names, arrays):
+            layer._weight(k)[...] = w
+
+    def count_params(self) -> tuple[int, int]:
+        """(trainable, non-trainable) parameter counts."""
+        counts = [layer.count_params() for layer in self.layers]
+        return sum(c[0] for c in counts), sum(c[1] for c in counts)
+
+    def summary(self) -> str:
+        """A table of layers, output shapes and parameter counts, with totals."""
+        self._require_built("summary")
+        rows = [("Layer", "Output shape", "Params")]
+        for i, layer in enumerate(self.layers):
+            act = getattr(layer, "activation", None)
+            label = type(layer).__name__ + (f" ({act.name})" if act is not None else "")
+            rows.append((f"{i}: {label}", f"(None, {layer.output_dim})", f"{sum(layer.count_params()):,}"))
+        widths = [max(len(r[c]) for r in rows) for c in range(3)]
+        line = "-" * (sum(widths) + 6)
+        fmt = "{:<%d}   {:<%d}   {:>%d}" % tuple(widths)
+        trainable, frozen = self.count_params()
+        out = [line, fmt.format(*rows[0]), line] + [fmt.format(*r) for r in rows[1:]] + [line]
+        out += [f"Total params: {trainable + frozen:,}", f"Trainable params: {trainable:,}",
+                f"Non-trainable params: {frozen:,}", line]
+        return "\n".join(out)
+
+    # --- config ----------------------------------------------------------------------------------------------
+    def get_config(self) -> dict:
+        """Architecture as a JSON-safe dict (layers, input_dim, seed, dtype)."""
+        return {"layers": [layer.get_config() for layer in self.layers], "input_dim": self.input_dim,
+                "seed": self.seed, "dtype": self.dtype.name}
+
+    @classmethod
+    def from_config(cls, config: dict) -> Sequential:
+        return cls([layers_module.get(c) for c in config["layers"]], input_dim=config.get("input_dim"),
+                   seed=config.get("seed"), dtype=config.get("dtype", "float32"))
+
+    def __repr__(self) -> str:
+        return f"Sequential({len(self.layers)} layers, input_dim={self.input_dim}, dtype={self.dtype.name})"
+
+    # --- checks ----------------------------------------------------------------------------------------------
+    def _require_compiled(self, what):
+        if self.loss is None:
+            raise RuntimeError(f"call compile(loss=..., optimizer=...) before {what}()")
+        if not self.layers:
+            raise RuntimeError(f"the model has no layers; add some before {what}()")
+
+    def _require_built(self, what):
+        if not self.built:
+            raise RuntimeError(f"the model is not built yet: give input_dim to Sequential, call build(), or "
+                               f"fit() before {what}()")
+
+    def _check_X(self, X) -> np.ndarray:
+        X = check_array(X, "X", dtype=self.dtype)
+        expected = self.input_dim
+        if expected is not None and X.shape[1] != expected:
+            raise ValueError(f"X has {X.shape[1]} features, but the model expects {expected} (input_dim)")
+        return X
+
+    def _check_data(self, X, y, sample_weight, class_weight):
+        X = self._check_X(X)
+        y = self.loss.prepare_targets(y, self._output_dim(X.shape[1]), self.dtype)
+        check_same_length("X", X, "y", y)
+        sample_weight = _check_sample_weight(sample_weight, len(X), self.dtype)
+        if class_weight is not None:
+            cw = _class_weight_vector(class_weight, y, self.dtype)
+            sample_weight = cw if sample_weight is None else sample_weight * cw
+        return X, y, sample_weight
+
+    def _check_validation_data(self, validation_data):
+        if not isinstance(validation_data, (tuple, list)) or len(validation_data) not in (2, 3):
+            raise ValueError("validation_data must be a tuple (X_val, y_val) or (X_val, y_val, sample_weight), "
+                             f"received {type(validation_data).__name__}")
+        Xv = check_array(validation_data[0], "validation_data[0]", dtype=self.dtype)
+        width = self.input_dim
+        if width is not None and Xv.shape[1] != width:
+            raise ValueError(f"validation_data[0] has {Xv.shape[1]} features, the model expects {width}")
+        yv = self.loss.prepare_targets(validation_data[1], self._output_dim(Xv.shape[1]), self.dtype)
+        check_same_length("validation_data[0]", Xv, "validation_data[1]", yv)
+        swv = _check_sample_weight(validation_data[2] if len(validation_data) == 3 else None, len(Xv),
+                                   self.dtype)
+        return Xv, yv, swv
+
+    @contextlib.contextmanager
+    def _preserved_state(self):
+        """Restore non-trainable state and dropout generators after a pass that would change them."""
+        saved = [(layer, {k: v.copy() for k, v in layer.state.items()},
+                  getattr(layer, "rng", None) and layer.rng.bit_generator.state) for layer in self.layers]
+        try:
+            yield
+        finally:
+            for layer, state, rng_state in saved:
+                for k, v in state.items():
+                    layer.state[k][...] = v
+                if rng_state:
+                    layer.rng.bit_generator.state = rng_state
+
+
+def _resolve_metrics(metric_list) -> dict:
+    if metric_list is None:
+        return {}
+    if isinstance(metric_list, str) or callable(metric_list):
+        metric_list = [metric_list]
+    resolved = {}
+    for m in metric_list:
+        fn = metrics.get(m)
+        resolved[m if isinstance(m, str) else getattr(fn, "__name__", repr(fn))] = fn
+    return resolved
+
+
+def _check_sample_weight(sample_weight, n, dtype):
+    if sample_weight is None:
+        return None
+    sw = check_array(sample_weight, "sample_weight", dtype=dtype, ndim=1, min_samples=0)
+    if len(sw) != n:
+        raise ValueError(f"sample_weight must have one weight per sample ({n}), received {len(sw)}")
+    if (sw < 0).any():
+        raise ValueError("sample_weight must be non-negative, received negative weights")
+    return sw
+
+
+def _class_weight_vector(class_weight, y, dtype):
+    if not isinstance(class_weight, dict):
+        raise TypeError(f"class_weight must be a dict {{class: weight}}, received {type(class_weight).__name__}")
+    if y.ndim == 1:
+        labels = y
+    elif y.shape[1] > 1:
+        labels = np.argmax(y, axis=1)
+    else:
+        labels = np.rint(y[:, 0]).astype(np.intp)
+    w = np.ones(len(labels), dtype=dtype)
+    for cls, weight in class_weight.items():
+        if isinstance(cls, bool) or not isinstance(cls, numbers.Integral):
+            raise TypeError(f"class_weight keys must be integer class indices, received {cls!r}")
+        weight = check_float(weight, f"class_weight[{cls}]", minimum=0.0)
+        w[labels == cls] = weight
+    return w
+
+
+def _check_callbacks(callbacks):
+    if callbacks is None:
+        return []
+    if isinstance(callbacks, Callback):
+        callbacks = [callbacks]
+    callbacks = list(callbacks)
+    for c in callbacks:
+        if not isinstance(c, Callback):
+            raise TypeError(f"callbacks must be glassnet Callback objects, received {c!r}")
+    return callbacks
+
+
+def _divergence_message(loss, optimizer) -> str:
+    lr = optimizer.current_learning_rate()
+    return (f"the loss became {loss} (not finite). The learning rate ({lr:g}) is most likely too high; "
+            f"lower it (e.g. to {lr / 10:g}), scale the inputs, or clip gradients (clipnorm=1.0).")

@@ -1,0 +1,315 @@
+"""Optimisers: the one place that changes parameters. Sorted in order of increasing complexity.
+
+An optimiser updates a list of parameter arrays **in place** from a list of gradient arrays of the same shapes.
+Its state (momentum buffers, moment estimates) is kept per parameter *index* — never by name, since every
+Dense layer has a "W" — and is explicit: ``get_state()`` returns it and ``set_state()`` restores it exactly,
+which is what lets a saved model resume training bit for bit.
+
+Every optimiser accepts ``clipnorm`` (each gradient rescaled so its L2 norm is at most ``clipnorm``, Keras's
+per-variable convention) and ``clipvalue`` (each element clipped to ``[-clipvalue, clipvalue]``), applied in
+that order before the update, and a ``learning_rate`` that is a float or a :mod:`~glassnet.schedules` schedule
+evaluated at the step count.
+"""
+
+from __future__ import annotations
+
+import numbers
+
+import numpy as np
+
+from . import schedules
+from ._validation import check_bool, check_float, unknown_name_message
+
+__all__ = ["OPTIMIZERS", "SGD", "Adagrad", "Adam", "AdamW", "Optimizer", "RMSprop", "get"]
+
+
+class Optimizer:
+    """Base class. Subclasses name their per-parameter slots in ``slots`` and implement ``update_step``."""
+
+    name = "optimizer"
+    slots: tuple[str, ...] = ()
+
+    def __init__(self, learning_rate=0.01, clipnorm: float | None = None, clipvalue: float | None = None):
+        if isinstance(learning_rate, dict):
+            learning_rate = schedules.get(learning_rate)
+        if not isinstance(learning_rate, schedules.Schedule):
+            learning_rate = check_float(learning_rate, "learning_rate", minimum=0.0, include_min=False)
+        self.learning_rate = learning_rate
+        self.clipnorm = check_float(clipnorm, "clipnorm", minimum=0.0, include_min=False, allow_none=True)
+        self.clipvalue = check_float(clipvalue, "clipvalue", minimum=0.0, include_min=False, allow_none=True)
+        #: the number of steps taken (Adam's t after a step)
+        self.iterations = 0
+        self._state: list[dict[str, np.ndarray]] | None = None
+
+    # --- the update ----------------------------------------------------------------------------------------
+    def step(self, params: list[np.ndarray], grads: list[np.ndarray]) -> None:
+        """Apply one update to every parameter in place."""
+        if self._state is None or len(self._state) != len(params):
+            self.build(params)
+        lr = self.current_learning_rate()
+        self.iterations += 1
+        for p, g, state in zip(params, grads, self._state):
+            self.update_step(p, self._clip(g), state, lr)
+
+    def update_step(self, p: np.ndarray, g: np.ndarray, state: dict[str, np.ndarray], lr: float) -> None:
+        raise NotImplementedError
+
+    def current_learning_rate(self) -> float:
+        """The learning rate the next step will use."""
+        lr = self.learning_rate
+        return float(lr) if isinstance(lr, numbers.Real) else float(lr(self.iterations))
+
+    def _clip(self, g):
+        if self.clipnorm is not None:
+            norm = float(np.sqrt(np.sum(np.square(g, dtype=np.float64))))
+            if norm > self.clipnorm:
+                g = g * g.dtype.type(self.clipnorm / norm)
+        if self.clipvalue is not None:
+            g = np.clip(g, -self.clipvalue, self.clipvalue)
+        return g
+
+    # --- state ---------------------------------------------------------------------------------------------
+    def build(self, params: list[np.ndarray]) -> None:
+        """Create zeroed state for ``params`` (called by the first ``step``)."""
+        self._state = [{k: np.zeros_like(p) for k in self.slots} for p in params]
+
+    def get_state(self) -> dict:
+        """``{"iterations": int, "slots": [{slot name: array}, ...]}`` (copies)."""
+        slots = [] if self._state is None else [{k: v.copy() for k, v in s.items()} for s in self._state]
+        return {"iterations": self.iterations, "slots": slots}
+
+    def set_state(self, state: dict) -> None:
+        """Restore what ``get_state`` returned."""
+        self.iterations = int(state["iterations"])
+        slots = state.get("slots") or []
+        self._state = [{k: np.array(v, copy=True) for k, v in s.items()} for s in slots] or None
+
+    def reset(self) -> None:
+        """Forget all state, as a freshly built optimiser."""
+        self.iterations = 0
+        self._state = None
+
+    # --- config --------------------------------------------------------------------------------------------
+    def get_config(self) -> dict:
+        lr = self.learning_rate
+        return {"name": self.name,
+                "learning_rate": lr if isinstance(lr, float) else lr.get_config(),
+                "clipnorm": self.clipnorm, "clipvalue": self.clipvalue}
+
+    @classmethod
+    def from_config(cls, config: dict) -> Optimizer:
+        config = dict(config)
+        config.pop("name", None)
+        return cls(**config)
+
+    def __repr__(self) -> str:
+        args = ", ".join(f"{k}={v!r}" for k, v in self.get_config().items() if k != "name")
+        return f"{type(self).__name__}({args})"
+
+
+class SGD(Optimizer):
+    """Stochastic gradient descent with optional (Nesterov) momentum.
+
+    The update, with ``v`` the velocity (zero at the start)::
+
+        v = momentum * v - lr * g
+        p += v                              # nesterov=False
+        p += momentum * v - lr * g          # nesterov=True (v already updated)
+
+    This is the Keras and scikit-learn form (the velocity carries the learning rate). PyTorch keeps the
+    learning rate outside (``b = momentum * b + g; p -= lr * b``, Nesterov ``p -= lr * (g + momentum * b)``);
+    the two give identical steps while the learning rate is constant and differ only after it changes.
+    """
+
+    name = "sgd"
+
+    def __init__(self, learning_rate=0.01, momentum: float = 0.0, nesterov: bool = False, **kwargs):
+        super().__init__(learning_rate, **kwargs)
+        self.momentum = check_float(momentum, "momentum", minimum=0.0, maximum=1.0)
+        self.nesterov = check_bool(nesterov, "nesterov")
+        self.slots = ("velocity",) if self.momentum else ()
+
+    def update_step(self, p, g, state, lr):
+        lr = p.dtype.type(lr)
+        if not self.momentum:
+            p -= lr * g
+            return
+        v = state["velocity"]
+        v *= p.dtype.type(self.momentum)
+        v -= lr * g
+        if self.nesterov:
+            p += p.dtype.type(self.momentum) * v - lr * g
+        else:
+            p += v
+
+    def get_config(self):
+        return {**super().get_config(), "momentum": self.momentum, "nesterov": self.nesterov}
+
+
+class Adagrad(Optimizer):
+    """Adagrad (Duchi et al., 2011): each parameter's step shrinks with its accumulated squared gradients::
+
+        s += g ** 2
+        p -= lr * g / (sqrt(s) + epsilon)
+
+    PyTorch's defaults and form (epsilon outside the root); Keras uses ``initial_accumulator_value=0.1``,
+    ``epsilon=1e-7`` and a learning rate of 0.001.
+    """
+
+    name = "adagrad"
+    slots = ("sum",)
+
+    def __init__(self, learning_rate=0.01, initial_accumulator_value: float = 0.0, epsilon: float = 1e-10,
+                 **kwargs):
+        super().__init__(learning_rate, **kwargs)
+        self.initial_accumulator_value = check_float(initial_accumulator_value, "initial_accumulator_value",
+                                                     minimum=0.0)
+        self.epsilon = check_float(epsilon, "epsilon", minimum=0.0)
+
+    def build(self, params):
+        self._state = [{"sum": np.full_like(p, self.initial_accumulator_value)} for p in params]
+
+    def update_step(self, p, g, state, lr):
+        s = state["sum"]
+        s += g * g
+        p -= p.dtype.type(lr) * g / (np.sqrt(s) + p.dtype.type(self.epsilon))
+
+    def get_config(self):
+        return {**super().get_config(), "initial_accumulator_value": self.initial_accumulator_value,
+                "epsilon": self.epsilon}
+
+
+class RMSprop(Optimizer):
+    """RMSprop (Hinton, 2012): divide by a running root-mean-square of recent gradients::
+
+        v = rho * v + (1 - rho) * g ** 2
+        if centered: m = rho * m + (1 - rho) * g;  denom = sqrt(v - m ** 2) + epsilon
+        else:        denom = sqrt(v) + epsilon
+        if momentum: b = momentum * b + g / denom;  p -= lr * b
+        else:        p -= lr * g / denom
+
+    PyTorch's form (epsilon outside the root, ``rho`` is its ``alpha``); Keras puts epsilon inside the root.
+    Defaults are Keras's (lr 0.001, rho 0.9) except ``epsilon=1e-8``, PyTorch's.
+    """
+
+    name = "rmsprop"
+
+    def __init__(self, learning_rate=0.001, rho: float = 0.9, momentum: float = 0.0, epsilon: float = 1e-8,
+                 centered: bool = False, **kwargs):
+        super().__init__(learning_rate, **kwargs)
+        self.rho = check_float(rho, "rho", minimum=0.0, maximum=1.0, include_max=False)
+        self.momentum = check_float(momentum, "momentum", minimum=0.0, maximum=1.0)
+        self.epsilon = check_float(epsilon, "epsilon", minimum=0.0)
+        self.centered = check_bool(centered, "centered")
+        self.slots = ("square_avg",) + (("grad_avg",) if centered else ()) + (("momentum",) if momentum else ())
+
+    def update_step(self, p, g, state, lr):
+        t = p.dtype.type
+        v = state["square_avg"]
+        v *= t(self.rho)
+        v += t(1 - self.rho) * g * g
+        if self.centered:
+            m = state["grad_avg"]
+            m *= t(self.rho)
+            m += t(1 - self.rho) * g
+            denom = np.sqrt(v - m * m) + t(self.epsilon)
+        else:
+            denom = np.sqrt(v) + t(self.epsilon)
+        if self.momentum:
+            b = state["momentum"]
+            b *= t(self.momentum)
+            b += g / denom
+            p -= t(lr) * b
+        else:
+            p -= t(lr) * g / denom
+
+    def get_config(self):
+        return {**super().get_config(), "rho": self.rho, "momentum": self.momentum, "epsilon": self.epsilon,
+                "centered": self.centered}
+
+
+class Adam(Optimizer):
+    """Adam (Kingma & Ba, 2015): momentum on the gradient and on its square, bias-corrected::
+
+        t += 1
+        m = beta_1 * m + (1 - beta_1) * g
+        v = beta_2 * v + (1 - beta_2) * g ** 2
+        # epsilon_hat=False (PyTorch; the paper's Algorithm 1):
+        p -= lr * (m / (1 - beta_1 ** t)) / (sqrt(v / (1 - beta_2 ** t)) + epsilon)
+        # epsilon_hat=True (Keras, scikit-learn; the paper's "epsilon hat" variant, section 2):
+        p -= lr * sqrt(1 - beta_2 ** t) / (1 - beta_1 ** t) * m / (sqrt(v) + epsilon)
+
+    The two differ only in where epsilon sits, which matters while ``sqrt(v)`` is comparable to epsilon.
+    """
+
+    name = "adam"
+    slots = ("m", "v")
+
+    def __init__(self, learning_rate=0.001, beta_1: float = 0.9, beta_2: float = 0.999, epsilon: float = 1e-8,
+                 epsilon_hat: bool = False, **kwargs):
+        super().__init__(learning_rate, **kwargs)
+        self.beta_1 = check_float(beta_1, "beta_1", minimum=0.0, maximum=1.0, include_max=False)
+        self.beta_2 = check_float(beta_2, "beta_2", minimum=0.0, maximum=1.0, include_max=False)
+        self.epsilon = check_float(epsilon, "epsilon", minimum=0.0)
+        self.epsilon_hat = check_bool(epsilon_hat, "epsilon_hat")
+
+    def update_step(self, p, g, state, lr):
+        t = p.dtype.type
+        m, v = state["m"], state["v"]
+        m *= t(self.beta_1)
+        m += t(1 - self.beta_1) * g
+        v *= t(self.beta_2)
+        v += t(1 - self.beta_2) * g * g
+        c1 = 1 - self.beta_1 ** self.iterations
+        c2 = 1 - self.beta_2 ** self.iterations
+        if self.epsilon_hat:
+            p -= t(lr * np.sqrt(c2) / c1) * m / (np.sqrt(v) + t(self.epsilon))
+        else:
+            p -= t(lr / c1) * m / (np.sqrt(v / t(c2)) + t(self.epsilon))
+
+    def get_config(self):
+        return {**super().get_config(), "beta_1": self.beta_1, "beta_2": self.beta_2, "epsilon": self.epsilon,
+                "epsilon_hat": self.epsilon_hat}
+
+
+class AdamW(Adam):
+    """Adam with decoupled weight decay (Loshchilov & Hutter, 2019)::
+
+        p *= 1 - lr * weight_decay        # before the Adam step, not through the gradient
+        (then the Adam update above)
+
+    PyTorch's form and default ``weight_decay=0.01``. Unlike an L2 penalty, the decay is not rescaled by
+    Adam's adaptive denominator. It applies to every parameter given to the optimiser, biases included.
+    """
+
+    name = "adamw"
+
+    def __init__(self, learning_rate=0.001, weight_decay: float = 0.01, **kwargs):
+        super().__init__(learning_rate, **kwargs)
+        self.weight_decay = check_float(weight_decay, "weight_decay", minimum=0.0)
+
+    def update_step(self, p, g, state, lr):
+        p *= p.dtype.type(1 - lr * self.weight_decay)
+        super().update_step(p, g, state, lr)
+
+    def get_config(self):
+        return {**super().get_config(), "weight_decay": self.weight_decay}
+
+
+OPTIMIZERS: dict[str, type[Optimizer]] = {cls.name: cls for cls in (SGD, Adagrad, RMSprop, Adam, AdamW)}
+
+
+def get(optimizer: str | Optimizer | dict) -> Optimizer:
+    """Resolve a name (``"adam"``), a config dict or an instance; an unknown name lists the valid ones."""
+    if isinstance(optimizer, Optimizer):
+        return optimizer
+    if isinstance(optimizer, dict):
+        cls = OPTIMIZERS.get(optimizer.get("name"))
+        if cls is None:
+            raise ValueError(unknown_name_message(optimizer.get("name"), "optimizer", OPTIMIZERS))
+        return cls.from_config(optimizer)
+    if isinstance(optimizer, str):
+        if optimizer.lower() in OPTIMIZERS:
+            return OPTIMIZERS[optimizer.lower()]()
+        raise ValueError(unknown_name_message(optimizer, "optimizer", OPTIMIZERS))
+    raise TypeError(f"optimizer must be a name or an Optimizer, received optimizer={optimizer!r}")
