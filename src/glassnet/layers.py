@@ -287,7 +287,7 @@ class BatchNorm(Layer):
     follow ``running = momentum * running + (1 - momentum) * batch`` (Keras's convention; PyTorch's momentum
     is ``1 - momentum`` and its running variance is unbiased). At inference the running statistics are used.
 
-    Backward (through the batch statistics, with :math:`g = \partial L/\partial \hat x = \gamma\,\partial L/\partial y`):
+    Backward through the batch statistics, with :math:`g = \partial L/\partial \hat x = \gamma\,\partial L/\partial y`:
     :math:`\partial L/\partial x = \frac{1}{N\sigma}\,(N g - \sum g - \hat x \sum g \hat x)`.
     """
 

@@ -285,7 +285,8 @@ class Sequential:
         X, y, sample_weight = self._check_data(X, y, sample_weight, class_weight)
         if not self.built:
             self.build(X.shape[1])
-        loss, out, _ = self._forward_backward(X, y, sample_weight, training=True)
+        with np.errstate(over="ignore", invalid="ignore"):
+            loss, out, _ = self._forward_backward(X, y, sample_weight, training=True)
         if not math.isfinite(loss):
             raise FloatingPointError(_divergence_message(loss, self.optimizer))
         self.optimizer.step(self._params, self._grads)
@@ -344,7 +345,7 @@ class Sequential:
         X, y, sample_weight = self._check_data(X, y, sample_weight, class_weight)
         val = None
         if validation_data is not None:
-            val = self._check_validation_data(validation_data)
+            val = self._check_validation_data(validation_data, X.shape[1])
         elif validation_split > 0:
             n_val = int(len(X) * validation_split)
             if n_val < 1 or n_val >= len(X):
@@ -356,7 +357,9 @@ class Sequential:
             sample_weight = None if sample_weight is None else sample_weight[:cut]
         if not self.built:
             self.build(X.shape[1])
-        return self._fit_loop(X, y, sample_weight, val, epochs, initial_epoch, batch_size or len(X), shuffle,
+        # overflow in a diverging run shows up as a non-finite loss, which the loop reports itself
+        with np.errstate(over="ignore", invalid="ignore"):
+            return self._fit_loop(X, y, sample_weight, val, epochs, initial_epoch, batch_size or len(X), shuffle,
                               callbacks, verbose)
 
     def _fit_loop(self, X, y, sample_weight, val, epochs, initial_epoch, batch_size, shuffle, callbacks,
@@ -365,7 +368,8 @@ class Sequential:
         batch_size = min(batch_size, n)
         steps = math.ceil(n / batch_size)
         history = History()
-        cbs = [history] + callbacks + ([ProgressBar(verbose)] if verbose else [])
+        # History after the user's callbacks, so it records what they changed (ReduceLROnPlateau's lr)
+        cbs = callbacks + [history] + ([ProgressBar(verbose)] if verbose else [])
         cb = CallbackList(cbs, model=self, params={"epochs": epochs, "steps": steps, "samples": n,
                                                      "verbose": verbose, "initial_epoch": initial_epoch})
         self.history = history
@@ -373,9 +377,12 @@ class Sequential:
         self.stop_training = False
         logs: dict[str, float] = {}
         cb.on_train_begin()
+        # the weights and optimiser state at the start of this epoch and the one before: on divergence the
+        # model returns to the latest one whose first batch still had a finite loss
+        snapshots = [self._snapshot()]
         for epoch in range(initial_epoch, epochs):
             cb.on_epoch_begin(epoch)
-            snapshot = [p.copy() for p in self._params]
+            snapshots = [snapshots[-1], self._snapshot()] if epoch > initial_epoch else snapshots
             order = self._rng.permutation(n) if shuffle else None
             total, seen, outputs = 0.0, 0, []
             for batch in range(steps):
@@ -386,7 +393,7 @@ class Sequential:
                 cb.on_batch_begin(batch, {"batch": batch, "size": len(Xb)})
                 loss, out, _ = self._forward_backward(Xb, yb, swb, training=True)
                 if not math.isfinite(loss):
-                    self._diverged(loss, epoch, batch, snapshot, history)
+                    self._diverged(loss, epoch, batch, snapshots[-1] if batch else snapshots[0], history)
                     break
                 self.optimizer.step(self._params, self._grads)
                 total += loss * len(Xb)
@@ -412,14 +419,18 @@ class Sequential:
         cb.on_train_end(logs)
         return history
 
+    def _snapshot(self):
+        return self.get_weights(), self.optimizer.get_state()
+
     def _diverged(self, loss, epoch, batch, snapshot, history) -> None:
-        if not all(np.isfinite(p).all() for p in self._params):
-            for p, s in zip(self._params, snapshot):
-                p[...] = s
+        weights, optimizer_state = snapshot
+        self.set_weights(weights)
+        self.optimizer.set_state(optimizer_state)
         history.diverged = True
         self.stop_training = True
         warnings.warn(f"Training stopped at epoch {epoch}, batch {batch}: "
-                      f"{_divergence_message(loss, self.optimizer)}", DivergenceWarning, stacklevel=3)
+                      f"{_divergence_message(loss, self.optimizer)} The weights are restored to those of the "
+                      f"last epoch start with a finite loss.", DivergenceWarning, stacklevel=4)
 
     # --- weights ---------------------------------------------------------------------------------------------
     def get_weights(self) -> list[np.ndarray]:
@@ -463,9 +474,12 @@ class Sequential:
             rows.append((f"{i}: {label}", f"(None, {layer.output_dim})", f"{sum(layer.count_params()):,}"))
         widths = [max(len(r[c]) for r in rows) for c in range(3)]
         line = "-" * (sum(widths) + 6)
-        fmt = "{:<%d}   {:<%d}   {:>%d}" % tuple(widths)
         trainable, frozen = self.count_params()
-        out = [line, fmt.format(*rows[0]), line] + [fmt.format(*r) for r in rows[1:]] + [line]
+
+        def fmt(r):
+            return f"{r[0]:<{widths[0]}}   {r[1]:<{widths[1]}}   {r[2]:>{widths[2]}}"
+
+        out = [line, fmt(rows[0]), line] + [fmt(r) for r in rows[1:]] + [line]
         out += [f"Total params: {trainable + frozen:,}", f"Trainable params: {trainable:,}",
                 f"Non-trainable params: {frozen:,}", line]
         return "\n".join(out)
@@ -513,14 +527,13 @@ class Sequential:
             sample_weight = cw if sample_weight is None else sample_weight * cw
         return X, y, sample_weight
 
-    def _check_validation_data(self, validation_data):
+    def _check_validation_data(self, validation_data, width):
         if not isinstance(validation_data, (tuple, list)) or len(validation_data) not in (2, 3):
             raise ValueError("validation_data must be a tuple (X_val, y_val) or (X_val, y_val, sample_weight), "
                              f"received {type(validation_data).__name__}")
         Xv = check_array(validation_data[0], "validation_data[0]", dtype=self.dtype)
-        width = self.input_dim
-        if width is not None and Xv.shape[1] != width:
-            raise ValueError(f"validation_data[0] has {Xv.shape[1]} features, the model expects {width}")
+        if Xv.shape[1] != width:
+            raise ValueError(f"validation_data[0] has {Xv.shape[1]} features, the training data X has {width}")
         yv = self.loss.prepare_targets(validation_data[1], self._output_dim(Xv.shape[1]), self.dtype)
         check_same_length("validation_data[0]", Xv, "validation_data[1]", yv)
         swv = _check_sample_weight(validation_data[2] if len(validation_data) == 3 else None, len(Xv),

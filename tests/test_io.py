@@ -1,0 +1,165 @@
+"""save_model / load_model: one safetensors file, exact round trips and resumes, and refusals of bad files."""
+
+import json
+import pickle
+import struct
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+from safetensors.numpy import load_file, save_file
+
+import glassnet as gn
+from glassnet.io import ModelFileError
+
+
+def _data(n=96, seed=0):
+    rng = np.random.default_rng(seed)
+    y = rng.integers(0, 3, size=n)
+    return rng.normal(size=(n, 4)) + np.eye(3, 4)[y] * 2, y
+
+
+def _model(seed=0, optimizer=None):
+    model = gn.Sequential([gn.Dense(8, activation="relu", l2=1e-3), gn.BatchNorm(), gn.Dropout(0.2),
+                           gn.Dense(3, activation="softmax")], input_dim=4, seed=seed)
+    model.compile(loss="categorical_crossentropy", optimizer=optimizer or gn.optimizers.Adam(0.01),
+                  metrics=["accuracy"])
+    return model
+
+
+def _same(a, b):
+    return len(a) == len(b) and all(x.dtype == y.dtype and np.array_equal(x, y) for x, y in zip(a, b))
+
+
+def test_round_trip_keeps_architecture_weights_compile_and_optimizer_state(tmp_path):
+    X, y = _data()
+    model = _model()
+    model.fit(X, y, epochs=2, verbose=0)
+    path = gn.save_model(model, tmp_path / "m.safetensors")
+    loaded = gn.load_model(path)
+    assert loaded.get_config() == model.get_config()
+    assert _same(loaded.get_weights(), model.get_weights())
+    assert loaded.loss.get_config() == model.loss.get_config()
+    assert loaded.optimizer.get_config() == model.optimizer.get_config()
+    state_a, state_b = model.optimizer.get_state(), loaded.optimizer.get_state()
+    assert state_a["iterations"] == state_b["iterations"] > 0
+    assert all(_same(list(a.values()), list(b.values())) for a, b in zip(state_a["slots"], state_b["slots"]))
+    assert np.array_equal(loaded.predict(X), model.predict(X))
+    assert list(loaded.metrics) == ["accuracy"]
+
+
+def test_file_layout_is_plain_safetensors_with_named_tensors_and_json_metadata(tmp_path):
+    model = _model()
+    model.fit(*_data(), epochs=1, verbose=0)
+    path = gn.save_model(model, tmp_path / "m.safetensors")
+    tensors = load_file(path)
+    assert {"layers.0.W", "layers.0.b", "layers.1.gamma", "layers.1.running_var", "layers.3.W"} <= set(tensors)
+    assert tensors["layers.0.W"].shape == (4, 8)
+    header_len = struct.unpack("<Q", path.read_bytes()[:8])[0]
+    meta = json.loads(path.read_bytes()[8:8 + header_len])["__metadata__"]
+    assert meta["format"] == "glassnet" and meta["format_version"] == "1"
+    assert json.loads(meta["model"])["layers"][0]["class_name"] == "Dense"
+
+
+def test_resume_after_save_and_load_in_a_new_process_is_bit_identical(tmp_path):
+    X, y = _data()
+    np.save(tmp_path / "X.npy", X)
+    np.save(tmp_path / "y.npy", y)
+    whole = _model(seed=3)
+    whole.fit(X, y, epochs=10, batch_size=16, verbose=0)
+    first = _model(seed=3)
+    first.fit(X, y, epochs=4, batch_size=16, verbose=0)
+    gn.save_model(first, tmp_path / "half.safetensors")
+    script = f"""
+import numpy as np, glassnet as gn
+X = np.load({str(tmp_path / "X.npy")!r}); y = np.load({str(tmp_path / "y.npy")!r})
+m = gn.load_model({str(tmp_path / "half.safetensors")!r})
+m.fit(X, y, epochs=10, initial_epoch=4, batch_size=16, verbose=0)
+gn.save_model(m, {str(tmp_path / "done.safetensors")!r})
+"""
+    subprocess.run([sys.executable, "-c", script], check=True)
+    resumed = gn.load_model(tmp_path / "done.safetensors")
+    assert _same(whole.get_weights(), resumed.get_weights())
+    sa, sb = whole.optimizer.get_state(), resumed.optimizer.get_state()
+    assert sa["iterations"] == sb["iterations"]
+    assert all(_same(list(a.values()), list(b.values())) for a, b in zip(sa["slots"], sb["slots"]))
+
+
+def test_save_is_atomic_and_leaves_no_temporary_files(tmp_path):
+    model = _model()
+    path = tmp_path / "m.safetensors"
+    gn.save_model(model, path)
+    gn.save_model(model, path)
+    assert [p.name for p in tmp_path.iterdir()] == ["m.safetensors"]
+
+
+def _corrupt(tmp_path, data: bytes):
+    path = tmp_path / "bad.safetensors"
+    path.write_bytes(data)
+    return path
+
+
+def test_refuses_pickles_garbage_truncation_and_empty_files(tmp_path):
+    model = _model()
+    good = gn.save_model(model, tmp_path / "good.safetensors").read_bytes()
+    cases = [pickle.dumps({"W": np.ones(3)}), b"", b"\x00" * 7, good[: len(good) // 2], good[:20],
+             np.random.default_rng(0).bytes(500), struct.pack("<Q", 2**62) + b"{}"]
+    for data in cases:
+        with pytest.raises(ModelFileError):
+            gn.load_model(_corrupt(tmp_path, data))
+
+
+def test_refuses_a_plain_safetensors_file_unknown_versions_and_altered_tensors(tmp_path):
+    path = tmp_path / "plain.safetensors"
+    save_file({"x": np.ones(3, dtype=np.float32)}, path)
+    with pytest.raises(ModelFileError, match="not a glassnet model"):
+        gn.load_model(path)
+    model = _model()
+    good = tmp_path / "good.safetensors"
+    gn.save_model(model, good)
+    tensors = load_file(good)
+    header_len = struct.unpack("<Q", good.read_bytes()[:8])[0]
+    meta = json.loads(good.read_bytes()[8:8 + header_len])["__metadata__"]
+
+    def write(t, m):
+        p = tmp_path / "altered.safetensors"
+        save_file(t, p, metadata=m)
+        return p
+
+    with pytest.raises(ModelFileError, match="format_version"):
+        gn.load_model(write(tensors, {**meta, "format_version": "99"}))
+    with pytest.raises(ModelFileError, match="shape"):
+        gn.load_model(write({**tensors, "layers.0.W": np.ones((5, 8), np.float32)}, meta))
+    with pytest.raises(ModelFileError, match="missing"):
+        gn.load_model(write({k: v for k, v in tensors.items() if k != "layers.3.b"}, meta))
+    with pytest.raises(ModelFileError, match="NaN"):
+        gn.load_model(write({**tensors, "layers.0.b": np.full(8, np.nan, np.float32)}, meta))
+    config = json.loads(meta["model"])
+    config["layers"][0]["class_name"] = "os.system"
+    with pytest.raises(ModelFileError, match="layer"):
+        gn.load_model(write(tensors, {**meta, "model": json.dumps(config)}))
+    with pytest.raises(ModelFileError):
+        gn.load_model(write(tensors, {**meta, "model": "{not json"}))
+
+
+def test_bad_arguments_name_the_parameter(tmp_path):
+    with pytest.raises(TypeError, match="model"):
+        gn.save_model("not a model", tmp_path / "m.safetensors")
+    with pytest.raises(ValueError, match="built"):
+        gn.save_model(gn.Sequential([gn.Dense(2)]), tmp_path / "m.safetensors")
+    with pytest.raises(TypeError, match="path"):
+        gn.save_model(_model(), 42)
+    with pytest.raises(FileNotFoundError):
+        gn.load_model(tmp_path / "missing.safetensors")
+
+
+def test_model_checkpoint_writes_a_loadable_best_model(tmp_path):
+    X, y = _data()
+    model = _model()
+    ckpt = gn.callbacks.ModelCheckpoint(str(tmp_path / "best.safetensors"), monitor="val_loss",
+                                        save_best_only=True)
+    history = model.fit(X, y, epochs=5, validation_split=0.25, callbacks=[ckpt], verbose=0)
+    best = gn.load_model(tmp_path / "best.safetensors")
+    val = (X[72:], y[72:])
+    assert best.evaluate(*val)["loss"] == pytest.approx(min(history.history["val_loss"]), rel=1e-6)

@@ -1,0 +1,373 @@
+"""Sequential: the training loop's contract, determinism, dtypes, validation, and its independent checks."""
+
+import threading
+import warnings
+
+import numpy as np
+import pytest
+
+import glassnet as gn
+
+
+def _blobs(n=120, d=3, k=3, seed=0):
+    rng = np.random.default_rng(seed)
+    y = rng.integers(0, k, size=n)
+    X = rng.normal(size=(n, d)) + 2.0 * np.eye(k, d)[y]
+    return X, y
+
+
+def _model(seed=0, dtype="float32", dropout=0.0, batch_norm=False, k=3, d=3, optimizer="adam"):
+    layers = [gn.Dense(8, activation="relu")]
+    if batch_norm:
+        layers.append(gn.BatchNorm())
+    if dropout:
+        layers.append(gn.Dropout(dropout))
+    layers.append(gn.Dense(k, activation="softmax"))
+    model = gn.Sequential(layers, input_dim=d, seed=seed, dtype=dtype)
+    model.compile(loss="categorical_crossentropy", optimizer=optimizer, metrics=["accuracy"])
+    return model
+
+
+def _assert_same_weights(a, b):
+    assert len(a) == len(b)
+    for x, y in zip(a, b):
+        assert x.dtype == y.dtype and np.array_equal(x, y)
+
+
+# --- determinism ---------------------------------------------------------------------------------------------
+
+def test_same_seed_gives_bit_identical_training():
+    X, y = _blobs()
+    runs = []
+    for _ in range(2):
+        model = _model(seed=7, dropout=0.3, batch_norm=True)
+        history = model.fit(X, y, epochs=5, batch_size=16, validation_split=0.2, verbose=0)
+        runs.append((model.get_weights(), history.history))
+    _assert_same_weights(runs[0][0], runs[1][0])
+    assert runs[0][1] == runs[1][1]
+
+
+def test_different_seeds_give_different_weights():
+    a, b = _model(seed=1), _model(seed=2)
+    assert not np.array_equal(a.get_weights()[0], b.get_weights()[0])
+
+
+def test_numpy_global_random_state_is_never_touched():
+    X, y = _blobs()
+    before = np.random.get_state()
+    model = _model(seed=None, dropout=0.5)
+    model.fit(X, y, epochs=2, verbose=0)
+    model.predict(X)
+    after = np.random.get_state()
+    assert before[0] == after[0] and np.array_equal(before[1], after[1]) and before[2:] == after[2:]
+
+
+# --- dtypes --------------------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_dtype_stays_end_to_end(dtype):
+    X, y = _blobs()
+    model = _model(dtype=dtype, batch_norm=True, dropout=0.2)
+    model.fit(X.astype(np.float64), y, epochs=2, verbose=0)
+    assert all(w.dtype == np.dtype(dtype) for w in model.get_weights())
+    assert all(s["m"].dtype == np.dtype(dtype) for s in model.optimizer.get_state()["slots"])
+    assert model.predict(X).dtype == np.dtype(dtype)
+    _, grads = model.loss_and_gradients(X, y, training=True)
+    assert all(g.dtype == np.dtype(dtype) for g in grads)
+    for layer in model.layers:
+        if layer.outputs is not None:
+            assert layer.outputs.dtype == np.dtype(dtype)
+
+
+# --- the training loop ---------------------------------------------------------------------------------------
+
+def test_history_has_keras_keys_and_one_entry_per_epoch():
+    X, y = _blobs()
+    history = _model().fit(X, y, epochs=4, validation_split=0.25, verbose=0)
+    assert set(history.history) == {"loss", "accuracy", "val_loss", "val_accuracy", "lr"}
+    assert all(len(v) == 4 for v in history.history.values())
+    assert history.history["lr"] == [0.001] * 4
+
+
+def test_validation_split_holds_out_the_last_fraction_like_keras():
+    X, y = _blobs()
+    a, b = _model(seed=3), _model(seed=3)
+    ha = a.fit(X, y, epochs=3, validation_split=0.25, verbose=0)
+    hb = b.fit(X[:90], y[:90], epochs=3, validation_data=(X[90:], y[90:]), verbose=0)
+    assert ha.history == hb.history
+
+
+def test_epoch_loss_is_the_mean_of_batch_losses_and_val_loss_matches_evaluate():
+    X, y = _blobs()
+    model = _model()
+    batch_losses = []
+    record = gn.callbacks.LambdaCallback(on_batch_end=lambda b, logs: batch_losses.append((logs["loss"],
+                                                                                           logs["size"])))
+    history = model.fit(X, y, epochs=1, batch_size=50, validation_data=(X, y), callbacks=[record], verbose=0)
+    losses, sizes = np.array(batch_losses).T
+    assert sizes.tolist() == [50, 50, 20]
+    assert history.history["loss"][0] == pytest.approx(np.sum(losses * sizes) / 120, rel=1e-12)
+    assert history.history["val_loss"][0] == pytest.approx(model.evaluate(X, y)["loss"], rel=1e-12)
+
+
+def test_train_on_batch_is_exactly_one_sgd_step():
+    X, y = _blobs(n=20)
+    model = _model(optimizer=gn.optimizers.SGD(0.1), dtype="float64", batch_norm=True)
+    before = model.get_weights()
+    loss, grads = model.loss_and_gradients(X, y, training=True)
+    logs = model.train_on_batch(X, y)
+    assert logs["loss"] == pytest.approx(loss, rel=1e-12)
+    trainable = [n for layer in model.layers for n in layer.weight_names()]
+    for name, w0, g, w1 in zip(trainable, before, grads, model.get_weights()):
+        if name.startswith("running"):
+            continue  # running statistics follow their own update rule
+        np.testing.assert_allclose(w1, w0 - 0.1 * g, rtol=1e-12, atol=1e-15)
+
+
+def test_loss_and_gradients_matches_central_differences_and_leaves_the_model_unchanged():
+    X, y = _blobs(n=16)
+    model = gn.Sequential([gn.Dense(5, activation="tanh", l1=0.01, l2=0.02), gn.BatchNorm(), gn.Dropout(0.3),
+                           gn.Dense(3, activation="softmax")], input_dim=3, seed=0, dtype="float64")
+    model.compile(loss="categorical_crossentropy", optimizer="sgd")
+    before = model.get_weights()
+    loss, grads = model.loss_and_gradients(X, y, training=True)
+    _assert_same_weights(before, model.get_weights())
+    # a second call sees the same dropout mask and batch statistics, so it agrees exactly
+    loss2, grads2 = model.loss_and_gradients(X, y, training=True)
+    assert loss == loss2 and all(np.array_equal(a, b) for a, b in zip(grads, grads2))
+    names = [n for layer in model.layers for n in layer.weight_names()]
+    eps = 1e-6
+    for i, (name, w) in enumerate(zip(names, before)):
+        if name.startswith("running"):
+            assert not grads[i].any()
+            continue
+        numeric = np.zeros_like(w)
+        for j in np.ndindex(w.shape):
+            for sign in (1, -1):
+                shifted = [v.copy() for v in before]
+                shifted[i][j] += sign * eps
+                model.set_weights(shifted)
+                numeric[j] += sign * model.loss_and_gradients(X, y, training=True)[0] / (2 * eps)
+        model.set_weights(before)
+        np.testing.assert_allclose(grads[i], numeric, rtol=1e-6, atol=1e-9)
+
+
+def test_initial_epoch_continues_a_run_exactly():
+    X, y = _blobs()
+    whole = _model(seed=5, dropout=0.2)
+    whole.fit(X, y, epochs=6, batch_size=16, verbose=0)
+    parts = _model(seed=5, dropout=0.2)
+    parts.fit(X, y, epochs=2, batch_size=16, verbose=0)
+    history = parts.fit(X, y, epochs=6, initial_epoch=2, batch_size=16, verbose=0)
+    assert history.epoch == [2, 3, 4, 5]
+    _assert_same_weights(whole.get_weights(), parts.get_weights())
+
+
+def test_sample_weight_is_keras_weighted_mean_and_class_weight_maps_to_it():
+    X, y = _blobs(n=12)
+    model = _model(dtype="float64")
+    w = np.linspace(0.0, 2.0, 12)
+    per_sample = np.array([model.evaluate(X[i:i + 1], y[i:i + 1])["loss"] for i in range(12)])
+    loss, _ = model.loss_and_gradients(X, y, sample_weight=w)
+    assert loss == pytest.approx(np.sum(w * per_sample) / 12, rel=1e-12)
+    cw = {0: 0.5, 1: 2.0, 2: 1.5}
+    la, ga = model.loss_and_gradients(X, y, sample_weight=np.array([cw[c] for c in y]))
+    b = _model(dtype="float64")
+    lb = b.fit(X, y, epochs=1, batch_size=None, class_weight=cw, shuffle=False, verbose=0).history["loss"][0]
+    assert lb == pytest.approx(la, rel=1e-12)
+
+
+def test_batch_size_none_is_full_batch():
+    X, y = _blobs()
+    steps = []
+    cb = gn.callbacks.LambdaCallback(on_batch_end=lambda b, logs: steps.append(logs["size"]))
+    _model().fit(X, y, epochs=2, batch_size=None, callbacks=[cb], verbose=0)
+    assert steps == [120, 120]
+
+
+def test_early_stopping_restores_the_best_weights_of_a_real_run():
+    X, y = _blobs()
+    model = _model(optimizer=gn.optimizers.SGD(2.0))
+    saved = {}
+    keep = gn.callbacks.LambdaCallback(
+        on_epoch_end=lambda e, logs: saved.__setitem__(e, (logs["val_loss"], model.get_weights())))
+    stop = gn.callbacks.EarlyStopping(monitor="val_loss", patience=2, restore_best_weights=True)
+    model.fit(X, y, epochs=40, validation_split=0.3, callbacks=[keep, stop], verbose=0)
+    best_epoch = min(saved, key=lambda e: saved[e][0])
+    _assert_same_weights(saved[best_epoch][1], model.get_weights())
+
+
+def test_verbose_2_prints_one_line_per_epoch_and_0_prints_nothing(capsys):
+    X, y = _blobs()
+    _model().fit(X, y, epochs=3, verbose=0)
+    out = capsys.readouterr()
+    assert out.out == "" and out.err == ""
+    _model().fit(X, y, epochs=3, verbose=2)
+    lines = [line for line in capsys.readouterr().out.splitlines() if line.strip()]
+    assert len(lines) == 3 and "loss" in lines[0]
+
+
+# --- divergence ----------------------------------------------------------------------------------------------
+
+def test_divergence_stops_training_keeps_finite_weights_and_names_the_learning_rate():
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(64, 4)) * 100
+    y = X @ rng.normal(size=4) * 100
+    model = gn.Sequential([gn.Dense(16, activation="relu"), gn.Dense(1)], input_dim=4, seed=0)
+    model.compile(loss="mse", optimizer=gn.optimizers.SGD(10.0))
+    with pytest.warns(gn.DivergenceWarning, match="learning rate"):
+        history = model.fit(X, y, epochs=50, batch_size=8, verbose=0)
+    assert history.diverged
+    assert len(history.history.get("loss", [])) < 50
+    assert all(np.isfinite(w).all() for w in model.get_weights())
+    assert np.isfinite(model.predict(X)).all()
+
+
+# --- threads -------------------------------------------------------------------------------------------------
+
+def test_predict_from_eight_threads_matches_serial_predictions():
+    X, y = _blobs(n=400)
+    model = _model(batch_norm=True, dropout=0.2)
+    model.fit(X, y, epochs=2, verbose=0)
+    chunks = [X[i::8] for i in range(8)]
+    serial = [model.predict(c) for c in chunks]
+    results = [None] * 8
+
+    def work(i):
+        for _ in range(20):
+            results[i] = model.predict(chunks[i])
+
+    threads = [threading.Thread(target=work, args=(i,)) for i in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    for s, r in zip(serial, results):
+        assert np.array_equal(s, r)
+
+
+# --- summary, config -----------------------------------------------------------------------------------------
+
+def test_summary_counts_parameters_by_closed_form():
+    model = gn.Sequential([gn.Dense(16, activation="relu"), gn.BatchNorm(), gn.Dropout(0.1), gn.Dense(3)],
+                          input_dim=5)
+    text = model.summary()
+    trainable = 5 * 16 + 16 + 2 * 16 + 16 * 3 + 3
+    assert f"Trainable params: {trainable:,}" in text
+    assert "Non-trainable params: 32" in text
+    assert f"Total params: {trainable + 32:,}" in text
+    assert "Dense (relu)" in text and "BatchNorm" in text and "Dropout" in text
+
+
+def test_config_round_trip_rebuilds_the_same_architecture():
+    model = gn.Sequential([gn.Dense(4, activation="leaky_relu", kernel_initializer="he_uniform", l2=0.1),
+                           gn.Dropout(0.25), gn.BatchNorm(momentum=0.8), gn.Activation("gelu"),
+                           gn.Dense(2, activation="softmax")], input_dim=3, seed=11, dtype="float64")
+    clone = gn.Sequential.from_config(model.get_config())
+    assert clone.get_config() == model.get_config()
+    _assert_same_weights(model.get_weights(), clone.get_weights())
+
+
+def test_weights_are_w_in_out_then_b():
+    model = gn.Sequential([gn.Dense(4), gn.Dense(2)], input_dim=3)
+    assert [w.shape for w in model.get_weights()] == [(3, 4), (4,), (4, 2), (2,)]
+
+
+# --- validation: every failure leaves the model as it was ---------------------------------------------------
+
+def _snapshot(model):
+    return model.get_weights(), model.optimizer.get_state()
+
+
+@pytest.mark.parametrize("bad, exc, match", [
+    (lambda X, y: (X[:, :2], y), ValueError, "features"),
+    (lambda X, y: (X, y[:-1]), ValueError, "same number of samples"),
+    (lambda X, y: (np.where(np.arange(X.size).reshape(X.shape) == 5, np.nan, X), y), ValueError, "NaN"),
+    (lambda X, y: (X, np.where(np.arange(len(y)) == 3, 7, y)), ValueError, "labels"),
+    (lambda X, y: (X, y + 0.5), ValueError, "integer"),
+    (lambda X, y: (X.astype(str), y), TypeError, "numbers"),
+    (lambda X, y: (X[0], y), ValueError, "2-D"),
+    (lambda X, y: (X * 1e300, y), ValueError, "too large"),
+    (lambda X, y: (X + 1j, y), TypeError, "complex"),
+    (lambda X, y: (X[:0], y[:0]), ValueError, "at least 1 sample"),
+])
+def test_bad_data_raises_and_leaves_a_trained_model_unchanged(bad, exc, match):
+    X, y = _blobs()
+    model = _model()
+    model.fit(X, y, epochs=1, verbose=0)
+    weights, state = _snapshot(model)
+    Xb, yb = bad(X, y)
+    with pytest.raises(exc, match=match):
+        model.fit(Xb, yb, epochs=1, verbose=0)
+    _assert_same_weights(weights, model.get_weights())
+    assert state["iterations"] == model.optimizer.get_state()["iterations"]
+
+
+@pytest.mark.parametrize("kwargs, match", [
+    ({"epochs": 0}, "epochs"), ({"batch_size": 0}, "batch_size"), ({"validation_split": 1.0}, "validation_split"),
+    ({"verbose": 3}, "verbose"), ({"shuffle": "yes"}, "shuffle"), ({"callbacks": [object()]}, "callbacks"),
+    ({"sample_weight": -np.ones(120)}, "sample_weight"), ({"class_weight": [1, 2]}, "class_weight"),
+    ({"validation_data": (np.ones((5, 2)), np.zeros(5))}, "validation_data"),
+])
+def test_bad_fit_arguments_name_the_parameter(kwargs, match):
+    X, y = _blobs()
+    model = gn.Sequential([gn.Dense(3, activation="softmax")], seed=0)
+    model.compile(loss="categorical_crossentropy", optimizer="sgd")
+    with pytest.raises((ValueError, TypeError), match=match):
+        model.fit(X, y, verbose=0, **kwargs)
+    assert not model.built
+
+
+def test_loss_that_does_not_fit_the_output_layer_is_refused():
+    model = gn.Sequential([gn.Dense(3, activation="relu")], input_dim=2)
+    with pytest.raises(ValueError, match="categorical_crossentropy.*relu"):
+        model.compile(loss="categorical_crossentropy", optimizer="sgd")
+    model = gn.Sequential([gn.Dense(1)], input_dim=2)
+    with pytest.raises(ValueError, match="binary_crossentropy"):
+        model.compile(loss="binary_crossentropy")
+
+
+@pytest.mark.parametrize("call, match", [
+    (lambda: gn.Sequential([gn.Dense(0)]), "units"),
+    (lambda: gn.Sequential([gn.Dense(2, activation="rleu")]), "relu"),
+    (lambda: gn.Sequential([gn.Dense(2)], dtype="float16"), "dtype"),
+    (lambda: gn.Sequential([gn.Dense(2)], seed=-1), "seed"),
+    (lambda: gn.Sequential([gn.Dense(2)], input_dim=0), "input_dim"),
+    (lambda: gn.Sequential(["dense"]), "Layer"),
+    (lambda: gn.Sequential([gn.Dense(2)]).compile(loss="crossentropy"), "Did you mean"),
+    (lambda: gn.Sequential([gn.Dense(2)]).compile(loss="mse", optimizer="adma"), "adam"),
+    (lambda: gn.Sequential([gn.Dense(2)]).compile(loss="mse", metrics=["acuracy"]), "accuracy"),
+    (lambda: gn.Dropout(1.0), "rate"),
+])
+def test_bad_construction_names_the_parameter(call, match):
+    with pytest.raises((ValueError, TypeError), match=match):
+        call()
+
+
+def test_predict_before_build_and_fit_before_compile_are_clear():
+    model = gn.Sequential([gn.Dense(2)])
+    with pytest.raises(RuntimeError, match="not built"):
+        model.predict(np.ones((2, 2)))
+    with pytest.raises(RuntimeError, match="compile"):
+        model.fit(np.ones((2, 2)), np.ones((2, 2)))
+
+
+def test_set_weights_checks_everything_before_changing_anything():
+    model = gn.Sequential([gn.Dense(4), gn.Dense(2)], input_dim=3, seed=0)
+    before = model.get_weights()
+    bad = [w + 1 for w in before]
+    bad[3] = np.ones(5)
+    with pytest.raises(ValueError, match=r"weights\[3\]"):
+        model.set_weights(bad)
+    _assert_same_weights(before, model.get_weights())
+
+
+def test_no_runtime_warnings_at_extreme_logits():
+    X = np.array([[1e4, -1e4], [-1e4, 1e4]], dtype=np.float32)
+    y = np.array([0, 1])
+    model = gn.Sequential([gn.Dense(2, activation="softmax", kernel_initializer="ones")], input_dim=2)
+    model.compile(loss="categorical_crossentropy", optimizer="sgd")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        loss, grads = model.loss_and_gradients(X, y)
+    assert np.isfinite(loss) and all(np.isfinite(g).all() for g in grads)
