@@ -5,6 +5,7 @@ visible. The public face: re-exports only.
 """
 
 from . import activations, callbacks, datasets, initializers, losses, metrics, optimizers, schedules
+from .estimators import MLPClassifier, MLPRegressor
 from .io import load_model, save_model
 from .layers import Activation, BatchNorm, Dense, Dropout, Layer
 from .model import DivergenceWarning, Sequential
@@ -18,6 +19,8 @@ __all__ = [
     "DivergenceWarning",
     "Dropout",
     "Layer",
+    "MLPClassifier",
+    "MLPRegressor",
     "Sequential",
     "activations",
     "callbacks",

@@ -133,6 +133,9 @@ class Sigmoid(Activation):
     def derivative(self, z, a):
         return a * (1 - a)
 
+    def backward(self, grad, z, a):
+        return grad * a * (1 - a)
+
 
 class Tanh(Activation):
     r"""Hyperbolic tangent, :math:`a = \tanh z`, :math:`a' = 1 - a^2`."""

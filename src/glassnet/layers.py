@@ -181,7 +181,10 @@ class Dense(Layer):
     def backward_preactivation(self, delta: np.ndarray) -> np.ndarray | None:
         """Backward from ``delta = dL/dz`` (the fused loss path enters here). Returns dL/dx."""
         W = self.params["W"]
-        np.matmul(self.inputs.T, delta, out=self.grads["W"])
+        if isinstance(self.inputs, np.ndarray):
+            np.matmul(self.inputs.T, delta, out=self.grads["W"])
+        else:  # a scipy.sparse batch (the estimators accept CSR/CSC input)
+            self.grads["W"][...] = self.inputs.T @ delta
         np.sum(delta, axis=0, out=self.grads["b"])
         if self.l1:
             self.grads["W"] += self.dtype.type(self.l1) * np.sign(W)

@@ -277,11 +277,13 @@ class CategoricalCrossentropy(Loss):
         return _weighted_mean(per, sample_weight)
 
     def gradient_from_logits(self, y_true, z, a, sample_weight=None):
-        g = a.copy()
         if y_true.ndim == 1:
+            g = a.copy()
             g[np.arange(len(g)), y_true] -= 1
         else:
-            g -= y_true
+            # d/dz [sum(y) logsumexp(z) - y.z] = a * sum(y) - y: equals a - y for rows summing to 1, and stays
+            # the gradient of value_from_logits for rows that do not
+            g = (a * y_true.sum(axis=1, keepdims=True) - y_true).astype(a.dtype, copy=False)
         g *= g.dtype.type(1.0 / len(g))
         return _scale_rows(g, sample_weight)
 

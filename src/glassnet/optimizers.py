@@ -259,7 +259,7 @@ class Adam(Optimizer):
         m *= t(self.beta_1)
         m += t(1 - self.beta_1) * g
         v *= t(self.beta_2)
-        v += t(1 - self.beta_2) * g * g
+        v += t(1 - self.beta_2) * (g * g)
         c1 = 1 - self.beta_1 ** self.iterations
         c2 = 1 - self.beta_2 ** self.iterations
         if self.epsilon_hat:

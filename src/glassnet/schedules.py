@@ -130,6 +130,10 @@ def get(config: dict | Schedule) -> Schedule:
     """Rebuild a schedule from its config dict, or return a Schedule as is."""
     if isinstance(config, Schedule):
         return config
+    if isinstance(config, str) and config in SCHEDULES:
+        # a bare name cannot be built: every schedule needs at least its initial learning rate
+        raise TypeError(f"schedule {config!r} needs its parameters: pass a Schedule or a config dict such as "
+                        f"{{'name': {config!r}, 'initial_learning_rate': 0.01}}")
     if not isinstance(config, dict) or config.get("name") not in SCHEDULES:
         name = config.get("name") if isinstance(config, dict) else config
         raise ValueError(unknown_name_message(name, "schedule", SCHEDULES))

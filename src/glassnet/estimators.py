@@ -1,0 +1,732 @@
+"""MLPClassifier and MLPRegressor: drop-ins for scikit-learn's, built on glassnet's Sequential.
+
+Same constructor parameters, defaults and meanings as ``sklearn.neural_network.MLPClassifier``/``MLPRegressor``
+(scikit-learn 1.9), the same fitted attributes and warnings, and the same mathematics: with an integer
+``random_state`` the initial weights, the shuffling and the early-stopping split are drawn exactly as
+scikit-learn draws them, the losses and their gradients follow scikit-learn's conventions (below), and the
+optimisers are the same algorithms, so a fit gives the same ``coefs_`` as scikit-learn's to rounding.
+
+Beyond scikit-learn: every glassnet activation, ``dropout``, ``batch_norm``, ``kernel_initializer``,
+``callbacks`` (glassnet callbacks, run each epoch), ``class_weight``, ``history_`` (per-epoch curves) and
+``model_``, the fitted :class:`~glassnet.Sequential`, so every analysis tool and plot works on the estimator.
+
+scikit-learn's conventions, reproduced here and not in :mod:`glassnet.losses`
+------------------------------------------------------------------------------
+* the output activation is the canonical link of the loss (identity for squared error, logistic for binary and
+  multi-label, softmax for multi-class, exp for Poisson), so the gradient with respect to the output layer's
+  pre-activation is ``(a - y) * w / sum(w)`` for every pair;
+* the squared error is *half* the mean squared error (averaged over outputs); the log losses and the Poisson
+  deviance are summed over outputs; all are weighted averages over samples;
+* the L2 term ``0.5 * alpha * sum(W ** 2)`` on the weights (not the biases) is divided by the batch's sum of
+  sample weights, so its gradient is ``alpha * W / sum(w)``.
+"""
+
+from __future__ import annotations
+
+import warnings
+from numbers import Integral, Real
+
+import numpy as np
+import scipy.optimize
+from scipy import special
+from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin, _fit_context, is_classifier
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.metrics import accuracy_score, r2_score
+from sklearn.model_selection import train_test_split
+from sklearn.preprocessing import LabelBinarizer
+from sklearn.utils import compute_sample_weight, gen_batches, shuffle
+from sklearn.utils._param_validation import Interval, Options, StrOptions
+from sklearn.utils.fixes import _get_additional_lbfgs_options_dict
+from sklearn.utils.metaestimators import available_if
+from sklearn.utils.multiclass import _check_partial_fit_first_call, type_of_target, unique_labels
+from sklearn.utils.optimize import _check_optimize_result
+from sklearn.utils.validation import _check_sample_weight, check_is_fitted, column_or_1d, validate_data
+
+from . import activations as activations_module
+from . import initializers
+from .callbacks import Callback, CallbackList
+from .layers import BatchNorm, Dense, Dropout
+from .losses import Loss
+from .model import Sequential
+from .optimizers import SGD, Adam
+
+__all__ = ["MLPClassifier", "MLPRegressor"]
+
+_STOCHASTIC_SOLVERS = ("sgd", "adam")
+#: scikit-learn's names for glassnet's output activations
+_SKLEARN_NAMES = {"linear": "identity", "sigmoid": "logistic", "softmax": "softmax", "exponential": "exp"}
+
+
+class _CanonicalLoss(Loss):
+    """scikit-learn's MLP losses, each paired with its canonical output activation (see the module docstring).
+
+    Valid only for the pairs (linear, squared_error), (sigmoid, log_loss), (softmax, log_loss) and
+    (exponential, poisson): for these ``d loss / d z = (a - y) * w / sum(w)``. Values are computed from the
+    output probabilities exactly as scikit-learn computes them (clipped at machine epsilon), so that L-BFGS,
+    whose path depends on every rounding, follows scikit-learn's.
+    """
+
+    def __init__(self, kind: str, output: str):
+        self.kind, self.fused_activation, self.name = kind, output, f"sklearn_{kind}"
+        self._activation = activations_module.get(output)
+
+    def value(self, y, a, sample_weight=None) -> float:
+        if self.kind == "squared_error":
+            return float(0.5 * np.average((y - a) ** 2, weights=sample_weight, axis=0).mean())
+        if self.kind == "poisson":
+            return float(np.average(special.xlogy(y, y / a) - y + a, weights=sample_weight, axis=0).sum())
+        eps = np.finfo(a.dtype).eps
+        p = np.clip(a, eps, 1 - eps)
+        if self.fused_activation == "softmax":
+            return float(-np.average(special.xlogy(y, p), weights=sample_weight, axis=0).sum())
+        return float(-np.average(special.xlogy(y, p) + special.xlogy(1 - y, 1 - p), weights=sample_weight,
+                                 axis=0).sum())
+
+    def value_from_logits(self, y, z, sample_weight=None):
+        return self.value(y, self._activation.forward(z), sample_weight)
+
+    def gradient_from_logits(self, y, z, a, sample_weight=None):
+        g = a - y
+        if sample_weight is None:
+            g *= g.dtype.type(1.0 / len(g))
+        else:
+            g *= (sample_weight / sample_weight.sum()).astype(g.dtype)[:, None]
+        return g
+
+    def get_config(self):
+        return {"name": self.name, "kind": self.kind, "output": self.fused_activation}
+
+
+class _BaseMLP(BaseEstimator):
+    """The shared machinery: building the network, the two solvers, and scikit-learn's stopping rules."""
+
+    _parameter_constraints: dict = {
+        "hidden_layer_sizes": ["array-like", Interval(Integral, 1, None, closed="left")],
+        "activation": [StrOptions(set(activations_module.ACTIVATIONS) - {"step", "softmax"}
+                                  | {"identity", "logistic", "silu"})],
+        "solver": [StrOptions({"lbfgs", "sgd", "adam"})],
+        "alpha": [Interval(Real, 0, None, closed="left")],
+        "batch_size": [StrOptions({"auto"}), Interval(Integral, 1, None, closed="left")],
+        "learning_rate": [StrOptions({"constant", "invscaling", "adaptive"})],
+        "learning_rate_init": [Interval(Real, 0, None, closed="neither")],
+        "power_t": [Interval(Real, 0, None, closed="left")],
+        "max_iter": [Interval(Integral, 1, None, closed="left")],
+        "shuffle": ["boolean"],
+        "random_state": ["random_state"],
+        "tol": [Interval(Real, 0, None, closed="left")],
+        "verbose": ["verbose"],
+        "warm_start": ["boolean"],
+        "momentum": [Interval(Real, 0, 1, closed="both")],
+        "nesterovs_momentum": ["boolean"],
+        "early_stopping": ["boolean"],
+        "validation_fraction": [Interval(Real, 0, 1, closed="left")],
+        "beta_1": [Interval(Real, 0, 1, closed="left")],
+        "beta_2": [Interval(Real, 0, 1, closed="left")],
+        "epsilon": [Interval(Real, 0, None, closed="neither")],
+        "n_iter_no_change": [Interval(Integral, 1, None, closed="left"), Options(Real, {np.inf})],
+        "max_fun": [Interval(Integral, 1, None, closed="left")],
+        "dropout": [None, Interval(Real, 0, 1, closed="left"), "array-like"],
+        "batch_norm": ["boolean"],
+        "kernel_initializer": [None, StrOptions(set(initializers.INITIALIZERS)), initializers.Initializer],
+        "callbacks": [None, list],
+    }
+
+    # --- building the network ----------------------------------------------------------------------------
+    def _hidden_sizes(self) -> list[int]:
+        sizes = self.hidden_layer_sizes
+        sizes = list(sizes) if hasattr(sizes, "__iter__") else [sizes]
+        if any(s <= 0 for s in sizes):
+            raise ValueError(f"hidden_layer_sizes must be > 0, got {sizes}.")
+        return sizes
+
+    def _dropout_rates(self, n_hidden: int) -> list[float]:
+        if self.dropout is None:
+            return [0.0] * n_hidden
+        if np.ndim(self.dropout) == 0:
+            return [float(self.dropout)] * n_hidden
+        rates = [float(r) for r in self.dropout]
+        if len(rates) != n_hidden or not all(0 <= r < 1 for r in rates):
+            raise ValueError(f"dropout must be a rate in [0, 1) or one rate per hidden layer ({n_hidden}), "
+                             f"got {self.dropout!r}")
+        return rates
+
+    def _initialize(self, y, n_features, dtype):
+        """Build ``model_`` and draw its initial weights as scikit-learn does (Glorot uniform, biases too)."""
+        hidden = self._hidden_sizes()
+        rates = self._dropout_rates(len(hidden))
+        if self.solver == "lbfgs" and any(rates):
+            raise ValueError("dropout needs a stochastic solver ('sgd' or 'adam'); L-BFGS needs a deterministic "
+                             "loss")
+        self.n_iter_ = 0
+        self.t_ = 0
+        self.n_outputs_ = y.shape[1]
+        units = [n_features] + hidden + [self.n_outputs_]
+        self.n_layers_ = len(units)
+        self.out_activation_ = self._output_activation()
+        output = {v: k for k, v in _SKLEARN_NAMES.items()}[self.out_activation_]
+        layers = []
+        for size, rate in zip(hidden, rates):
+            layers.append(Dense(size, activation=self.activation, kernel_initializer=self.kernel_initializer))
+            if self.batch_norm:
+                layers.append(BatchNorm())
+            if rate:
+                layers.append(Dropout(rate))
+        layers.append(Dense(self.n_outputs_, activation=output, kernel_initializer=self.kernel_initializer))
+        seed = int(self._random_state.randint(np.iinfo(np.int32).max)) if (
+            any(rates) or self.kernel_initializer is not None) else None
+        model = Sequential(layers, input_dim=n_features, seed=seed, dtype=dtype)
+        if self.kernel_initializer is None:
+            factor = 2.0 if self.activation in ("logistic", "sigmoid") else 6.0
+            for fan_in, fan_out, dense in zip(units[:-1], units[1:], self._dense_layers(model)):
+                bound = np.sqrt(factor / (fan_in + fan_out))
+                dense.params["W"][...] = self._random_state.uniform(-bound, bound, (fan_in, fan_out))
+                dense.params["b"][...] = self._random_state.uniform(-bound, bound, fan_out)
+        loss = "log_loss" if is_classifier(self) else self.loss
+        model.compile(loss=_CanonicalLoss(loss, output), optimizer=self._make_optimizer())
+        self.model_ = model
+        self._link_coefs()
+        if self.solver in _STOCHASTIC_SOLVERS:
+            self.loss_curve_ = []
+            self._no_improvement_count = 0
+            if self.early_stopping:
+                self.validation_scores_ = []
+                self.best_validation_score_ = -np.inf
+                self.best_loss_ = None
+            else:
+                self.best_loss_ = np.inf
+                self.validation_scores_ = None
+                self.best_validation_score_ = None
+        self._best_weights = model.get_weights()
+        self.history_ = {}
+
+    @staticmethod
+    def _dense_layers(model):
+        return [layer for layer in model.layers if isinstance(layer, Dense)]
+
+    def _link_coefs(self):
+        dense = self._dense_layers(self.model_)
+        self.coefs_ = [d.params["W"] for d in dense]
+        self.intercepts_ = [d.params["b"] for d in dense]
+
+    def __setstate__(self, state):
+        # joblib stores arrays apart, so coefs_ would come back as copies: point them at model_'s again
+        super().__setstate__(state)
+        if "model_" in self.__dict__:
+            self._link_coefs()
+
+    def _sync_user_coefs(self):
+        """Copy coefs_/intercepts_ into the network if the user replaced them (warm start from given weights)."""
+        for layer, W, b in zip(self._dense_layers(self.model_), self.coefs_, self.intercepts_):
+            for key, value in (("W", W), ("b", b)):
+                target = layer.params[key]
+                if value is not target:
+                    value = np.asarray(value)
+                    if value.shape != target.shape:
+                        raise ValueError(f"coefs_/intercepts_ have shape {value.shape}, the network needs "
+                                         f"{target.shape}")
+                    target[...] = value
+        self._link_coefs()
+
+    def _make_optimizer(self):
+        if self.solver == "sgd":
+            return SGD(self.learning_rate_init, momentum=self.momentum, nesterov=self.nesterovs_momentum)
+        # lbfgs does not use an optimiser object; Adam stands in so model_ stays a compiled Sequential
+        return Adam(self.learning_rate_init, beta_1=self.beta_1, beta_2=self.beta_2, epsilon=self.epsilon,
+                    epsilon_hat=True)
+
+    # --- fitting -----------------------------------------------------------------------------------------
+    def _fit(self, X, y, sample_weight=None, incremental=False):
+        self._hidden_sizes()
+        first_pass = not hasattr(self, "coefs_") or (not self.warm_start and not incremental)
+        X, y = self._validate_input(X, y, incremental, reset=first_pass)
+        if sample_weight is not None:
+            sample_weight = _check_sample_weight(sample_weight, X, dtype=X.dtype)
+        sample_weight = self._apply_class_weight(y, sample_weight, X.dtype)
+        if y.ndim == 1:
+            y = y.reshape((-1, 1))
+        y = y.astype(X.dtype)
+        self._check_callbacks()
+        self._random_state = _random_state(self.random_state)
+        if first_pass:
+            self._initialize(y, X.shape[1], X.dtype)
+        else:
+            if y.shape[1] != self.n_outputs_:
+                raise ValueError(f"y has {y.shape[1]} outputs but the network was fitted with {self.n_outputs_}")
+            self._sync_user_coefs()
+            if self.model_.dtype != X.dtype:
+                X = X.astype(self.model_.dtype)
+                y = y.astype(self.model_.dtype)
+        if self.solver in _STOCHASTIC_SOLVERS:
+            self._fit_stochastic(X, y, sample_weight, incremental)
+        else:
+            self._fit_lbfgs(X, y, sample_weight)
+        if not all(np.isfinite(w).all() for w in self.model_.get_weights()):
+            raise ValueError("Solver produced non-finite parameter weights. The input data may contain large "
+                             "values and need to be preprocessed.")
+        return self
+
+    def _apply_class_weight(self, y, sample_weight, dtype):
+        class_weight = getattr(self, "class_weight", None)
+        if class_weight is None:
+            return sample_weight
+        labels = self._label_binarizer.inverse_transform(y) if y.ndim == 2 else y
+        if y.ndim == 2 and y.shape[1] > 1 and type_of_target(labels).startswith("multilabel"):
+            raise ValueError("class_weight is not supported for multilabel targets")
+        cw = compute_sample_weight(class_weight, labels).astype(dtype)
+        return cw if sample_weight is None else sample_weight * cw
+
+    def _check_callbacks(self):
+        for c in self.callbacks or []:
+            if not isinstance(c, Callback):
+                raise TypeError(f"callbacks must be glassnet Callback objects, got {c!r}")
+
+    def _train_step(self, X, y, sample_weight):
+        """One forward/backward pass in scikit-learn's order of operations; fills the gradients.
+
+        The output delta ``a - y`` (times the sample weights) is propagated unscaled, and every gradient is
+        divided by the sum of sample weights at the end, after the L2 term ``alpha * W`` is added — as
+        scikit-learn's ``_backprop`` does — so that results agree with scikit-learn's to the last bit.
+        Returns the batch loss (with the L2 term) and the outputs.
+        """
+        model = self.model_
+        out = model.forward(X, training=True)
+        loss = model.loss.value(y, out, sample_weight)
+        delta = out - y
+        if sample_weight is not None:
+            delta *= sample_weight.reshape(-1, 1)
+        model.layers[0].needs_input_grad = False
+        grad = model.layers[-1].backward_preactivation(delta)
+        for layer in model.layers[-2::-1]:
+            grad = layer.backward(grad)
+        sw_sum = X.shape[0] if sample_weight is None else sample_weight.sum()
+        values = 0.0
+        for layer in self._dense_layers(model):
+            W = layer.params["W"].ravel()
+            values += np.dot(W, W)
+            if self.alpha:
+                layer.grads["W"] += self.alpha * layer.params["W"]
+        for g in model._grads:
+            g /= sw_sum
+        loss += (0.5 * self.alpha) * values / sw_sum
+        return float(loss), out
+
+    def _fit_stochastic(self, X, y, sample_weight, incremental):
+        model, opt = self.model_, self.model_.optimizer
+        if not incremental or not hasattr(self, "_optimizer_ready"):
+            opt.reset()
+            opt.learning_rate = float(self.learning_rate_init)
+            self._optimizer_ready = True
+        if self.early_stopping and incremental:
+            raise ValueError("partial_fit does not support early_stopping=True")
+        early_stopping = self.early_stopping
+        X_val = y_val = sw_val = None
+        if early_stopping:
+            stratify = y if (is_classifier(self) and self.n_outputs_ == 1) else None
+            parts = train_test_split(X, y, *(() if sample_weight is None else (sample_weight,)),
+                                     random_state=self._random_state, test_size=self.validation_fraction,
+                                     stratify=stratify)
+            X, X_val, y, y_val = parts[:4]
+            if sample_weight is not None:
+                sample_weight, sw_val = parts[4:]
+            if X_val.shape[0] < 2:
+                raise ValueError("The validation set is too small. Increase 'validation_fraction' or the size "
+                                 "of your dataset.")
+        n_samples = X.shape[0]
+        sample_idx = np.arange(n_samples, dtype=int)
+        if self.batch_size == "auto":
+            batch_size = min(200, n_samples)
+        else:
+            if self.batch_size > n_samples:
+                warnings.warn("Got `batch_size` less than 1 or larger than sample size. It is going to be clipped",
+                              stacklevel=2)
+            batch_size = int(np.clip(self.batch_size, 1, n_samples))
+        callbacks = CallbackList(list(self.callbacks or []), model=model,
+                                 params={"epochs": self.max_iter, "steps": -(-n_samples // batch_size),
+                                         "samples": n_samples, "verbose": int(self.verbose), "initial_epoch": 0})
+        model.stop_training = False
+        callbacks.on_train_begin()
+        logs = {}
+        try:
+            self.n_iter_ = 0
+            for it in range(self.max_iter):
+                callbacks.on_epoch_begin(it)
+                if self.shuffle:
+                    sample_idx = shuffle(sample_idx, random_state=self._random_state)
+                accumulated_loss = 0.0
+                outputs = []
+                for batch_slice in gen_batches(n_samples, batch_size):
+                    idx = sample_idx[batch_slice] if self.shuffle else batch_slice
+                    swb = None if sample_weight is None else sample_weight[idx]
+                    batch_loss, out = self._train_step(X[idx], y[idx], swb)
+                    opt.step(model._params, model._grads)
+                    accumulated_loss += batch_loss * (batch_slice.stop - batch_slice.start)
+                    outputs.append(out.copy())
+                self.n_iter_ += 1
+                self.loss_ = accumulated_loss / n_samples
+                self.t_ += n_samples
+                self.loss_curve_.append(self.loss_)
+                if self.verbose:
+                    print(f"Iteration {self.n_iter_}, loss = {self.loss_:.8f}")
+                order = sample_idx if self.shuffle else slice(None)
+                logs = {"loss": self.loss_,
+                        "score": self._score_outputs(y[order], np.concatenate(outputs),
+                                                     None if sample_weight is None else sample_weight[order])}
+                self._update_no_improvement_count(early_stopping, X_val, y_val, sw_val)
+                if early_stopping:
+                    logs["val_loss"] = model._evaluate(X_val, y_val, sw_val)["loss"]
+                    logs["val_score"] = self.validation_scores_[-1]
+                if self.solver == "sgd" and self.learning_rate == "invscaling":
+                    opt.learning_rate = float(self.learning_rate_init) / (self.t_ + 1) ** self.power_t
+                logs["lr"] = opt.current_learning_rate()
+                for key, value in logs.items():
+                    self.history_.setdefault(key, []).append(value)
+                callbacks.on_epoch_end(it, logs)
+                if self._no_improvement_count > self.n_iter_no_change:
+                    if early_stopping:
+                        msg = (f"Validation score did not improve more than tol={self.tol:f} for "
+                               f"{self.n_iter_no_change} consecutive epochs.")
+                    else:
+                        msg = (f"Training loss did not improve more than tol={self.tol:f} for "
+                               f"{self.n_iter_no_change} consecutive epochs.")
+                    if self._trigger_stopping(msg):
+                        break
+                    self._no_improvement_count = 0
+                if incremental or model.stop_training:
+                    break
+                if self.n_iter_ == self.max_iter:
+                    warnings.warn(f"Stochastic Optimizer: Maximum iterations ({self.max_iter}) reached and the "
+                                  "optimization hasn't converged yet.", ConvergenceWarning, stacklevel=2)
+        except KeyboardInterrupt:
+            warnings.warn("Training interrupted by user.", stacklevel=2)
+        callbacks.on_train_end(logs)
+        if early_stopping:
+            model.set_weights(self._best_weights)
+
+    def _trigger_stopping(self, msg) -> bool:
+        """scikit-learn's rule: stop, unless the learning rate is adaptive and can still be divided by 5."""
+        opt = self.model_.optimizer
+        if self.solver != "sgd" or self.learning_rate != "adaptive":
+            if self.verbose:
+                print(msg + " Stopping.")
+            return True
+        if opt.learning_rate <= 1e-6:
+            if self.verbose:
+                print(msg + " Learning rate too small. Stopping.")
+            return True
+        opt.learning_rate /= 5.0
+        if self.verbose:
+            print(msg + f" Setting learning rate to {opt.learning_rate:f}")
+        return False
+
+    def _update_no_improvement_count(self, early_stopping, X_val, y_val, sw_val):
+        if early_stopping:
+            val_score = self._score_outputs(y_val, self.model_._infer(X_val), sw_val)
+            self.validation_scores_.append(val_score)
+            if self.verbose:
+                print(f"Validation score: {self.validation_scores_[-1]:f}")
+            if val_score < self.best_validation_score_ + self.tol:
+                self._no_improvement_count += 1
+            else:
+                self._no_improvement_count = 0
+            if val_score > self.best_validation_score_:
+                self.best_validation_score_ = val_score
+                self._best_weights = self.model_.get_weights()
+        else:
+            if self.loss_curve_[-1] > self.best_loss_ - self.tol:
+                self._no_improvement_count += 1
+            else:
+                self._no_improvement_count = 0
+            if self.loss_curve_[-1] < self.best_loss_:
+                self.best_loss_ = self.loss_curve_[-1]
+
+    def _fit_lbfgs(self, X, y, sample_weight):
+        model = self.model_
+        # scikit-learn's packing order (every W, then every b; then BatchNorm's), so L-BFGS does the same sums
+        keys = [(layer, k) for k in ("W", "b") for layer in self._dense_layers(model)]
+        keys += [(layer, k) for layer in model.layers if not isinstance(layer, Dense) for k in layer.params]
+        params = [layer.params[k] for layer, k in keys]
+        grads = [layer.grads[k] for layer, k in keys]
+        sizes = np.cumsum([0] + [p.size for p in params])
+        losses = []
+
+        def loss_and_grad(packed):
+            for p, start, stop in zip(params, sizes[:-1], sizes[1:]):
+                p[...] = packed[start:stop].reshape(p.shape)
+            loss, _ = self._train_step(X, y, sample_weight)
+            return loss, np.concatenate([g.ravel() for g in grads]).astype(np.float64)
+
+        iprint = 1 if self.verbose is True or self.verbose >= 1 else -1
+        result = scipy.optimize.minimize(
+            loss_and_grad, np.concatenate([p.ravel() for p in params]).astype(np.float64), method="L-BFGS-B",
+            jac=True, callback=lambda intermediate_result: losses.append(float(intermediate_result.fun)),
+            options={"maxfun": self.max_fun, "maxiter": self.max_iter, "gtol": self.tol,
+                     **_get_additional_lbfgs_options_dict("iprint", iprint)})
+        self.n_iter_ = _check_optimize_result("lbfgs", result, self.max_iter)
+        self.loss_ = result.fun
+        loss_and_grad(result.x)
+        self.history_ = {"loss": losses}
+
+    # --- predicting --------------------------------------------------------------------------------------
+    def _forward_pass_fast(self, X, check_input=True):
+        if check_input:
+            X = validate_data(self, X, accept_sparse=["csr", "csc"], reset=False)
+        if X.dtype != self.model_.dtype:
+            X = X.astype(self.model_.dtype)
+        return self.model_._infer(X)
+
+    def _score_outputs(self, y, out, sample_weight):
+        """The estimator's score (accuracy or R²) from network outputs; NaN if they are not finite."""
+        if not np.isfinite(out).all():
+            return np.nan
+        return self._score_function(y, out, sample_weight)
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.sparse = True
+        return tags
+
+    def _check_solver(self):
+        if self.solver not in _STOCHASTIC_SOLVERS:
+            raise AttributeError(f"partial_fit is only available for stochastic optimizers. {self.solver} is "
+                                 "not stochastic.")
+        return True
+
+
+def _random_state(random_state) -> np.random.RandomState:
+    """A RandomState as scikit-learn's ``check_random_state`` makes, except that None gets a fresh one.
+
+    (scikit-learn's None means NumPy's global RandomState; glassnet never touches global random state.)
+    """
+    if random_state is None:
+        return np.random.RandomState(np.random.SeedSequence().generate_state(1)[0])
+    if isinstance(random_state, np.random.RandomState):
+        return random_state
+    return np.random.RandomState(random_state)
+
+
+_EXTRA_DOC = """
+    dropout : float or list of float, default=None
+        Dropout rate after every hidden layer, or one rate per hidden layer (glassnet extra).
+    batch_norm : bool, default=False
+        Batch normalisation after every hidden layer (glassnet extra).
+    kernel_initializer : str or Initializer, default=None
+        None draws weights and biases exactly as scikit-learn does; a glassnet initialiser name draws the weights
+        from it instead, with zero biases (glassnet extra).
+    callbacks : list of Callback, default=None
+        glassnet callbacks, run once per epoch by the stochastic solvers (glassnet extra).
+"""
+
+
+class MLPClassifier(ClassifierMixin, _BaseMLP):
+    """Multi-layer perceptron classifier: scikit-learn's ``MLPClassifier``, glass included.
+
+    Parameters are scikit-learn's (see its documentation for each), plus the glassnet extras below and
+    ``class_weight`` (None, "balanced" or a dict, as scikit-learn's other classifiers take it).
+    """ + _EXTRA_DOC + """
+    Attributes
+    ----------
+    classes_, loss_, best_loss_, loss_curve_, validation_scores_, best_validation_score_, t_, coefs_,
+    intercepts_, n_features_in_, feature_names_in_, n_iter_, n_layers_, n_outputs_, out_activation_
+        As scikit-learn's.
+    model_ : Sequential
+        The fitted network; ``coefs_`` and ``intercepts_`` are its Dense weights (the same arrays).
+    history_ : dict of str to list
+        Per epoch: ``loss``, ``score`` (running accuracy over the epoch's batches), ``lr``, and with early
+        stopping ``val_loss`` and ``val_score``. For lbfgs: ``loss`` per iteration.
+    """
+
+    def __init__(self, hidden_layer_sizes=(100,), activation="relu", *, solver="adam", alpha=0.0001,
+                 batch_size="auto", learning_rate="constant", learning_rate_init=0.001, power_t=0.5, max_iter=200,
+                 shuffle=True, random_state=None, tol=1e-4, verbose=False, warm_start=False, momentum=0.9,
+                 nesterovs_momentum=True, early_stopping=False, validation_fraction=0.1, beta_1=0.9,
+                 beta_2=0.999, epsilon=1e-8, n_iter_no_change=10, max_fun=15000, dropout=None,
+                 batch_norm=False, kernel_initializer=None, callbacks=None, class_weight=None):
+        self.hidden_layer_sizes = hidden_layer_sizes
+        self.activation = activation
+        self.solver = solver
+        self.alpha = alpha
+        self.batch_size = batch_size
+        self.learning_rate = learning_rate
+        self.learning_rate_init = learning_rate_init
+        self.power_t = power_t
+        self.max_iter = max_iter
+        self.shuffle = shuffle
+        self.random_state = random_state
+        self.tol = tol
+        self.verbose = verbose
+        self.warm_start = warm_start
+        self.momentum = momentum
+        self.nesterovs_momentum = nesterovs_momentum
+        self.early_stopping = early_stopping
+        self.validation_fraction = validation_fraction
+        self.beta_1 = beta_1
+        self.beta_2 = beta_2
+        self.epsilon = epsilon
+        self.n_iter_no_change = n_iter_no_change
+        self.max_fun = max_fun
+        self.dropout = dropout
+        self.batch_norm = batch_norm
+        self.kernel_initializer = kernel_initializer
+        self.callbacks = callbacks
+        self.class_weight = class_weight
+
+    _parameter_constraints = {**_BaseMLP._parameter_constraints,
+                              "class_weight": [None, dict, StrOptions({"balanced"})]}
+
+    def _output_activation(self):
+        if self._label_binarizer.y_type_ == "multiclass":
+            return "softmax"
+        return "logistic"
+
+    def _validate_input(self, X, y, incremental, reset):
+        X, y = validate_data(self, X, y, accept_sparse=["csr", "csc"], multi_output=True,
+                             dtype=(np.float64, np.float32), reset=reset)
+        if y.ndim == 2 and y.shape[1] == 1:
+            y = column_or_1d(y, warn=True)
+        if (not hasattr(self, "classes_")) or (not self.warm_start and not incremental):
+            self._label_binarizer = LabelBinarizer()
+            self._label_binarizer.fit(y)
+            self.classes_ = self._label_binarizer.classes_
+        else:
+            classes = unique_labels(y)
+            if self.warm_start:
+                if set(classes) != set(self.classes_):
+                    raise ValueError("warm_start can only be used where `y` has the same classes as in the "
+                                     f"previous call to fit. Previously got {self.classes_}, `y` has {classes}")
+            elif len(np.setdiff1d(classes, self.classes_, assume_unique=True)):
+                raise ValueError(f"`y` has classes not in `self.classes_`. `self.classes_` has {self.classes_}. "
+                                 f"'y' has {classes}.")
+        return X, self._label_binarizer.transform(y).astype(bool)
+
+    def _score_function(self, y, out, sample_weight):
+        if y.ndim == 2:
+            y = self._label_binarizer.inverse_transform(y if y.shape[1] > 1 else y.ravel())
+        return accuracy_score(y, self._labels(out), sample_weight=sample_weight)
+
+    def _labels(self, out):
+        if self.n_outputs_ == 1:
+            out = out.ravel()
+        return self._label_binarizer.inverse_transform(out)
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y, sample_weight=None):
+        """Fit the model to data matrix X and target(s) y (class labels, or an indicator matrix)."""
+        return self._fit(X, y, sample_weight=sample_weight, incremental=False)
+
+    @available_if(lambda est: est._check_solver())
+    @_fit_context(prefer_skip_nested_validation=True)
+    def partial_fit(self, X, y, sample_weight=None, classes=None):
+        """One epoch over the given data; ``classes`` is required on the first call."""
+        if _check_partial_fit_first_call(self, classes):
+            self._label_binarizer = LabelBinarizer()
+            if type_of_target(y).startswith("multilabel"):
+                self._label_binarizer.fit(y)
+            else:
+                self._label_binarizer.fit(classes)
+        return self._fit(X, y, sample_weight=sample_weight, incremental=True)
+
+    def predict(self, X):
+        """Predicted class labels (or indicator rows for multi-label)."""
+        check_is_fitted(self)
+        return self._labels(self._forward_pass_fast(X))
+
+    def predict_proba(self, X):
+        """Class probabilities, columns in the order of ``classes_``."""
+        check_is_fitted(self)
+        y_pred = self._forward_pass_fast(X)
+        if self.n_outputs_ == 1:
+            y_pred = y_pred.ravel()
+        if y_pred.ndim == 1:
+            return np.vstack([1 - y_pred, y_pred]).T
+        return y_pred
+
+    def predict_log_proba(self, X):
+        """``log(predict_proba(X))``."""
+        y_prob = self.predict_proba(X)
+        with np.errstate(divide="ignore"):
+            return np.log(y_prob, out=y_prob)
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.classifier_tags.multi_label = True
+        return tags
+
+
+class MLPRegressor(RegressorMixin, _BaseMLP):
+    """Multi-layer perceptron regressor: scikit-learn's ``MLPRegressor`` (``loss`` "squared_error" or
+    "poisson"), glass included. Parameters are scikit-learn's, plus the glassnet extras below.
+    """ + _EXTRA_DOC + """
+    Attributes
+    ----------
+    As :class:`MLPClassifier`, without ``classes_``; ``history_["score"]`` is the running R².
+    """
+
+    def __init__(self, loss="squared_error", hidden_layer_sizes=(100,), activation="relu", *, solver="adam",
+                 alpha=0.0001, batch_size="auto", learning_rate="constant", learning_rate_init=0.001, power_t=0.5,
+                 max_iter=200, shuffle=True, random_state=None, tol=1e-4, verbose=False, warm_start=False,
+                 momentum=0.9, nesterovs_momentum=True, early_stopping=False, validation_fraction=0.1,
+                 beta_1=0.9, beta_2=0.999, epsilon=1e-8, n_iter_no_change=10, max_fun=15000, dropout=None,
+                 batch_norm=False, kernel_initializer=None, callbacks=None):
+        self.loss = loss
+        self.hidden_layer_sizes = hidden_layer_sizes
+        self.activation = activation
+        self.solver = solver
+        self.alpha = alpha
+        self.batch_size = batch_size
+        self.learning_rate = learning_rate
+        self.learning_rate_init = learning_rate_init
+        self.power_t = power_t
+        self.max_iter = max_iter
+        self.shuffle = shuffle
+        self.random_state = random_state
+        self.tol = tol
+        self.verbose = verbose
+        self.warm_start = warm_start
+        self.momentum = momentum
+        self.nesterovs_momentum = nesterovs_momentum
+        self.early_stopping = early_stopping
+        self.validation_fraction = validation_fraction
+        self.beta_1 = beta_1
+        self.beta_2 = beta_2
+        self.epsilon = epsilon
+        self.n_iter_no_change = n_iter_no_change
+        self.max_fun = max_fun
+        self.dropout = dropout
+        self.batch_norm = batch_norm
+        self.kernel_initializer = kernel_initializer
+        self.callbacks = callbacks
+
+    _parameter_constraints = {**_BaseMLP._parameter_constraints,
+                              "loss": [StrOptions({"squared_error", "poisson"})]}
+
+    def _output_activation(self):
+        return "exp" if self.loss == "poisson" else "identity"
+
+    def _validate_input(self, X, y, incremental, reset):
+        X, y = validate_data(self, X, y, accept_sparse=["csr", "csc"], multi_output=True, y_numeric=True,
+                             dtype=(np.float64, np.float32), reset=reset)
+        if y.ndim == 2 and y.shape[1] == 1:
+            y = column_or_1d(y, warn=True)
+        if self.loss == "poisson" and np.min(y) < 0:
+            raise ValueError("loss='poisson' requires non-negative y")
+        return X, y
+
+    def _score_function(self, y, out, sample_weight):
+        return r2_score(y, out, sample_weight=sample_weight)
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y, sample_weight=None):
+        """Fit the model to data matrix X and target(s) y."""
+        return self._fit(X, y, sample_weight=sample_weight, incremental=False)
+
+    @available_if(lambda est: est._check_solver())
+    @_fit_context(prefer_skip_nested_validation=True)
+    def partial_fit(self, X, y, sample_weight=None):
+        """One epoch over the given data."""
+        return self._fit(X, y, sample_weight=sample_weight, incremental=True)
+
+    def predict(self, X):
+        """Predicted values, shape (n_samples,) or (n_samples, n_outputs)."""
+        check_is_fitted(self)
+        y_pred = self._forward_pass_fast(X)
+        return y_pred.ravel() if y_pred.shape[1] == 1 else y_pred

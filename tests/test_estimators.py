@@ -1,0 +1,250 @@
+"""MLPClassifier / MLPRegressor: scikit-learn's conformance checks, and the same answers as scikit-learn's MLP."""
+
+import io
+import pickle
+import warnings
+from contextlib import redirect_stdout
+
+import joblib
+import numpy as np
+import pytest
+import scipy.sparse as sp
+from sklearn import neural_network as sk
+from sklearn.base import clone
+from sklearn.datasets import load_digits, make_circles, make_moons, make_multilabel_classification, make_regression
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.model_selection import GridSearchCV, cross_val_score, train_test_split
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
+from sklearn.utils.estimator_checks import parametrize_with_checks
+
+import glassnet as gn
+
+
+@parametrize_with_checks([
+    gn.MLPClassifier(max_iter=100),
+    gn.MLPClassifier(solver="lbfgs", max_iter=100),
+    gn.MLPClassifier(solver="sgd", max_iter=100, learning_rate="adaptive"),
+    gn.MLPClassifier(max_iter=100, activation="gelu", dropout=0.1, batch_norm=True),
+    gn.MLPRegressor(max_iter=100),
+    gn.MLPRegressor(solver="lbfgs", max_iter=100),
+    gn.MLPRegressor(solver="sgd", max_iter=100),
+])
+def test_scikit_learn_estimator_checks(estimator, check):
+    check(estimator)
+
+
+def _params(est):
+    return est.coefs_ + est.intercepts_
+
+
+def _max_diff(a, b):
+    return max(float(np.abs(p - q).max()) for p, q in zip(_params(a), _params(b)))
+
+
+SETTINGS = [
+    {"solver": "sgd"}, {"solver": "sgd", "nesterovs_momentum": False, "momentum": 0.5},
+    {"solver": "sgd", "learning_rate": "invscaling"}, {"solver": "sgd", "learning_rate": "adaptive", "tol": 0.1},
+    {"solver": "adam"}, {"solver": "adam", "early_stopping": True}, {"solver": "lbfgs"},
+    {"solver": "adam", "alpha": 0.1, "batch_size": 17},
+]
+
+
+@pytest.mark.parametrize("settings", SETTINGS, ids=lambda s: "-".join(f"{k}={v}" for k, v in s.items()))
+def test_classifier_gives_scikit_learns_coefs_from_the_same_random_state(settings):
+    X, y = make_moons(n_samples=200, noise=0.2, random_state=0)
+    kwargs = {"hidden_layer_sizes": (7, 5), "random_state": 3, "max_iter": 40, **settings}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        ours = gn.MLPClassifier(**kwargs).fit(X, y)
+        theirs = sk.MLPClassifier(**kwargs).fit(X, y)
+    assert _max_diff(ours, theirs) < 1e-6
+    assert ours.n_iter_ == theirs.n_iter_
+    assert ours.loss_ == pytest.approx(theirs.loss_, rel=1e-6)
+    for attr in ("loss_curve_", "validation_scores_"):
+        if hasattr(theirs, attr) and getattr(theirs, attr) is not None:
+            np.testing.assert_allclose(getattr(ours, attr), getattr(theirs, attr), rtol=1e-6)
+
+
+@pytest.mark.parametrize("solver", ["sgd", "adam", "lbfgs"])
+@pytest.mark.parametrize("loss", ["squared_error", "poisson"])
+def test_regressor_from_given_starting_weights_matches_scikit_learn(solver, loss):
+    """The issue's recipe: set coefs_/intercepts_, warm_start=True, shuffle=False; same data -> same coefs_."""
+    X, y = make_regression(n_samples=120, n_features=4, n_targets=2, noise=1.0, random_state=0)
+    y = np.abs(y) / 100 if loss == "poisson" else y / 100
+    rng = np.random.default_rng(0)
+    start = [rng.normal(scale=0.3, size=s) for s in [(4, 6), (6, 2)]], [rng.normal(scale=0.1, size=s)
+                                                                         for s in [6, 2]]
+    fitted = []
+    for cls in (gn.MLPRegressor, sk.MLPRegressor):
+        est = cls(loss=loss, hidden_layer_sizes=(6,), activation="tanh", solver=solver, warm_start=True,
+                  shuffle=False, max_iter=1, random_state=0)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ConvergenceWarning)
+            est.fit(X, y)
+            est.coefs_ = [c.copy() for c in start[0]]
+            est.intercepts_ = [b.copy() for b in start[1]]
+            est.set_params(max_iter=30)
+            est.fit(X, y)
+        fitted.append(est)
+    assert _max_diff(*fitted) < 1e-6
+
+
+def test_multilabel_sample_weight_and_sparse_input_match_scikit_learn():
+    X, Y = make_multilabel_classification(n_samples=150, n_features=6, n_classes=3, random_state=0)
+    w = np.random.default_rng(0).uniform(0.5, 2.0, size=150)
+    kwargs = {"hidden_layer_sizes": (8,), "random_state": 0, "max_iter": 25}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        ours = gn.MLPClassifier(**kwargs).fit(sp.csr_matrix(X), Y, sample_weight=w)
+        theirs = sk.MLPClassifier(**kwargs).fit(sp.csr_matrix(X), Y, sample_weight=w)
+    assert _max_diff(ours, theirs) < 1e-6
+    assert np.array_equal(ours.predict(X), theirs.predict(X))
+    np.testing.assert_allclose(ours.predict_proba(X), theirs.predict_proba(X), rtol=1e-6)
+
+
+def test_partial_fit_matches_scikit_learn_and_needs_classes_first():
+    X, y = load_digits(return_X_y=True)
+    X = X / 16
+    ours, theirs = gn.MLPClassifier((16,), random_state=0), sk.MLPClassifier((16,), random_state=0)
+    for est in (ours, theirs):
+        for chunk in np.array_split(np.arange(len(X)), 4):
+            est.partial_fit(X[chunk], y[chunk], classes=np.arange(10))
+    assert _max_diff(ours, theirs) < 1e-6
+    with pytest.raises(ValueError, match="classes"):
+        gn.MLPClassifier().partial_fit(X, y)
+    assert not hasattr(gn.MLPClassifier(solver="lbfgs"), "partial_fit")
+
+
+def test_float32_input_keeps_float32_parameters_and_predictions():
+    X, y = make_moons(n_samples=100, random_state=0)
+    est = gn.MLPClassifier((5,), max_iter=5, random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        est.fit(X.astype(np.float32), y)
+    assert all(p.dtype == np.float32 for p in _params(est))
+    assert est.predict_proba(X.astype(np.float32)).dtype == np.float32
+
+
+def test_pickle_and_joblib_round_trip_and_clone():
+    X, y = make_moons(n_samples=100, random_state=0)
+    est = gn.MLPClassifier((5,), solver="lbfgs", random_state=0).fit(X, y)
+    for restored in (pickle.loads(pickle.dumps(est)), joblib.load(_joblib_dump(est))):
+        assert np.array_equal(restored.predict_proba(X), est.predict_proba(X))
+        assert restored.coefs_[0] is restored.model_.layers[0].params["W"]
+    assert not hasattr(clone(est), "coefs_")
+
+
+def _joblib_dump(est):
+    buffer = io.BytesIO()
+    joblib.dump(est, buffer)
+    buffer.seek(0)
+    return buffer
+
+
+def test_pipeline_grid_search_with_two_jobs_and_cross_val_score():
+    X, y = make_moons(n_samples=200, noise=0.2, random_state=0)
+    pipe = make_pipeline(StandardScaler(), gn.MLPClassifier(solver="lbfgs", random_state=0, max_iter=300))
+    grid = GridSearchCV(pipe, {"mlpclassifier__hidden_layer_sizes": [(4,), (16,)]}, cv=3, n_jobs=2)
+    grid.fit(X, y)
+    assert grid.best_score_ > 0.85
+    scores = cross_val_score(gn.MLPRegressor(solver="lbfgs", random_state=0, max_iter=500),
+                             X, X[:, 0] ** 2, cv=3)
+    assert scores.mean() > 0.8
+
+
+def test_convergence_warning_and_verbose_output_like_scikit_learn():
+    X, y = make_moons(n_samples=100, random_state=0)
+    out = io.StringIO()
+    with pytest.warns(ConvergenceWarning, match="Maximum iterations"), redirect_stdout(out):
+        gn.MLPClassifier((4,), max_iter=3, verbose=True, random_state=0).fit(X, y)
+    lines = out.getvalue().splitlines()
+    assert lines[0].startswith("Iteration 1, loss = ") and len(lines) == 3
+
+
+def test_history_model_and_analysis_work_on_a_fitted_estimator():
+    X, y = make_moons(n_samples=200, noise=0.2, random_state=0)
+    est = gn.MLPClassifier((8,), early_stopping=True, random_state=0, max_iter=30)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        est.fit(X, y)
+    h = est.history_
+    assert set(h) >= {"loss", "score", "val_loss", "val_score", "lr"}
+    assert len(h["loss"]) == est.n_iter_
+    assert h["loss"] == est.loss_curve_ and h["val_score"] == est.validation_scores_
+    assert isinstance(est.model_, gn.Sequential)
+    assert est.coefs_[0] is est.model_.layers[0].params["W"]
+    np.testing.assert_allclose(est.model_.predict(X)[:, 0], est.predict_proba(X)[:, 1], rtol=1e-12)
+
+
+def test_glassnet_callbacks_run_each_epoch_and_can_stop_training():
+    X, y = make_moons(n_samples=200, noise=0.2, random_state=0)
+    seen = []
+    stop = gn.callbacks.LambdaCallback(on_epoch_end=lambda epoch, logs: (
+        seen.append(logs["loss"]), setattr(est.model_, "stop_training", epoch == 4)))
+    est = gn.MLPClassifier((8,), random_state=0, callbacks=[stop])
+    est.fit(X, y)
+    assert est.n_iter_ == 5 and seen == est.loss_curve_
+
+
+def test_extras_dropout_batch_norm_activation_and_initializer_are_used():
+    est = gn.MLPClassifier((16, 8), activation="gelu", dropout=[0.2, 0.1], batch_norm=True,
+                           kernel_initializer="he_normal", random_state=0, max_iter=5)
+    X, y = make_moons(n_samples=100, random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        est.fit(X, y)
+    names = [type(layer).__name__ for layer in est.model_.layers]
+    assert names == ["Dense", "BatchNorm", "Dropout", "Dense", "BatchNorm", "Dropout", "Dense"]
+    assert [layer.rate for layer in est.model_.layers if isinstance(layer, gn.Dropout)] == [0.2, 0.1]
+    assert est.model_.layers[0].activation.name == "gelu"
+    assert est.model_.layers[0].kernel_initializer.name == "he_normal"
+    with pytest.raises(ValueError, match="dropout"):
+        gn.MLPClassifier((4, 4), dropout=[0.1]).fit(X, y)
+    with pytest.raises(ValueError, match="stochastic"):
+        gn.MLPClassifier((4,), solver="lbfgs", dropout=0.1).fit(X, y)
+
+
+def test_class_weight_equals_the_matching_sample_weight():
+    X, y = make_moons(n_samples=120, noise=0.3, random_state=0)
+    kwargs = {"hidden_layer_sizes": (6,), "solver": "lbfgs", "random_state": 0, "max_iter": 50}
+    a = gn.MLPClassifier(class_weight={0: 1.0, 1: 3.0}, **kwargs).fit(X, y)
+    b = gn.MLPClassifier(**kwargs).fit(X, y, sample_weight=np.where(y == 1, 3.0, 1.0))
+    assert _max_diff(a, b) < 1e-12
+
+
+@pytest.mark.parametrize("maker", [
+    lambda s: make_moons(n_samples=500, noise=0.25, random_state=s),
+    lambda s: make_circles(n_samples=500, noise=0.1, factor=0.5, random_state=s),
+    lambda s: load_digits(return_X_y=True),
+], ids=["moons", "circles", "digits"])
+def test_test_accuracy_at_least_scikit_learns_and_better_with_extras(maker):
+    ours_plain, ours_extra, theirs = [], [], []
+    for seed in range(2):
+        X, y = maker(seed)
+        X = StandardScaler().fit_transform(X)
+        X_train, X_test, y_train, y_test = train_test_split(X, y, test_size=0.3, random_state=seed, stratify=y)
+        kwargs = {"hidden_layer_sizes": (64,), "random_state": seed, "max_iter": 60}
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ConvergenceWarning)
+            theirs.append(sk.MLPClassifier(**kwargs).fit(X_train, y_train).score(X_test, y_test))
+            ours_plain.append(gn.MLPClassifier(**kwargs).fit(X_train, y_train).score(X_test, y_test))
+            ours_extra.append(gn.MLPClassifier(dropout=0.2, batch_norm=True, **kwargs)
+                              .fit(X_train, y_train).score(X_test, y_test))
+    assert np.mean(ours_plain) >= np.mean(theirs) - 1e-12
+    assert np.mean(ours_extra) >= np.mean(theirs) - 0.01
+
+
+def test_bad_parameters_get_scikit_learns_messages():
+    X, y = make_moons(n_samples=50, random_state=0)
+    with pytest.raises(ValueError, match="The 'solver' parameter of MLPClassifier must be"):
+        gn.MLPClassifier(solver="newton").fit(X, y)
+    with pytest.raises(ValueError, match="hidden_layer_sizes must be > 0"):
+        gn.MLPClassifier(hidden_layer_sizes=(4, 0)).fit(X, y)
+    with pytest.raises(ValueError, match="Input X contains NaN"):
+        gn.MLPClassifier().fit(np.where(X > 1.5, np.nan, X), y)
+    est = gn.MLPClassifier((4,), solver="lbfgs").fit(X, y)
+    with pytest.raises(ValueError, match="X has 3 features"):
+        est.predict(np.ones((2, 3)))
+    with pytest.raises(ValueError, match="classes not in"):
+        gn.MLPClassifier((4,)).partial_fit(X, y, classes=[0, 1]).partial_fit(X, y + 1)
