@@ -25,7 +25,7 @@ import glassnet as gn
     gn.MLPClassifier(max_iter=100),
     gn.MLPClassifier(solver="lbfgs", max_iter=100),
     gn.MLPClassifier(solver="sgd", max_iter=100, learning_rate="adaptive"),
-    gn.MLPClassifier(max_iter=100, activation="gelu", dropout=0.1, batch_norm=True),
+    gn.MLPClassifier(max_iter=100, activation="gelu", kernel_initializer="he_uniform"),
     gn.MLPRegressor(max_iter=100),
     gn.MLPRegressor(solver="lbfgs", max_iter=100),
     gn.MLPRegressor(solver="sgd", max_iter=100),

@@ -48,16 +48,14 @@ def check_float(value, name: str, *, minimum: float | None = None, maximum: floa
     value = float(value)
     if not np.isfinite(value):
         raise ValueError(f"{name} must be finite, received {name}={value!r}")
-    if minimum is not None and (value < minimum or (value == minimum and not include_min)):
-        low = "[" if include_min else "("
-        high = "]" if include_max else ")"
-        raise ValueError(f"{name} must be in {low}{minimum}, {'inf' if maximum is None else maximum}{high}, "
-                         f"received {name}={value!r}")
-    if maximum is not None and (value > maximum or (value == maximum and not include_max)):
-        low = "[" if include_min else "("
-        high = "]" if include_max else ")"
-        raise ValueError(f"{name} must be in {low}{'-inf' if minimum is None else minimum}, {maximum}{high}, "
-                         f"received {name}={value!r}")
+    too_low = minimum is not None and (value < minimum or (value == minimum and not include_min))
+    too_high = maximum is not None and (value > maximum or (value == maximum and not include_max))
+    if too_low or too_high:
+        low = "-inf" if minimum is None else minimum
+        high = "inf" if maximum is None else maximum
+        interval = (f"{'[' if include_min and minimum is not None else '('}{low}, {high}"
+                     f"{']' if include_max and maximum is not None else ')'}")
+        raise ValueError(f"{name} must be in {interval}, received {name}={value!r}")
     return value
 
 
@@ -89,7 +87,7 @@ def unknown_name_message(value: str, name: str, allowed: Iterable[str]) -> str:
 def check_dtype(dtype) -> np.dtype:
     """Return the NumPy float dtype for ``"float32"``/``"float64"`` (or the matching NumPy types)."""
     try:
-        resolved = np.dtype(dtype)
+        resolved = None if dtype is None else np.dtype(dtype)
     except TypeError:
         resolved = None
     if resolved is None or resolved.name not in _DTYPES:
@@ -103,7 +101,10 @@ def check_random_state(seed, name: str = "seed") -> np.random.Generator:
         return seed
     if seed is None:
         return np.random.default_rng()
-    if isinstance(seed, bool) or not isinstance(seed, numbers.Integral) or seed < 0:
+    if isinstance(seed, bool) or not isinstance(seed, numbers.Integral):
+        raise TypeError(f"{name} must be None, a non-negative integer or a numpy Generator, "
+                        f"received {name}={seed!r}")
+    if seed < 0:
         raise ValueError(f"{name} must be None, a non-negative integer or a numpy Generator, "
                          f"received {name}={seed!r}")
     return np.random.default_rng(int(seed))

@@ -341,8 +341,15 @@ ACTIVATIONS: dict[str, type[Activation]] = {
 }
 ALIASES = {"identity": "linear", "logistic": "sigmoid", "silu": "swish", "exp": "exponential"}
 
-#: the ReLU family, whose default initialiser is He's rather than Glorot's
-RELU_FAMILY = ("relu", "leaky_relu", "elu", "selu", "swish", "gelu", "gelu_tanh", "softplus")
+#: the ReLU family, whose default initialiser is He's rather than Glorot's (SELU wants LeCun's)
+RELU_FAMILY = ("relu", "leaky_relu", "elu", "swish", "gelu", "gelu_tanh", "softplus")
+
+
+def default_initializer(name: str) -> str:
+    """The weight initialiser that suits an activation: He for the ReLU family, LeCun for SELU, else Glorot."""
+    if name == "selu":
+        return "lecun_normal"
+    return "he_normal" if name in RELU_FAMILY else "glorot_uniform"
 
 
 def get(activation: str | Activation | dict | None) -> Activation:

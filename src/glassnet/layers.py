@@ -151,8 +151,7 @@ class Dense(Layer):
             raise ValueError("activation 'step' has a zero derivative and cannot be trained by "
                              "backpropagation; use glassnet.Perceptron, or 'sigmoid' for a smooth unit")
         if kernel_initializer is None:
-            kernel_initializer = "he_normal" if self.activation.name in activations.RELU_FAMILY else (
-                "lecun_normal" if self.activation.name == "selu" else "glorot_uniform")
+            kernel_initializer = activations.default_initializer(self.activation.name)
         self.kernel_initializer = initializers.get(kernel_initializer)
         self.bias_initializer = initializers.get(bias_initializer)
         self.l1 = check_float(l1, "l1", minimum=0.0)
