@@ -9,6 +9,7 @@ from .estimators import MLPClassifier, MLPRegressor
 from .io import load_model, save_model
 from .layers import Activation, BatchNorm, Dense, Dropout, Layer
 from .model import DivergenceWarning, Sequential
+from .perceptron import Perceptron
 
 __version__ = "0.1.0"
 
@@ -21,6 +22,7 @@ __all__ = [
     "Layer",
     "MLPClassifier",
     "MLPRegressor",
+    "Perceptron",
     "Sequential",
     "activations",
     "callbacks",
