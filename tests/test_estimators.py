@@ -30,6 +30,7 @@ import glassnet as gn
     gn.MLPRegressor(solver="lbfgs", max_iter=100),
     gn.MLPRegressor(solver="sgd", max_iter=100),
 ])
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
 def test_scikit_learn_estimator_checks(estimator, check):
     check(estimator)
 
