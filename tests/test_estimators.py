@@ -178,6 +178,27 @@ def test_history_model_and_analysis_work_on_a_fitted_estimator():
     np.testing.assert_allclose(est.model_.predict(X)[:, 0], est.predict_proba(X)[:, 1], rtol=1e-12)
 
 
+def test_validation_data_gives_per_epoch_curves_without_changing_training():
+    X, y = make_moons(n_samples=300, noise=0.2, random_state=0)
+    X_val, y_val = make_moons(n_samples=100, noise=0.2, random_state=1)
+    kwargs = {"hidden_layer_sizes": (8,), "random_state": 0, "max_iter": 15}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        plain = gn.MLPClassifier(**kwargs).fit(X, y)
+        seen = []
+        record = gn.callbacks.LambdaCallback(
+            on_epoch_end=lambda e, logs: seen.append((est.score(X_val, y_val), est.model_.evaluate(
+                X_val, y_val[:, None])["loss"])))
+        est = gn.MLPClassifier(callbacks=[record], **kwargs)
+        est.fit(X, y, validation_data=(X_val, y_val))
+    assert _max_diff(plain, est) == 0
+    assert len(est.history_["val_score"]) == est.n_iter_ == 15
+    np.testing.assert_allclose(est.history_["val_score"], [s for s, _ in seen], rtol=1e-12)
+    np.testing.assert_allclose(est.history_["val_loss"], [v for _, v in seen], rtol=1e-12)
+    with pytest.raises(ValueError, match="classes not in"):
+        gn.MLPClassifier(**kwargs).fit(X, y, validation_data=(X_val, y_val + 5))
+
+
 def test_glassnet_callbacks_run_each_epoch_and_can_stop_training():
     X, y = make_moons(n_samples=200, noise=0.2, random_state=0)
     seen = []

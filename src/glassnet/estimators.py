@@ -235,7 +235,7 @@ class _BaseMLP(BaseEstimator):
                     epsilon_hat=True)
 
     # --- fitting -----------------------------------------------------------------------------------------
-    def _fit(self, X, y, sample_weight=None, incremental=False):
+    def _fit(self, X, y, sample_weight=None, incremental=False, validation_data=None):
         self._hidden_sizes()
         first_pass = not hasattr(self, "coefs_") or (not self.warm_start and not incremental)
         X, y = self._validate_input(X, y, incremental, reset=first_pass)
@@ -257,7 +257,7 @@ class _BaseMLP(BaseEstimator):
                 X = X.astype(self.model_.dtype)
                 y = y.astype(self.model_.dtype)
         if self.solver in _STOCHASTIC_SOLVERS:
-            self._fit_stochastic(X, y, sample_weight, incremental)
+            self._fit_stochastic(X, y, sample_weight, incremental, self._check_validation_data(validation_data))
         else:
             self._fit_lbfgs(X, y, sample_weight)
         if not all(np.isfinite(w).all() for w in self.model_.get_weights()):
@@ -310,7 +310,21 @@ class _BaseMLP(BaseEstimator):
         loss += (0.5 * self.alpha) * values / sw_sum
         return float(loss), out
 
-    def _fit_stochastic(self, X, y, sample_weight, incremental):
+    def _check_validation_data(self, validation_data):
+        """Validate ``fit``'s ``validation_data=(X_val, y_val)``: network-ready arrays, or None."""
+        if validation_data is None:
+            return None
+        if not isinstance(validation_data, (tuple, list)) or len(validation_data) != 2:
+            raise ValueError("validation_data must be a tuple (X_val, y_val)")
+        X_val = validate_data(self, validation_data[0], accept_sparse=["csr", "csc"], reset=False,
+                              dtype=self.model_.dtype)
+        y_val = np.asarray(validation_data[1])
+        if y_val.shape[0] != X_val.shape[0]:
+            raise ValueError(f"validation_data has {X_val.shape[0]} rows in X_val but {y_val.shape[0]} in y_val")
+        y_val = self._encode_targets(y_val)
+        return X_val, (y_val.reshape(-1, 1) if y_val.ndim == 1 else y_val).astype(self.model_.dtype)
+
+    def _fit_stochastic(self, X, y, sample_weight, incremental, validation=None):
         model, opt = self.model_, self.model_.optimizer
         if not incremental or not hasattr(self, "_optimizer_ready"):
             opt.reset()
@@ -372,7 +386,10 @@ class _BaseMLP(BaseEstimator):
                         "score": self._score_outputs(y[order], np.concatenate(outputs),
                                                      None if sample_weight is None else sample_weight[order])}
                 self._update_no_improvement_count(early_stopping, X_val, y_val, sw_val)
-                if early_stopping:
+                if validation is not None:
+                    logs["val_loss"] = model._evaluate(*validation)["loss"]
+                    logs["val_score"] = self._score_outputs(validation[1], model._infer(validation[0]), None)
+                elif early_stopping:
                     logs["val_loss"] = model._evaluate(X_val, y_val, sw_val)["loss"]
                     logs["val_score"] = self.validation_scores_[-1]
                 if self.solver == "sgd" and self.learning_rate == "invscaling":
@@ -531,8 +548,9 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
     model_ : Sequential
         The fitted network; ``coefs_`` and ``intercepts_`` are its Dense weights (the same arrays).
     history_ : dict of str to list
-        Per epoch: ``loss``, ``score`` (running accuracy over the epoch's batches), ``lr``, and with early
-        stopping ``val_loss`` and ``val_score``. For lbfgs: ``loss`` per iteration.
+        Per epoch: ``loss``, ``score`` (running accuracy over the epoch's batches), ``lr``, and ``val_loss`` and
+        ``val_score`` on ``fit(..., validation_data=(X_val, y_val))``, or else on the early-stopping split when
+        ``early_stopping=True``. For lbfgs: ``loss`` per iteration.
     """
 
     def __init__(self, hidden_layer_sizes=(100,), activation="relu", *, solver="adam", alpha=0.0001,
@@ -609,9 +627,19 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
         return self._label_binarizer.inverse_transform(out)
 
     @_fit_context(prefer_skip_nested_validation=True)
-    def fit(self, X, y, sample_weight=None):
-        """Fit the model to data matrix X and target(s) y (class labels, or an indicator matrix)."""
-        return self._fit(X, y, sample_weight=sample_weight, incremental=False)
+    def fit(self, X, y, sample_weight=None, validation_data=None):
+        """Fit the model to data matrix X and target(s) y (class labels, or an indicator matrix).
+
+        ``validation_data=(X_val, y_val)`` (glassnet extra) records ``val_loss`` and ``val_score`` in ``history_``
+        every epoch without changing the training (stochastic solvers).
+        """
+        return self._fit(X, y, sample_weight=sample_weight, incremental=False, validation_data=validation_data)
+
+    def _encode_targets(self, y):
+        unseen = np.setdiff1d(unique_labels(y), self.classes_)
+        if len(unseen):
+            raise ValueError(f"validation_data has classes not in `self.classes_`: {unseen}")
+        return self._label_binarizer.transform(y)
 
     @available_if(lambda est: est._check_solver())
     @_fit_context(prefer_skip_nested_validation=True)
@@ -715,9 +743,16 @@ class MLPRegressor(RegressorMixin, _BaseMLP):
         return r2_score(y, out, sample_weight=sample_weight)
 
     @_fit_context(prefer_skip_nested_validation=True)
-    def fit(self, X, y, sample_weight=None):
-        """Fit the model to data matrix X and target(s) y."""
-        return self._fit(X, y, sample_weight=sample_weight, incremental=False)
+    def fit(self, X, y, sample_weight=None, validation_data=None):
+        """Fit the model to data matrix X and target(s) y.
+
+        ``validation_data=(X_val, y_val)`` (glassnet extra) records ``val_loss`` and ``val_score`` in ``history_``
+        every epoch without changing the training (stochastic solvers).
+        """
+        return self._fit(X, y, sample_weight=sample_weight, incremental=False, validation_data=validation_data)
+
+    def _encode_targets(self, y):
+        return np.asarray(y, dtype=np.float64)
 
     @available_if(lambda est: est._check_solver())
     @_fit_context(prefer_skip_nested_validation=True)
