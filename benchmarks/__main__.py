@@ -1,0 +1,274 @@
+"""Side-by-side training benchmarks: glassnet, scikit-learn and PyTorch in one process, interleaved.
+
+    python -m benchmarks [--rounds 5] [--quick] [--only NAME ...]
+
+Every round runs each implementation once, in turn, so that the machine's noise falls on all of them alike;
+the table reports medians over rounds and ratios taken within the run. The "GEMM floor" is the eight matrix
+products of one training step (three forward, five backward), timed alone on preallocated arrays: no
+implementation can beat it, and the ratio to it says how much time goes elsewhere.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import statistics
+import time
+import warnings
+
+import numpy as np
+
+
+def _timed(fn) -> float:
+    start = time.perf_counter()
+    fn()
+    return time.perf_counter() - start
+
+
+# --- the big network: 784-256-128-10 ReLU, batch 256, float32, one epoch ---------------------------------------
+
+def big_data(n=60_000, seed=0):
+    rng = np.random.default_rng(seed)
+    X = rng.normal(size=(n, 784)).astype(np.float32)
+    y = rng.integers(0, 10, size=n)
+    return X, y
+
+
+def gemm_floor(X, batch=256, sizes=(784, 256, 128, 10)):
+    """The eight GEMMs of each step of one epoch, on preallocated float32 arrays."""
+    rng = np.random.default_rng(0)
+    W = [rng.normal(size=(a, b)).astype(np.float32) * 0.01 for a, b in zip(sizes[:-1], sizes[1:])]
+    h = [np.empty((batch, s), np.float32) for s in sizes[1:]]
+    d = [np.empty((batch, s), np.float32) for s in sizes[1:]]
+    dW = [np.empty_like(w) for w in W]
+
+    def run():
+        for start in range(0, len(X) - batch + 1, batch):
+            x = X[start:start + batch]
+            np.matmul(x, W[0], out=h[0])
+            np.matmul(h[0], W[1], out=h[1])
+            np.matmul(h[1], W[2], out=h[2])
+            np.matmul(h[1].T, h[2], out=dW[2])
+            np.matmul(h[2], W[2].T, out=d[1])
+            np.matmul(h[0].T, d[1], out=dW[1])
+            np.matmul(d[1], W[1].T, out=d[0])
+            np.matmul(x.T, d[0], out=dW[0])
+    return run
+
+
+def glassnet_fit(X, y, optimizer="sgd"):
+    import glassnet as gn
+
+    def run():
+        model = gn.Sequential([gn.Dense(256, activation="relu"), gn.Dense(128, activation="relu"),
+                               gn.Dense(10, activation="softmax")], input_dim=784, seed=0)
+        opt = gn.optimizers.SGD(0.01) if optimizer == "sgd" else gn.optimizers.Adam(0.001)
+        model.compile(loss="categorical_crossentropy", optimizer=opt)
+        model.fit(X, y, epochs=1, batch_size=256, verbose=0)
+    return run
+
+
+def sklearn_fit(X, y, estimator="sklearn", solver="sgd"):
+    from sklearn.exceptions import ConvergenceWarning
+
+    if estimator == "sklearn":
+        from sklearn.neural_network import MLPClassifier
+    else:
+        from glassnet import MLPClassifier
+
+    def run():
+        clf = MLPClassifier((256, 128), solver=solver, batch_size=256, max_iter=1, learning_rate_init=0.01,
+                            momentum=0.0, random_state=0, tol=0.0)
+        if solver == "lbfgs":
+            clf.set_params(max_iter=20)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ConvergenceWarning)
+            clf.fit(X, y)
+    return run
+
+
+def torch_fit(X, y, optimizer="sgd"):
+    import torch
+
+    Xt, yt = torch.from_numpy(X), torch.from_numpy(y)
+
+    def run():
+        torch.manual_seed(0)
+        net = torch.nn.Sequential(torch.nn.Linear(784, 256), torch.nn.ReLU(), torch.nn.Linear(256, 128),
+                                  torch.nn.ReLU(), torch.nn.Linear(128, 10))
+        opt = (torch.optim.SGD(net.parameters(), lr=0.01) if optimizer == "sgd"
+               else torch.optim.Adam(net.parameters(), lr=0.001))
+        loss_fn = torch.nn.CrossEntropyLoss()
+        order = torch.randperm(len(Xt))
+        for start in range(0, len(Xt), 256):
+            idx = order[start:start + 256]
+            opt.zero_grad(set_to_none=True)
+            loss = loss_fn(net(Xt[idx]), yt[idx])
+            loss.backward()
+            opt.step()
+    return run
+
+
+# --- tiny networks: per-step overhead ------------------------------------------------------------------------
+
+def tiny_glassnet(X, y, hidden, batch_size, epochs):
+    import glassnet as gn
+
+    def run():
+        layers = [gn.Dense(h, activation="tanh") for h in hidden] + [gn.Dense(1, activation="sigmoid")]
+        model = gn.Sequential(layers, input_dim=X.shape[1], seed=0)
+        model.compile(loss="binary_crossentropy", optimizer=gn.optimizers.SGD(0.1))
+        model.fit(X, y, epochs=epochs, batch_size=batch_size, verbose=0)
+    return run
+
+
+def tiny_torch(X, y, hidden, batch_size, epochs):
+    import torch
+
+    Xt, yt = torch.from_numpy(X.astype(np.float32)), torch.from_numpy(y.astype(np.float32)).reshape(-1, 1)
+
+    def run():
+        torch.manual_seed(0)
+        sizes = [X.shape[1], *hidden]
+        mods = []
+        for a, b in zip(sizes[:-1], sizes[1:]):
+            mods += [torch.nn.Linear(a, b), torch.nn.Tanh()]
+        net = torch.nn.Sequential(*mods, torch.nn.Linear(sizes[-1], 1))
+        opt = torch.optim.SGD(net.parameters(), lr=0.1)
+        loss_fn = torch.nn.BCEWithLogitsLoss()
+        n = len(Xt)
+        bs = batch_size or n
+        for _ in range(epochs):
+            order = torch.randperm(n)
+            for start in range(0, n, bs):
+                idx = order[start:start + bs]
+                opt.zero_grad(set_to_none=True)
+                loss_fn(net(Xt[idx]), yt[idx]).backward()
+                opt.step()
+    return run
+
+
+# --- prediction ----------------------------------------------------------------------------------------------
+
+def predict_glassnet(X):
+    import glassnet as gn
+
+    model = gn.Sequential([gn.Dense(256, activation="relu"), gn.Dense(128, activation="relu"),
+                           gn.Dense(10, activation="softmax")], input_dim=X.shape[1], seed=0)
+    return lambda: model.predict(X)
+
+
+def predict_torch(X):
+    import torch
+
+    net = torch.nn.Sequential(torch.nn.Linear(X.shape[1], 256), torch.nn.ReLU(), torch.nn.Linear(256, 128),
+                              torch.nn.ReLU(), torch.nn.Linear(128, 10), torch.nn.Softmax(dim=1))
+    Xt = torch.from_numpy(X)
+
+    def run():
+        with torch.no_grad():
+            net(Xt).numpy()
+    return run
+
+
+# --- the harness ---------------------------------------------------------------------------------------------
+
+def suites(quick: bool):
+    n = 12_000 if quick else 60_000
+    X, y = big_data(n)
+    xor_X = np.array([[0, 0], [0, 1], [1, 0], [1, 1]], dtype=np.float32)
+    xor_y = np.array([0, 1, 1, 0])
+    from sklearn.datasets import make_moons
+
+    moons_X, moons_y = make_moons(n_samples=1000, noise=0.2, random_state=0)
+    moons_X = moons_X.astype(np.float32)
+    xor_epochs = 1000 if quick else 5000
+    X64 = X.astype(np.float64)
+    Xp = big_data(20_000 if quick else 100_000, seed=1)[0]
+    return {
+        "mlp-784-256-128-10 (s/epoch)": {
+            "steps": 1,
+            "runs": {
+                "GEMM floor": gemm_floor(X),
+                "glassnet Sequential SGD": glassnet_fit(X, y, "sgd"),
+                "PyTorch SGD": torch_fit(X, y, "sgd"),
+                "glassnet Sequential Adam": glassnet_fit(X, y, "adam"),
+                "PyTorch Adam": torch_fit(X, y, "adam"),
+                "glassnet MLPClassifier sgd, float32 X": sklearn_fit(X, y, "glassnet"),
+                "sklearn MLPClassifier sgd, float32 X": sklearn_fit(X, y, "sklearn"),
+                "glassnet MLPClassifier sgd, float64 X": sklearn_fit(X64, y, "glassnet"),
+                "sklearn MLPClassifier sgd, float64 X": sklearn_fit(X64, y, "sklearn"),
+                "glassnet MLPClassifier adam, float32 X": sklearn_fit(X, y, "glassnet", "adam"),
+                "sklearn MLPClassifier adam, float32 X": sklearn_fit(X, y, "sklearn", "adam"),
+            },
+        },
+        "xor 2-4-1 full batch (us/step)": {
+            "steps": xor_epochs,
+            "runs": {"glassnet": tiny_glassnet(xor_X, xor_y, (4,), None, xor_epochs),
+                     "PyTorch": tiny_torch(xor_X, xor_y, (4,), None, xor_epochs)},
+        },
+        "moons 2-16-16-1 batch 32 (us/step)": {
+            "steps": 20 * 32,
+            "runs": {"glassnet": tiny_glassnet(moons_X, moons_y, (16, 16), 32, 20),
+                     "PyTorch": tiny_torch(moons_X, moons_y, (16, 16), 32, 20)},
+        },
+        f"predict {len(Xp):,} rows (s)": {
+            "steps": 1,
+            "runs": {"glassnet predict": predict_glassnet(Xp), "PyTorch no_grad forward": predict_torch(Xp)},
+        },
+    }
+
+
+def machine() -> str:
+    import numpy
+
+    blas = "unknown"
+    try:
+        from threadpoolctl import threadpool_info
+
+        info = threadpool_info()
+        blas = ", ".join(f"{i['internal_api']} {i.get('version')} ({i['num_threads']} threads)" for i in info)
+    except ImportError:
+        pass
+    try:
+        import torch
+
+        torch_version = torch.__version__
+    except ImportError:
+        torch_version = "absent"
+    import sklearn
+
+    return (f"nproc={os.cpu_count()}, {platform.processor() or platform.machine()}, Python "
+            f"{platform.python_version()}, NumPy {numpy.__version__}, BLAS: {blas}, scikit-learn "
+            f"{sklearn.__version__}, PyTorch {torch_version}")
+
+
+def main(argv=None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--quick", action="store_true", help="smaller data and fewer epochs")
+    parser.add_argument("--only", nargs="*", default=None, help="suite names containing these words")
+    args = parser.parse_args(argv)
+    all_suites = suites(args.quick)
+    print(f"# {time.strftime('%Y-%m-%d')}  {machine()}")
+    for name, suite in all_suites.items():
+        if args.only and not any(word in name for word in args.only):
+            continue
+        times = {k: [] for k in suite["runs"]}
+        for fn in suite["runs"].values():
+            fn()  # warm-up: imports, first-touch allocation
+        for _ in range(args.rounds):
+            for k, fn in suite["runs"].items():
+                times[k].append(_timed(fn) / suite["steps"])
+        scale = 1e6 if "us/step" in name else 1.0
+        first = statistics.median(next(iter(times.values())))
+        print(f"\n## {name}, median of {args.rounds} interleaved rounds\n")
+        print(f"| implementation | median | vs first row |\n|---|---|---|")
+        for k, ts in times.items():
+            med = statistics.median(ts)
+            print(f"| {k} | {med * scale:.4g} | {med / first:.2f} |")
+
+
+if __name__ == "__main__":
+    main()
