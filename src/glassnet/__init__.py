@@ -4,7 +4,7 @@ Perceptrons and multi-layer perceptrons built from first principles on NumPy, wi
 visible. The public face: re-exports only.
 """
 
-from . import activations, callbacks, datasets, initializers, losses, metrics, optimizers, schedules
+from . import activations, analysis, callbacks, datasets, initializers, losses, metrics, optimizers, schedules
 from .estimators import MLPClassifier, MLPRegressor
 from .io import load_model, save_model
 from .layers import Activation, BatchNorm, Dense, Dropout, Layer
@@ -25,6 +25,7 @@ __all__ = [
     "Perceptron",
     "Sequential",
     "activations",
+    "analysis",
     "callbacks",
     "datasets",
     "initializers",

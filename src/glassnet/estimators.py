@@ -86,7 +86,11 @@ class _CanonicalLoss(Loss):
         return self.value(y, self._activation.forward(z), sample_weight)
 
     def gradient_from_logits(self, y, z, a, sample_weight=None):
+        """The exact gradient of ``value``. (scikit-learn's own training delta omits the squared error's 1/d for
+        d outputs; ``_train_step`` reproduces that, this method — used by the analysis tools — does not.)"""
         g = a - y
+        if self.kind == "squared_error" and g.shape[1] > 1:
+            g /= g.shape[1]
         if sample_weight is None:
             g *= g.dtype.type(1.0 / len(g))
         else:

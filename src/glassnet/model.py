@@ -380,6 +380,8 @@ class Sequential:
         # the weights and optimiser state at the start of this epoch and the one before: on divergence the
         # model returns to the latest one whose first batch still had a finite loss
         snapshots = [self._snapshot()]
+        x_buffer = np.empty((batch_size,) + X.shape[1:], X.dtype) if shuffle else None
+        y_buffer = np.empty((batch_size,) + y.shape[1:], y.dtype) if shuffle else None
         for epoch in range(initial_epoch, epochs):
             cb.on_epoch_begin(epoch)
             snapshots = [snapshots[-1], self._snapshot()] if epoch > initial_epoch else snapshots
@@ -387,8 +389,14 @@ class Sequential:
             total, seen, outputs = 0.0, 0, []
             for batch in range(steps):
                 start = batch * batch_size
-                idx = order[start:start + batch_size] if shuffle else slice(start, start + batch_size)
-                Xb, yb = X[idx], y[idx]
+                if shuffle:
+                    idx = order[start:start + batch_size]
+                    # gathered into buffers reused from batch to batch, never a shuffled copy of the data
+                    Xb = np.take(X, idx, axis=0, out=x_buffer[:len(idx)])
+                    yb = np.take(y, idx, axis=0, out=y_buffer[:len(idx)])
+                else:
+                    idx = slice(start, start + batch_size)
+                    Xb, yb = X[idx], y[idx]
                 swb = None if sample_weight is None else sample_weight[idx]
                 cb.on_batch_begin(batch, {"batch": batch, "size": len(Xb)})
                 loss, out, _ = self._forward_backward(Xb, yb, swb, training=True)
