@@ -264,7 +264,7 @@ def main(argv=None) -> None:
         scale = 1e6 if "us/step" in name else 1.0
         first = statistics.median(next(iter(times.values())))
         print(f"\n## {name}, median of {args.rounds} interleaved rounds\n")
-        print(f"| implementation | median | vs first row |\n|---|---|---|")
+        print("| implementation | median | vs first row |\n|---|---|---|")
         for k, ts in times.items():
             med = statistics.median(ts)
             print(f"| {k} | {med * scale:.4g} | {med / first:.2f} |")

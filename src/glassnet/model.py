@@ -391,9 +391,11 @@ class Sequential:
                 start = batch * batch_size
                 if shuffle:
                     idx = order[start:start + batch_size]
-                    # gathered into buffers reused from batch to batch, never a shuffled copy of the data
-                    Xb = np.take(X, idx, axis=0, out=x_buffer[:len(idx)])
-                    yb = np.take(y, idx, axis=0, out=y_buffer[:len(idx)])
+                    # gathered into buffers reused from batch to batch, never a shuffled copy of the data;
+                    # mode="clip" (the indices are a permutation, always valid) spares NumPy a bounds-checking
+                    # copy that makes out= three times slower
+                    Xb = np.take(X, idx, axis=0, out=x_buffer[:len(idx)], mode="clip")
+                    yb = np.take(y, idx, axis=0, out=y_buffer[:len(idx)], mode="clip")
                 else:
                     idx = slice(start, start + batch_size)
                     Xb, yb = X[idx], y[idx]

@@ -59,6 +59,20 @@ class Optimizer:
         lr = self.learning_rate
         return float(lr) if isinstance(lr, numbers.Real) else float(lr(self.iterations))
 
+    def _scratch(self, p: np.ndarray, which: int = 0) -> np.ndarray:
+        """A work array shaped like ``p``, reused across steps (not part of the optimiser's state)."""
+        buffers = self.__dict__.setdefault("_buffers", {})
+        key = (p.shape, p.dtype.str, which)
+        if key not in buffers:
+            buffers[key] = np.empty_like(p)
+        return buffers[key]
+
+    def __getstate__(self):
+        # work arrays are rebuilt on demand; pickles (estimators, joblib) stay the size of the real state
+        state = self.__dict__.copy()
+        state.pop("_buffers", None)
+        return state
+
     def _clip(self, g):
         if self.clipnorm is not None:
             norm = float(np.sqrt(np.sum(np.square(g, dtype=np.float64))))
@@ -130,15 +144,17 @@ class SGD(Optimizer):
         self.slots = ("velocity",) if self.momentum else ()
 
     def update_step(self, p, g, state, lr):
-        lr = p.dtype.type(lr)
+        step = np.multiply(g, p.dtype.type(lr), out=self._scratch(p))  # lr * g, without a new array
         if not self.momentum:
-            p -= lr * g
+            p -= step
             return
         v = state["velocity"]
         v *= p.dtype.type(self.momentum)
-        v -= lr * g
+        v -= step
         if self.nesterov:
-            p += p.dtype.type(self.momentum) * v - lr * g
+            update = np.multiply(v, p.dtype.type(self.momentum), out=self._scratch(p, 1))
+            update -= step
+            p += update
         else:
             p += v
 
@@ -256,16 +272,24 @@ class Adam(Optimizer):
     def update_step(self, p, g, state, lr):
         t = p.dtype.type
         m, v = state["m"], state["v"]
+        work, denom = self._scratch(p, 0), self._scratch(p, 1)  # reused arrays: no allocation per step
         m *= t(self.beta_1)
-        m += t(1 - self.beta_1) * g
+        m += np.multiply(g, t(1 - self.beta_1), out=work)
         v *= t(self.beta_2)
-        v += t(1 - self.beta_2) * (g * g)
+        work = np.multiply(g, g, out=work)
+        work *= t(1 - self.beta_2)
+        v += work
         c1 = 1 - self.beta_1 ** self.iterations
         c2 = 1 - self.beta_2 ** self.iterations
         if self.epsilon_hat:
-            p -= t(lr * np.sqrt(c2) / c1) * m / (np.sqrt(v) + t(self.epsilon))
+            np.sqrt(v, out=denom)
+            np.multiply(m, t(lr * np.sqrt(c2) / c1), out=work)
         else:
-            p -= t(lr / c1) * m / (np.sqrt(v / t(c2)) + t(self.epsilon))
+            np.sqrt(np.divide(v, t(c2), out=denom), out=denom)
+            np.multiply(m, t(lr / c1), out=work)
+        denom += t(self.epsilon)
+        work /= denom
+        p -= work
 
     def get_config(self):
         return {**super().get_config(), "beta_1": self.beta_1, "beta_2": self.beta_2, "epsilon": self.epsilon,
