@@ -148,12 +148,12 @@ def check_array(X, name: str = "X", *, dtype=np.float64, ndim: int | tuple[int, 
     if arr.ndim == 2 and arr.shape[1] == 0:
         raise ValueError(f"{name} must have at least one feature, received shape {arr.shape}")
     dtype = np.dtype(dtype)
-    if not allow_nonfinite and arr.dtype.kind == "f" and not np.isfinite(arr).all():
+    if not allow_nonfinite and arr.dtype.kind == "f" and not _all_finite(arr):
         raise ValueError(f"{name} contains NaN or infinite values; clean or impute them first")
     if arr.dtype != dtype:
         with np.errstate(over="ignore"):
             converted = arr.astype(dtype)
-        if not allow_nonfinite and not np.isfinite(converted).all():
+        if not allow_nonfinite and not _all_finite(converted):
             raise ValueError(f"{name} has values too large for {dtype.name} (largest magnitude "
                              f"{np.max(np.abs(arr.astype(np.float64))):.3g}); rescale the data")
         arr = converted
@@ -167,6 +167,18 @@ def check_same_length(name_a: str, a: np.ndarray, name_b: str, b: np.ndarray) ->
     if a.shape[0] != b.shape[0]:
         raise ValueError(f"{name_a} and {name_b} must have the same number of samples, received "
                          f"{a.shape[0]} and {b.shape[0]}")
+
+
+def _all_finite(arr: np.ndarray) -> bool:
+    """Whether every value is finite, in one pass with no temporary array for the common case.
+
+    A NaN or inf anywhere makes the sum non-finite; a non-finite sum of finite values (overflow) falls back to
+    the exact elementwise test.
+    """
+    with np.errstate(over="ignore", invalid="ignore"):
+        if np.isfinite(np.sum(arr)):
+            return True
+    return bool(np.isfinite(arr).all())
 
 
 def _check_bounds(value, name, minimum, maximum, kind):

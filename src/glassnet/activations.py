@@ -64,6 +64,10 @@ class Activation:
         """Gradient with respect to ``z`` given ``grad``, the gradient with respect to ``a``."""
         return grad * self.derivative(z, a)
 
+    def forward_inplace(self, z: np.ndarray) -> np.ndarray:
+        """``forward(z)``, allowed to overwrite ``z`` (inference, where ``z`` is not needed again)."""
+        return self.forward(z)
+
     __call__ = forward
 
     def get_config(self) -> dict:
@@ -93,6 +97,8 @@ class Linear(Activation):
 
     def forward(self, z):
         return z
+
+    forward_inplace = forward
 
     def derivative(self, z, a):
         return np.ones_like(z)
@@ -130,6 +136,9 @@ class Sigmoid(Activation):
     def forward(self, z):
         return special.expit(z)
 
+    def forward_inplace(self, z):
+        return special.expit(z, out=z)
+
     def derivative(self, z, a):
         return a * (1 - a)
 
@@ -146,6 +155,9 @@ class Tanh(Activation):
     def forward(self, z):
         return np.tanh(z)
 
+    def forward_inplace(self, z):
+        return np.tanh(z, out=z)
+
     def derivative(self, z, a):
         return 1 - a * a
 
@@ -158,6 +170,9 @@ class ReLU(Activation):
 
     def forward(self, z):
         return np.maximum(z, 0)
+
+    def forward_inplace(self, z):
+        return np.maximum(z, 0, out=z)
 
     def derivative(self, z, a):
         return (z > 0).astype(z.dtype)
@@ -329,9 +344,13 @@ class Softmax(Activation):
     output_range = (0.0, 1.0)
 
     def forward(self, z):
-        e = np.exp(z - z.max(axis=-1, keepdims=True))
-        e /= e.sum(axis=-1, keepdims=True)
-        return e
+        return self.forward_inplace(z.copy())
+
+    def forward_inplace(self, z):
+        z -= z.max(axis=-1, keepdims=True)
+        np.exp(z, out=z)
+        z /= z.sum(axis=-1, keepdims=True)
+        return z
 
     def derivative(self, z, a):
         raise NotImplementedError("softmax has a full Jacobian; use backward(grad, z, a)")

