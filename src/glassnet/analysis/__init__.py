@@ -5,6 +5,15 @@ Everything here reads models, histories and recordings (a ``Sequential``, or a f
 """
 
 from .convergence import ConvergenceReport, analyze_convergence, detect_plateaus, weight_evolution
+from .diagnose import DIAGNOSIS_TABLE, RULES, Finding, diagnose, render_findings
+from .experiments import (
+    as_table,
+    compare_activations,
+    compare_depth_width,
+    compare_hidden_sizes,
+    compare_initializers,
+    compare_learning_rates,
+)
 from .explain import StepExplanation, explain_perceptron_step, explain_step
 from .gradcheck import GradientCheckResult, gradient_check
 from .neurons import (
@@ -22,15 +31,25 @@ from .recorder import TrainingRecorder
 from .sensitivity import decision_boundary_grid, feature_sensitivity, input_gradients, noise_robustness
 
 __all__ = [
+    "DIAGNOSIS_TABLE",
+    "RULES",
     "ConvergenceReport",
+    "Finding",
     "GradientCheckResult",
     "StepExplanation",
     "TrainingRecorder",
     "activation_statistics",
     "analyze_convergence",
+    "as_table",
+    "compare_activations",
+    "compare_depth_width",
+    "compare_hidden_sizes",
+    "compare_initializers",
+    "compare_learning_rates",
     "dead_units",
     "decision_boundary_grid",
     "detect_plateaus",
+    "diagnose",
     "explain_perceptron_step",
     "explain_step",
     "feature_sensitivity",
@@ -41,6 +60,7 @@ __all__ = [
     "logic_roles",
     "neuron_importance",
     "noise_robustness",
+    "render_findings",
     "saturated_units",
     "truth_table_name",
     "weight_evolution",
