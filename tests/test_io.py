@@ -163,3 +163,60 @@ def test_model_checkpoint_writes_a_loadable_best_model(tmp_path):
     best = gn.load_model(tmp_path / "best.safetensors")
     val = (X[72:], y[72:])
     assert best.evaluate(*val)["loss"] == pytest.approx(min(history.history["val_loss"]), rel=1e-6)
+
+
+def test_resume_restores_history_and_callback_state_exactly(tmp_path):
+    """Train 10 epochs; or 4, save (with callbacks), load in a new process, 6 more: the same in every respect."""
+    X, y = _data()
+    np.save(tmp_path / "X.npy", X)
+    np.save(tmp_path / "y.npy", y)
+
+    def callbacks():
+        return [gn.callbacks.EarlyStopping(monitor="val_loss", patience=50),
+                gn.callbacks.ReduceLROnPlateau(monitor="val_loss", patience=2, factor=0.5, cooldown=2)]
+
+    whole_cbs = callbacks()
+    whole = _model(seed=4, optimizer=gn.optimizers.SGD(0.05, momentum=0.9))
+    whole.fit(X, y, epochs=10, batch_size=16, validation_split=0.25, callbacks=whole_cbs, verbose=0)
+
+    first_cbs = callbacks()
+    first = _model(seed=4, optimizer=gn.optimizers.SGD(0.05, momentum=0.9))
+    first.fit(X, y, epochs=4, batch_size=16, validation_split=0.25, callbacks=first_cbs, verbose=0)
+    gn.save_model(first, tmp_path / "half.safetensors", callbacks=first_cbs)
+    script = f"""
+import json, numpy as np, glassnet as gn
+X = np.load({str(tmp_path / "X.npy")!r}); y = np.load({str(tmp_path / "y.npy")!r})
+cbs = [gn.callbacks.EarlyStopping(monitor="val_loss", patience=50),
+       gn.callbacks.ReduceLROnPlateau(monitor="val_loss", patience=2, factor=0.5, cooldown=2)]
+m = gn.load_model({str(tmp_path / "half.safetensors")!r}, callbacks=cbs)
+m.fit(X, y, epochs=10, initial_epoch=len(m.history.epoch), batch_size=16, validation_split=0.25, callbacks=cbs,
+      verbose=0)
+gn.save_model(m, {str(tmp_path / "done.safetensors")!r}, callbacks=cbs)
+"""
+    subprocess.run([sys.executable, "-c", script], check=True)
+    resumed_cbs = callbacks()
+    resumed = gn.load_model(tmp_path / "done.safetensors", callbacks=resumed_cbs)
+    assert _same(whole.get_weights(), resumed.get_weights())
+    sa, sb = whole.optimizer.get_state(), resumed.optimizer.get_state()
+    assert sa["iterations"] == sb["iterations"]
+    assert all(_same(list(a.values()), list(b.values())) for a, b in zip(sa["slots"], sb["slots"]))
+    assert whole.optimizer.learning_rate == resumed.optimizer.learning_rate
+    assert resumed.history.epoch == list(range(10))
+    assert resumed.history.history == whole.history.history
+    assert whole._rng.bit_generator.state == resumed._rng.bit_generator.state
+    for a, b in zip(whole_cbs, resumed_cbs):
+        assert a.get_state() == b.get_state()
+
+
+def test_callback_states_must_match_what_was_saved(tmp_path):
+    model = _model()
+    cbs = [gn.callbacks.EarlyStopping(patience=3)]
+    model.fit(*_data(), epochs=2, validation_split=0.25, callbacks=cbs, verbose=0)
+    path = gn.save_model(model, tmp_path / "m.safetensors", callbacks=cbs)
+    with pytest.raises(ValueError, match="EarlyStopping"):
+        gn.load_model(path, callbacks=[gn.callbacks.ReduceLROnPlateau()])
+    with pytest.raises(ValueError, match="1 callback"):
+        gn.load_model(path, callbacks=[gn.callbacks.EarlyStopping(), gn.callbacks.EarlyStopping()])
+    restored = [gn.callbacks.EarlyStopping(patience=3)]
+    gn.load_model(path, callbacks=restored)
+    assert restored[0].get_state() == cbs[0].get_state()

@@ -155,12 +155,15 @@ def test_loss_and_gradients_matches_central_differences_and_leaves_the_model_unc
 def test_initial_epoch_continues_a_run_exactly():
     X, y = _blobs()
     whole = _model(seed=5, dropout=0.2)
-    whole.fit(X, y, epochs=6, batch_size=16, verbose=0)
+    full = whole.fit(X, y, epochs=6, batch_size=16, verbose=0)
     parts = _model(seed=5, dropout=0.2)
     parts.fit(X, y, epochs=2, batch_size=16, verbose=0)
     history = parts.fit(X, y, epochs=6, initial_epoch=2, batch_size=16, verbose=0)
-    assert history.epoch == [2, 3, 4, 5]
+    # the continued run extends the first run's History
+    assert history.epoch == [0, 1, 2, 3, 4, 5] and history.history == full.history
     _assert_same_weights(whole.get_weights(), parts.get_weights())
+    # a run that does not continue the last one starts a History of its own
+    assert parts.fit(X, y, epochs=9, initial_epoch=7, verbose=0).epoch == [7, 8]
 
 
 def test_sample_weight_is_keras_weighted_mean_and_class_weight_maps_to_it():

@@ -24,6 +24,7 @@ watch a monitored quantity (``ModelCheckpoint``, ``EarlyStopping``, ``ReduceLROn
 
 from __future__ import annotations
 
+import copy
 import csv
 import math
 import numbers
@@ -99,6 +100,26 @@ class Callback:
     def get_config(self) -> dict[str, Any]:
         """The constructor arguments as a JSON-safe dict; ``from_config`` rebuilds the callback from it."""
         return {}
+
+    #: the attributes that make up the callback's running state (its "memory" of the run so far)
+    state_attributes: tuple[str, ...] = ()
+
+    def get_state(self) -> dict[str, Any]:
+        """The running state (copies), so that ``save_model(..., callbacks=[...])`` can resume a run exactly."""
+        return {key: copy.deepcopy(getattr(self, key)) for key in self.state_attributes}
+
+    def set_state(self, state: dict[str, Any]) -> None:
+        """Restore what ``get_state`` returned."""
+        unknown = set(state) - set(self.state_attributes)
+        if unknown:
+            raise ValueError(f"{type(self).__name__} has no state {sorted(unknown)}; its state is "
+                             f"{list(self.state_attributes)}")
+        for key, value in state.items():
+            setattr(self, key, copy.deepcopy(value))
+
+    def _continuing(self) -> bool:
+        """Whether this run continues an earlier one (``fit(initial_epoch > 0)``): keep the state then."""
+        return self.params.get("initial_epoch", 0) > 0
 
     @classmethod
     def from_config(cls, config: dict[str, Any]) -> Callback:
@@ -469,8 +490,11 @@ class ModelCheckpoint(Callback):
         self._direction = _resolve_mode(self.mode, self.monitor)
         self.best = _worst(self._direction)
 
+    state_attributes = ("best",)
+
     def on_train_begin(self, logs: dict | None = None) -> None:
-        self.best = _worst(self._direction)
+        if not self._continuing():
+            self.best = _worst(self._direction)
 
     def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
         logs = logs or {}
@@ -579,6 +603,8 @@ class EarlyStopping(Callback):
         self._direction = _resolve_mode(self.mode, self.monitor)
         self._reset()
 
+    state_attributes = ("wait", "stopped_epoch", "best", "best_epoch", "best_weights")
+
     def _reset(self) -> None:
         self.wait = 0
         self.stopped_epoch = 0
@@ -587,7 +613,8 @@ class EarlyStopping(Callback):
         self.best_weights = None
 
     def on_train_begin(self, logs: dict | None = None) -> None:
-        self._reset()
+        if not self._continuing():
+            self._reset()
 
     def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
         logs = logs or {}
@@ -692,6 +719,8 @@ class ReduceLROnPlateau(Callback):
         self._direction = _resolve_mode(self.mode, self.monitor)
         self._reset()
 
+    state_attributes = ("best", "wait", "cooldown_counter")
+
     def _reset(self) -> None:
         self.best = _worst(self._direction)
         self.wait = 0
@@ -708,7 +737,8 @@ class ReduceLROnPlateau(Callback):
                             f"optimizer's learning_rate is {learning_rate!r} "
                             f"({type(learning_rate).__name__}); use either a schedule or ReduceLROnPlateau, "
                             f"not both")
-        self._reset()
+        if not self._continuing():
+            self._reset()
 
     def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
         logs = {} if logs is None else logs

@@ -34,8 +34,8 @@ class ModelFileError(ValueError):
     """A model file that cannot be loaded: not a glassnet file, damaged, altered, or of an unknown version."""
 
 
-def save_model(model, path) -> Path:
-    """Save ``model`` (architecture, weights, compile settings, optimiser state, RNG state) to ``path``.
+def save_model(model, path, callbacks=None) -> Path:
+    """Save ``model`` (architecture, weights, compile settings, optimiser state, RNG state, History) to ``path``.
 
     Parameters
     ----------
@@ -43,6 +43,9 @@ def save_model(model, path) -> Path:
         A built model.
     path : str or path-like
         Target file; by convention it ends in ``.safetensors``. Written atomically.
+    callbacks : list of Callback, default=None
+        Callbacks whose running state (EarlyStopping's wait and best, ReduceLROnPlateau's cooldown, ...)
+        should be saved too; give the same list to ``load_model`` to resume them.
 
     Returns
     -------
@@ -73,15 +76,28 @@ def save_model(model, path) -> Path:
                                           "optimizer": model.optimizer.get_config(),
                                           "metrics": [m for m in model.metrics]})
         metadata["optimizer_iterations"] = str(opt_state["iterations"])
+    if model.history is not None:
+        metadata["history"] = json.dumps({"epoch": model.history.epoch, "history": model.history.history,
+                                          "diverged": bool(getattr(model.history, "diverged", False))},
+                                         default=float)
+    if callbacks:
+        states = []
+        for i, callback in enumerate(_check_callbacks(callbacks)):
+            state, arrays = _split_arrays(callback.get_state())
+            states.append({"class_name": type(callback).__name__, "state": state})
+            tensors.update({f"callbacks.{i}.{key}": np.ascontiguousarray(a) for key, a in arrays.items()})
+        metadata["callbacks"] = json.dumps(states, default=float)
     atomic_write_bytes(path, save(tensors, metadata=metadata))
     return path
 
 
-def load_model(path):
+def load_model(path, callbacks=None):
     """Load a model saved by :func:`save_model`; raises :class:`ModelFileError` for anything else.
 
-    The model comes back built, with the same weights, compiled (if it was) with the same optimiser state, and
-    with its random generators where they were: continuing training gives the same result as never stopping.
+    The model comes back built, with the same weights, compiled (if it was) with the same optimiser state, its
+    random generators where they were and its History (``model.history``): continuing with
+    ``fit(initial_epoch=len(model.history.epoch))`` gives the same result as never stopping. Give
+    ``callbacks`` (the same kinds, in the same order as when saving) to restore their running state too.
     """
     from .model import Sequential
 
@@ -117,7 +133,9 @@ def load_model(path):
             raise ModelFileError(f"{path}: the stored compile settings are invalid: {exc}") from None
         _set_optimizer_state(model, tensors, iterations, path)
     _set_rng_states(model, rng, path)
-    leftover = set(tensors) - _expected_names(model)
+    _set_history(model, metadata.get("history"), path)
+    used = _set_callback_states(callbacks, metadata.get("callbacks"), tensors, path)
+    leftover = set(tensors) - _expected_names(model) - used
     if leftover:
         raise ModelFileError(f"{path} has tensors the architecture does not use: {sorted(leftover)[:5]}")
     return model
@@ -216,6 +234,79 @@ def _expected_names(model) -> set[str]:
     if model.optimizer is not None and model.optimizer._state:
         names |= {f"optimizer.{j}.{slot}" for j, s in enumerate(model.optimizer._state) for slot in s}
     return names
+
+
+def _check_callbacks(callbacks) -> list:
+    from .callbacks import Callback
+
+    callbacks = list(callbacks)
+    for c in callbacks:
+        if not isinstance(c, Callback):
+            raise TypeError(f"callbacks must be glassnet Callback objects, received {c!r}")
+    return callbacks
+
+
+def _split_arrays(state: dict) -> tuple[dict, dict]:
+    """Separate a callback state's arrays (saved as tensors) from its JSON-safe values."""
+    plain, arrays = {}, {}
+    for key, value in state.items():
+        if isinstance(value, np.ndarray):
+            arrays[key] = value
+        elif isinstance(value, (list, tuple)) and value and all(isinstance(v, np.ndarray) for v in value):
+            plain[key] = {"__arrays__": len(value)}
+            arrays.update({f"{key}.{j}": v for j, v in enumerate(value)})
+        else:
+            plain[key] = value
+    return plain, arrays
+
+
+def _set_history(model, text, path) -> None:
+    from .callbacks import History
+
+    if text is None:
+        return
+    try:
+        data = json.loads(text)
+        history = History()
+        history.epoch = [int(e) for e in data["epoch"]]
+        history.history = {str(k): [float(v) for v in values] for k, values in data["history"].items()}
+        history.diverged = bool(data.get("diverged", False))
+    except (KeyError, TypeError, ValueError, AttributeError) as exc:
+        raise ModelFileError(f"{path}: the stored training history is invalid: {exc}") from None
+    history.set_model(model)
+    model.history = history
+
+
+def _set_callback_states(callbacks, text, tensors, path) -> set[str]:
+    """Restore saved callback states into ``callbacks``; returns the tensor names used."""
+    if not callbacks:
+        return {k for k in tensors if k.startswith("callbacks.")}
+    callbacks = _check_callbacks(callbacks)
+    try:
+        saved = json.loads(text) if text is not None else []
+    except ValueError as exc:
+        raise ModelFileError(f"{path}: the stored callback states are invalid: {exc}") from None
+    if len(saved) != len(callbacks):
+        raise ValueError(f"{path} holds the state of {len(saved)} callback(s), received {len(callbacks)}")
+    used = set()
+    for i, (callback, entry) in enumerate(zip(callbacks, saved)):
+        if not isinstance(entry, dict) or entry.get("class_name") != type(callback).__name__:
+            raise ValueError(f"callbacks[{i}] is a {type(callback).__name__}, but the file saved a "
+                             f"{entry.get('class_name') if isinstance(entry, dict) else entry!r} there")
+        state = dict(entry.get("state") or {})
+        for key, value in list(state.items()):
+            if isinstance(value, dict) and "__arrays__" in value:
+                names = [f"callbacks.{i}.{key}.{j}" for j in range(int(value["__arrays__"]))]
+                missing = [n for n in names if n not in tensors]
+                if missing:
+                    raise ModelFileError(f"{path} is missing tensor {missing[0]!r}")
+                state[key] = [tensors[n].copy() for n in names]
+                used.update(names)
+        try:
+            callback.set_state(state)
+        except (TypeError, ValueError) as exc:
+            raise ModelFileError(f"{path}: callbacks[{i}] state is invalid: {exc}") from None
+    return used
 
 
 def _rng_states(model) -> dict:

@@ -374,7 +374,12 @@ class Sequential:
         n = len(X)
         batch_size = min(batch_size, n)
         steps = math.ceil(n / batch_size)
-        history = History()
+        # a run that continues the last one (fit(initial_epoch=k) right after epoch k-1) extends its History,
+        # so training 4 epochs and resuming for 6 records exactly what training 10 at once would
+        previous = self.history
+        continuing = (initial_epoch > 0 and previous is not None and bool(previous.epoch)
+                      and previous.epoch[-1] == initial_epoch - 1)
+        history = previous if continuing else History()
         # History after the user's callbacks, so it records what they changed (ReduceLROnPlateau's lr)
         cbs = callbacks + [history] + ([ProgressBar(verbose)] if verbose else [])
         cb = CallbackList(cbs, model=self, params={"epochs": epochs, "steps": steps, "samples": n,
