@@ -172,6 +172,66 @@ def predict_torch(X):
     return run
 
 
+# --- scaling and memory --------------------------------------------------------------------------------------
+
+def scaling(quick: bool) -> None:
+    """Epoch time against the number of samples and the hidden width (seconds per epoch, and per sample)."""
+    import glassnet as gn
+
+    sizes = [1_000, 10_000, 50_000] if quick else [1_000, 10_000, 50_000, 100_000, 200_000]
+    X, y = big_data(max(sizes), seed=2)
+    print("\n## Scaling in samples (784-256-128-10, SGD, batch 256), median of 3\n")
+    print("| samples | s/epoch | us/sample |\n|---|---|---|")
+    for n in sizes:
+        t = statistics.median(_timed(glassnet_fit(X[:n], y[:n])) for _ in range(3))
+        print(f"| {n:,} | {t:.4g} | {t / n * 1e6:.3g} |")
+    print("\n## Scaling in width (784-W-W-10, 20,000 samples, SGD, batch 256), median of 3\n")
+    print("| width | s/epoch | ns per multiply-add |\n|---|---|---|")
+    Xw, yw = X[:20_000], y[:20_000]
+    for width in ([64, 256, 1024] if quick else [64, 128, 256, 512, 1024]):
+        def run(width=width):
+            model = gn.Sequential([gn.Dense(width, activation="relu"), gn.Dense(width, activation="relu"),
+                                   gn.Dense(10, activation="softmax")], input_dim=784, seed=0)
+            model.compile(loss="categorical_crossentropy", optimizer=gn.optimizers.SGD(0.01))
+            model.fit(Xw, yw, epochs=1, batch_size=256, verbose=0)
+        t = statistics.median(_timed(run) for _ in range(3))
+        macs = 3 * len(Xw) * (784 * width + width * width + width * 10)
+        print(f"| {width} | {t:.4g} | {t / macs * 1e9:.3g} |")
+
+
+def memmap_memory(quick: bool) -> None:
+    """Peak heap growth of fit on a float32 memory-mapped data set, against the data set's size."""
+    import tempfile
+    import tracemalloc
+
+    import glassnet as gn
+
+    n = 50_000 if quick else 400_000
+    with tempfile.TemporaryDirectory() as folder:
+        path = os.path.join(folder, "X.npy")
+        X = np.lib.format.open_memmap(path, mode="w+", dtype=np.float32, shape=(n, 784))
+        rng = np.random.default_rng(0)
+        for i in range(0, n, 20_000):
+            X[i:i + 20_000] = rng.normal(size=(min(20_000, n - i), 784))
+        X.flush()
+        del X
+        X = np.load(path, mmap_mode="r")
+        y = rng.integers(0, 10, size=n)
+        model = gn.Sequential([gn.Dense(256, activation="relu"), gn.Dense(128, activation="relu"),
+                               gn.Dense(10, activation="softmax")], input_dim=784, seed=0)
+        model.compile(loss="categorical_crossentropy", optimizer=gn.optimizers.SGD(0.01))
+        tracemalloc.start()
+        start = time.perf_counter()
+        model.fit(X, y, epochs=1, batch_size=256, verbose=0)
+        seconds = time.perf_counter() - start
+        _, peak = tracemalloc.get_traced_memory()
+        tracemalloc.stop()
+        print(f"\n## fit on a {X.nbytes / 1e6:,.0f} MB float32 np.memmap (one epoch, {seconds:.1f} s)\n")
+        print(f"peak heap growth during fit (tracemalloc): {peak / 1e6:.1f} MB = "
+              f"{peak / X.nbytes * 100:.2f}% of the data set")
+        del X
+
+
 # --- the harness ---------------------------------------------------------------------------------------------
 
 def suites(quick: bool):
@@ -249,6 +309,7 @@ def main(argv=None) -> None:
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--quick", action="store_true", help="smaller data and fewer epochs")
     parser.add_argument("--only", nargs="*", default=None, help="suite names containing these words")
+    parser.add_argument("--scaling", action="store_true", help="also run the scaling and memmap memory runs")
     args = parser.parse_args(argv)
     all_suites = suites(args.quick)
     print(f"# {time.strftime('%Y-%m-%d')}  {machine()}")
@@ -268,6 +329,9 @@ def main(argv=None) -> None:
         for k, ts in times.items():
             med = statistics.median(ts)
             print(f"| {k} | {med * scale:.4g} | {med / first:.2f} |")
+    if args.scaling:
+        scaling(args.quick)
+        memmap_memory(args.quick)
 
 
 if __name__ == "__main__":
