@@ -13,6 +13,17 @@ from .perceptron import Perceptron
 
 __version__ = "0.1.0"
 
+#: submodules imported on first use, so that ``import glassnet`` does not load matplotlib or joblib
+_LAZY = ("plots", "sweep", "report", "tour")
+
+
+def __getattr__(name):
+    if name in _LAZY:
+        import importlib
+
+        return importlib.import_module(f".{name}", __name__)
+    raise AttributeError(f"module 'glassnet' has no attribute {name!r}")
+
 __all__ = [
     "Activation",
     "BatchNorm",

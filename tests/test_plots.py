@@ -1,0 +1,473 @@
+"""Pictures: every figure renders to a PNG that is not blank, and the numbers drawn are the numbers computed.
+
+The decision-boundary pictures are checked by reading pixels back: for hand-built models whose boundaries are
+known, the colour at sampled points of the rendered image is mapped back (through the fixed colormaps) to a
+probability or a class and compared with the model's own prediction at that point.
+"""
+
+from __future__ import annotations
+
+import ast
+import inspect
+import io
+import os
+import warnings
+
+import matplotlib
+import matplotlib.image as mpimg
+import numpy as np
+import pytest
+from matplotlib.figure import Figure
+from scipy.special import expit
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.metrics import confusion_matrix
+
+import glassnet as gn
+from glassnet import plots
+
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# Helpers
+# ----------------------------------------------------------------------------------------------------------------
+
+def render(fig: Figure, dpi: int = 50) -> np.ndarray:
+    """The figure as an RGB image (rows top to bottom), after checking it is a PNG that is not blank.
+
+    Pixel-reading tests render at ``fig.dpi``, where ``ax.transData`` gives the image's pixel coordinates.
+    """
+    data = plots.figure_to_png_bytes(fig, dpi=dpi)
+    assert data[:8] == PNG_SIGNATURE
+    image = mpimg.imread(io.BytesIO(data))[..., :3]
+    width, height = fig.get_size_inches() * dpi
+    assert image.shape[:2] == (round(height), round(width))
+    assert image.std() > 0.02
+    assert len(np.unique((image * 255).round().astype(np.uint8).reshape(-1, 3), axis=0)) > 20
+    return image
+
+
+def pixel_colours(fig: Figure, ax, image: np.ndarray, points: np.ndarray) -> np.ndarray:
+    """The RGB colour of the rendered image at each data-coordinate point of ``ax``."""
+    display = ax.transData.transform(points)  # pixels from the bottom-left corner, at fig.dpi
+    cols = np.floor(display[:, 0]).astype(int)
+    rows = np.floor(image.shape[0] - display[:, 1]).astype(int)  # the image's rows run top to bottom
+    return image[rows, cols]
+
+
+def blended(colour) -> np.ndarray:
+    """A region colour as rendered: drawn at REGION_ALPHA over the white axes."""
+    rgb = np.asarray(matplotlib.colors.to_rgba(colour)[:3])
+    return plots.REGION_ALPHA * rgb + (1 - plots.REGION_ALPHA)
+
+
+def sample_points(ax, n: int = 25, inset: float = 0.04) -> np.ndarray:
+    (x0, x1), (y0, y1) = ax.get_xlim(), ax.get_ylim()
+    dx, dy = inset * (x1 - x0), inset * (y1 - y0)
+    xx, yy = np.meshgrid(np.linspace(x0 + dx, x1 - dx, n), np.linspace(y0 + dy, y1 - dy, n))
+    return np.column_stack([xx.ravel(), yy.ravel()])
+
+
+def away_from_markers(ax, points: np.ndarray, X: np.ndarray, pixels: float = 9.0) -> np.ndarray:
+    """Which points are far (in pixels) from every data marker and outside the legend."""
+    p, d = ax.transData.transform(points), ax.transData.transform(X)
+    far = np.min(np.linalg.norm(p[:, None, :] - d[None, :, :], axis=2), axis=1) > pixels
+    legend = ax.get_legend()
+    if legend is not None:
+        box = legend.get_window_extent()
+        inside = (p[:, 0] >= box.x0 - 2) & (p[:, 0] <= box.x1 + 2) & (p[:, 1] >= box.y0 - 2) & (p[:, 1] <= box.y1 + 2)
+        far &= ~inside
+    return far
+
+
+def visible_axes(fig: Figure) -> list:
+    return [ax for ax in fig.axes if ax.get_visible()]
+
+
+def sigmoid_model(W, b) -> gn.Sequential:
+    model = gn.Sequential([gn.Dense(1, activation="sigmoid")], input_dim=2, seed=0, dtype="float64")
+    model.set_weights([np.asarray(W, dtype=np.float64).reshape(2, 1), np.asarray(b, dtype=np.float64)])
+    return model
+
+
+CORNERS = np.array([[-2.0, -2.0], [-2.0, 2.0], [2.0, -2.0], [2.0, 2.0]])
+
+
+@pytest.fixture(scope="module")
+def trained():
+    """A small tanh network on moons, trained briefly with a recorder and a validation split."""
+    X, y = gn.datasets.make_moons(120, noise=0.2, random_state=0)
+    model = gn.Sequential([gn.Dense(6, activation="tanh"), gn.Dense(1, activation="sigmoid")], input_dim=2, seed=0)
+    model.compile(loss="binary_crossentropy", optimizer=gn.optimizers.Adam(learning_rate=0.05), metrics=["accuracy"])
+    recorder = gn.analysis.TrainingRecorder()
+    history = model.fit(X, y, epochs=8, batch_size=32, validation_split=0.25, callbacks=[recorder], verbose=0)
+    return model, history, recorder, X, y
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# Output and hygiene
+# ----------------------------------------------------------------------------------------------------------------
+
+def test_module_uses_no_pyplot_and_never_prints():
+    tree = ast.parse(inspect.getsource(plots))
+    imported = [alias.name for node in ast.walk(tree) if isinstance(node, ast.Import) for alias in node.names]
+    imported += [f"{node.module}.{alias.name}" for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)
+                 for alias in node.names]
+    assert not [name for name in imported if "pyplot" in name]
+    calls = [node.func for node in ast.walk(tree) if isinstance(node, ast.Call)]
+    assert not [f for f in calls if isinstance(f, ast.Name) and f.id == "print"]
+    assert not [f for f in calls if isinstance(f, ast.Attribute) and f.attr == "show"]
+
+
+def test_figure_to_png_bytes_scales_with_dpi(trained):
+    fig = plots.plot_activation_functions(["relu"])
+    small = mpimg.imread(io.BytesIO(plots.figure_to_png_bytes(fig, dpi=50)))
+    large = mpimg.imread(io.BytesIO(plots.figure_to_png_bytes(fig, dpi=100)))
+    assert large.shape[0] == pytest.approx(2 * small.shape[0], abs=1)
+    with pytest.raises(TypeError, match="fig"):
+        plots.figure_to_png_bytes("not a figure")
+    with pytest.raises(ValueError, match="dpi"):
+        plots.figure_to_png_bytes(fig, dpi=0)
+
+
+def test_save_figure_is_atomic(tmp_path):
+    fig = plots.plot_activation_functions(["tanh"])
+    path = plots.save_figure(fig, tmp_path / "tanh.png", dpi=50)
+    assert path.read_bytes()[:8] == PNG_SIGNATURE
+    if os.name == "posix":  # a new file's permissions follow the umask, as open() would make them
+        umask = os.umask(0)
+        os.umask(umask)
+        assert path.stat().st_mode & 0o777 == 0o666 & ~umask
+    before = path.read_bytes()
+    with pytest.raises(ValueError):
+        plots.save_figure(fig, tmp_path / "tanh.notaformat", dpi=50)
+    assert path.read_bytes() == before
+    assert sorted(os.listdir(tmp_path)) == ["tanh.png"]  # no temporary file left behind
+    with pytest.raises(FileNotFoundError, match="folder"):
+        plots.save_figure(fig, tmp_path / "missing" / "x.png")
+    with pytest.raises(TypeError, match="path"):
+        plots.save_figure(fig, 42)
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# Training curves, activations, weights, gradients
+# ----------------------------------------------------------------------------------------------------------------
+
+def test_training_curves_from_every_kind_of_history(trained):
+    model, history, _, X, y = trained
+    for source in (history, history.history, model):
+        fig = plots.plot_training_curves(source)
+        loss_ax, accuracy_ax = visible_axes(fig)
+        assert [ax.get_title() for ax in (loss_ax, accuracy_ax)] == ["loss", "accuracy"]
+        training, validation = loss_ax.get_lines()[:2]
+        np.testing.assert_allclose(training.get_ydata(), history.history["loss"])
+        np.testing.assert_allclose(validation.get_ydata(), history.history["val_loss"])
+        np.testing.assert_allclose(training.get_xdata(), np.arange(1, 9))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        estimator = gn.MLPClassifier((4,), max_iter=5, random_state=0).fit(X, y)
+        lbfgs = gn.MLPClassifier((4,), solver="lbfgs", max_iter=5, random_state=0).fit(X, y)
+        perceptron = gn.Perceptron(max_iter=5).fit(X, y)
+    fig = plots.plot_training_curves(estimator)
+    render(fig)
+    assert [ax.get_title() for ax in visible_axes(fig)] == ["loss", "score"]
+    fig = plots.plot_training_curves(estimator, metrics=["lr"])
+    assert [ax.get_title() for ax in visible_axes(fig)] == ["loss", "lr"]
+    assert [ax.get_title() for ax in visible_axes(plots.plot_training_curves(lbfgs))] == ["loss"]
+    fig = plots.plot_training_curves(perceptron)
+    assert [ax.get_title() for ax in visible_axes(fig)] == ["loss", "accuracy"]
+
+
+def test_training_curves_refuse_bad_input(trained):
+    _, history, _, _, _ = trained
+    with pytest.raises(ValueError, match="'f1'.*keys"):
+        plots.plot_training_curves(history, metrics=["f1"])
+    with pytest.raises(ValueError, match="fit it first"):
+        plots.plot_training_curves(gn.Sequential([gn.Dense(1)], input_dim=2))
+    with pytest.raises(ValueError, match="empty"):
+        plots.plot_training_curves({})
+    with pytest.raises(TypeError, match="history"):
+        plots.plot_training_curves(3.0)
+    with pytest.raises(ValueError, match="numbers"):
+        plots.plot_training_curves({"loss": ["a", "b"]})
+
+
+def test_activation_derivatives_are_the_librarys_backward():
+    z = np.linspace(-4, 4, 81)
+    fig = plots.plot_activation_functions(["sigmoid", "relu", "step", "logistic"], z=z)
+    render(fig)
+    axes = visible_axes(fig)
+    assert [ax.get_title() for ax in axes] == ["sigmoid", "relu", "step", "sigmoid"]
+    value, derivative = axes[0].get_lines()[-2:]
+    np.testing.assert_allclose(value.get_ydata(), expit(z))
+    np.testing.assert_allclose(derivative.get_ydata(), expit(z) * (1 - expit(z)))
+    np.testing.assert_array_equal(axes[2].get_lines()[-1].get_ydata(), np.zeros_like(z))
+    assert len(visible_axes(plots.plot_activation_functions())) == len(plots.DEFAULT_ACTIVATIONS)
+    with pytest.raises(ValueError, match="softmax"):
+        plots.plot_activation_functions(["softmax"])
+    with pytest.raises(ValueError, match="activation"):
+        plots.plot_activation_functions(["nope"])
+    with pytest.raises(ValueError, match="z"):
+        plots.plot_activation_functions(z=[1.0])
+
+
+def test_weight_histograms_one_panel_per_dense_layer(trained):
+    model = trained[0]
+    fig = plots.plot_weight_histograms(model)
+    render(fig)
+    axes = visible_axes(fig)
+    assert len(axes) == 2
+    counts = sum(patch.get_height() for patch in axes[0].patches)
+    assert counts == model.layers[0].params["W"].size + model.layers[0].params["b"].size
+    with pytest.raises(TypeError, match="model"):
+        plots.plot_weight_histograms(gn.Perceptron())
+    with pytest.raises(ValueError, match="not built"):
+        plots.plot_weight_histograms(gn.Sequential([gn.Dense(2)]))
+
+
+def test_gradient_flow_draws_the_recorded_norms(trained):
+    _, _, recorder, _, _ = trained
+    fig = plots.plot_gradient_flow(recorder)
+    render(fig)
+    left = fig.axes[0]
+    assert left.get_yscale() == "log"
+    lines = left.get_lines()
+    assert len(lines) == 2
+    np.testing.assert_allclose(lines[0].get_ydata(), recorder.series("grad_norm", 0))
+    np.testing.assert_allclose(lines[1].get_xdata(), np.arange(1, 9))
+    with pytest.raises(ValueError, match="no records"):
+        plots.plot_gradient_flow(gn.analysis.TrainingRecorder())
+    with pytest.raises(TypeError, match="recorder"):
+        plots.plot_gradient_flow({"grad_norm": [1.0]})
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# Decision boundaries: colours read back from the pixels
+# ----------------------------------------------------------------------------------------------------------------
+
+def test_binary_probability_colours_match_the_model():
+    model = sigmoid_model([3.0, 0.0], [0.0])  # p = sigmoid(3 x1): the boundary is the line x1 = 0
+    fig = plots.plot_decision_boundary(model, CORNERS, [0, 0, 1, 1], resolution=120)
+    image = render(fig, dpi=int(fig.dpi))
+    ax = fig.axes[0]
+    points = sample_points(ax)
+    points = points[away_from_markers(ax, points, CORNERS) & (np.abs(points[:, 0]) > 0.25)]
+    assert len(points) > 300
+    p = model.predict(points)[:, 0]
+    cmap = matplotlib.colormaps[plots.BINARY_CMAP]
+    t = np.linspace(0, 1, 1001)
+    table = plots.REGION_ALPHA * cmap(t)[:, :3] + (1 - plots.REGION_ALPHA)
+    colours = pixel_colours(fig, ax, image, points)
+    read = t[np.argmin(np.linalg.norm(colours[:, None, :] - table[None], axis=2), axis=1)]
+    agree = np.abs(read - p) < 0.06
+    assert agree.mean() > 0.95, np.column_stack([points, p, read])[~agree][:10]
+    # the picture is not symmetric by accident: the left half reads as class 0, the right half as class 1
+    assert np.all(read[points[:, 0] < -1] < 0.1) and np.all(read[points[:, 0] > 1] > 0.9)
+
+
+def test_multiclass_region_colours_match_the_model():
+    # three classes by the largest of x1, x2 and -(x1 + x2): three sectors meeting at the origin
+    model = gn.Sequential([gn.Dense(3, activation="softmax")], input_dim=2, seed=0, dtype="float64")
+    model.set_weights([np.array([[2.0, 0.0, -2.0], [0.0, 2.0, -2.0]]), np.zeros(3)])
+    X = np.array([[2.0, -1.0], [-1.0, 2.0], [-2.0, -2.0], [2.5, 2.5]])
+    y = np.array([0, 1, 2, 0])
+    fig = plots.plot_decision_boundary(model, X, y, resolution=150)
+    image = render(fig, dpi=int(fig.dpi))
+    ax = fig.axes[0]
+    points = sample_points(ax)
+    logits = points @ np.array([[2.0, 0.0, -2.0], [0.0, 2.0, -2.0]])
+    top2 = np.sort(logits, axis=1)[:, -2:]
+    points = points[away_from_markers(ax, points, X) & (top2[:, 1] - top2[:, 0] > 0.4)]
+    predicted = model.predict(points).argmax(axis=1)
+    assert set(predicted) == {0, 1, 2}
+    table = np.array([blended(c) for c in plots.CLASS_COLORS[:3]])
+    colours = pixel_colours(fig, ax, image, points)
+    distance = np.linalg.norm(colours[:, None, :] - table[None], axis=2)
+    agree = (distance.argmin(axis=1) == predicted) & (distance.min(axis=1) < 0.03)
+    assert agree.mean() > 0.95
+
+
+def test_perceptron_regions_line_and_test_points():
+    rng = np.random.default_rng(0)
+    X = rng.uniform(-2, 2, size=(60, 2))
+    X = X[np.abs(X[:, 0] + X[:, 1]) > 0.3]
+    y = (X[:, 0] + X[:, 1] > 0).astype(int)
+    perceptron = gn.Perceptron(random_state=0).fit(X, y)
+    assert perceptron.converged_
+    fig = plots.plot_decision_boundary(perceptron, X[:40], y[:40], X[40:], y[40:], resolution=100)
+    image = render(fig, dpi=int(fig.dpi))
+    ax = fig.axes[0]
+    assert "train accuracy 1.000, test 1.000" in ax.get_title()
+    assert len(ax.get_lines()) == 1  # the boundary line w1 x1 + w2 x2 + b = 0
+    markers = [c.get_paths()[0] for c in ax.collections[-2:]]
+    assert len(markers[0].vertices) != len(markers[1].vertices)  # circles for train, triangles for test
+    points = sample_points(ax)
+    z = perceptron.decision_function(points)
+    points = points[away_from_markers(ax, points, X) & (np.abs(z) > 0.3 * np.abs(z).max() / 4)]
+    predicted = perceptron.predict(points)
+    cmap = matplotlib.colormaps[plots.BINARY_CMAP]
+    table = np.array([blended(cmap(0.15)), blended(cmap(0.85))])
+    colours = pixel_colours(fig, ax, image, points)
+    read = np.linalg.norm(colours[:, None, :] - table[None], axis=2).argmin(axis=1)
+    assert (read == predicted).mean() > 0.95
+
+
+def test_decision_boundary_for_estimators_and_given_axes():
+    X, y = gn.datasets.make_blobs(80, centers=2, random_state=1)
+    labels = np.where(y == 1, "yes", "no")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        estimator = gn.MLPClassifier((4,), max_iter=20, random_state=0).fit(X, labels)
+    figure = plots._figure((8, 4))
+    left, right = figure.subplots(1, 2)
+    assert plots.plot_decision_boundary(estimator, X, labels, resolution=40, ax=right) is figure
+    assert right.get_xlabel() == "x1" and not left.has_data()
+    render(figure)
+
+
+def test_decision_boundary_refuses_bad_input():
+    model = sigmoid_model([1.0, 0.0], [0.0])
+    with pytest.raises(ValueError, match="X must have exactly 2 features"):
+        plots.plot_decision_boundary(model, np.zeros((4, 3)), [0, 1, 0, 1])
+    with pytest.raises(ValueError, match="y must hold one label per sample"):
+        plots.plot_decision_boundary(model, CORNERS, [0, 1])
+    with pytest.raises(ValueError, match="class indices"):
+        plots.plot_decision_boundary(model, CORNERS, [0, 1, 2, 1])
+    with pytest.raises(ValueError, match="both X_test and y_test"):
+        plots.plot_decision_boundary(model, CORNERS, [0, 1, 0, 1], X_test=CORNERS)
+    with pytest.raises(ValueError, match="X_test must have exactly 2 features"):
+        plots.plot_decision_boundary(model, CORNERS, [0, 1, 0, 1], X_test=np.zeros((2, 1)), y_test=[0, 1])
+    with pytest.raises(ValueError, match="resolution"):
+        plots.plot_decision_boundary(model, CORNERS, [0, 1, 0, 1], resolution=1)
+    with pytest.raises(TypeError, match="ax"):
+        plots.plot_decision_boundary(model, CORNERS, [0, 1, 0, 1], ax="left")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        regressor = gn.MLPRegressor(hidden_layer_sizes=(3,), max_iter=5, random_state=0)
+        regressor.fit(CORNERS, [0.0, 1.0, 2.0, 3.0])
+    with pytest.raises(TypeError, match="classifier"):
+        plots.plot_decision_boundary(regressor, CORNERS, [0, 1, 0, 1])
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# Hidden-unit maps
+# ----------------------------------------------------------------------------------------------------------------
+
+def test_hidden_neuron_maps_show_each_units_output():
+    model = gn.Sequential([gn.Dense(5, activation="tanh"), gn.Dense(1, activation="sigmoid")], input_dim=2, seed=3,
+                          dtype="float64")
+    X = np.array([[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]])
+    fig = plots.plot_hidden_neuron_maps(model, X, y=[0, 1, 1, 0], resolution=30, max_units=4)
+    render(fig)
+    maps = [ax for ax in visible_axes(fig) if ax.get_images()]
+    assert len(maps) == 4 and "(first 4 of 5)" in fig.get_suptitle()
+    W, b = model.layers[0].params["W"], model.layers[0].params["b"]
+    for unit, ax in enumerate(maps):
+        image = ax.get_images()[0]
+        x0, x1, y0, y1 = image.get_extent()
+        array = np.asarray(image.get_array())
+        assert array.shape == (30, 30)
+        for (row, col), point in (((0, 0), (x0, y0)), ((0, -1), (x1, y0)), ((-1, 0), (x0, y1)), ((-1, -1), (x1, y1))):
+            assert array[row, col] == pytest.approx(np.tanh(np.array(point) @ W[:, unit] + b[unit]))
+    with pytest.raises(ValueError, match="X must have exactly 2 features"):
+        plots.plot_hidden_neuron_maps(model, np.zeros((3, 3)))
+    with pytest.raises(IndexError, match="layer"):
+        plots.plot_hidden_neuron_maps(model, X, layer=1)
+    with pytest.raises(ValueError, match="no hidden layer"):
+        plots.plot_hidden_neuron_maps(sigmoid_model([1.0, 1.0], [0.0]), X)
+    wide = gn.Sequential([gn.Dense(3, activation="relu"), gn.Dense(1)], input_dim=3, seed=0)
+    with pytest.raises(ValueError, match="2 input features"):
+        plots.plot_hidden_neuron_maps(wide, X)
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# Experiments
+# ----------------------------------------------------------------------------------------------------------------
+
+def test_confusion_matrix_annotates_sklearns_numbers():
+    y_true = np.array([0, 0, 1, 1, 1, 2, 2, 2, 2, 0])
+    y_pred = np.array([0, 1, 1, 1, 0, 2, 2, 1, 2, 0])
+    fig = plots.plot_confusion_matrix(y_true, y_pred)
+    render(fig)
+    texts = [t.get_text() for t in fig.axes[0].texts]
+    assert texts == [str(v) for v in confusion_matrix(y_true, y_pred).ravel()]
+    fig = plots.plot_confusion_matrix(y_true, y_pred, normalize=True, labels=[2, 1, 0])
+    expected = confusion_matrix(y_true, y_pred, labels=[2, 1, 0], normalize="true")
+    assert [t.get_text() for t in fig.axes[0].texts] == [f"{v:.2f}" for v in expected.ravel()]
+    with pytest.raises(ValueError, match="normalize"):
+        plots.plot_confusion_matrix(y_true, y_pred, normalize="rows")
+    with pytest.raises(ValueError, match="same length"):
+        plots.plot_confusion_matrix(y_true, y_pred[:-1])
+    with pytest.raises(ValueError, match="y_pred must be a 1-D"):
+        plots.plot_confusion_matrix(y_true, np.eye(10))
+
+
+SWEEP = [{"learning_rate": lr, "seed": seed, "optimizer": opt,
+          "accuracy": 0.5 + 2 * lr + 0.01 * seed + (opt == "adam") * 0.1}
+         for lr in (0.001, 0.01, 0.1) for seed in range(3) for opt in ("sgd", "adam")]
+
+
+def test_sweep_curves_are_means_over_repeats():
+    fig = plots.plot_sweep(SWEEP, "learning_rate", "accuracy", hue="optimizer")
+    render(fig)
+    ax = fig.axes[0]
+    assert ax.get_xscale() == "log"
+    sgd, adam = ax.get_lines()
+    np.testing.assert_allclose(sgd.get_xdata(), [0.001, 0.01, 0.1])
+    np.testing.assert_allclose(sgd.get_ydata(), [0.5 + 2 * lr + 0.01 for lr in (0.001, 0.01, 0.1)])
+    np.testing.assert_allclose(adam.get_ydata() - sgd.get_ydata(), 0.1)
+    assert len(ax.collections) == 2  # a std band per curve
+    layers = [{"hidden": (4,), "acc": 0.7}, {"hidden": (8, 8), "acc": 0.9}, {"hidden": (4,), "acc": float("nan")}]
+    fig = plots.plot_sweep(layers, "hidden", "acc")
+    line = fig.axes[0].get_lines()[0]
+    np.testing.assert_allclose(line.get_ydata(), [0.7, 0.9])  # the diverged run is left out
+    assert [t.get_text() for t in fig.axes[0].get_xticklabels()] == ["(4,)", "(8, 8)"]
+    with pytest.raises(ValueError, match=r"rows\[0\] has no key 'loss'"):
+        plots.plot_sweep(SWEEP, "learning_rate", "loss")
+    with pytest.raises(ValueError, match="rows is empty"):
+        plots.plot_sweep([], "a", "b")
+    with pytest.raises(TypeError, match="rows"):
+        plots.plot_sweep({"a": 1}, "a", "b")
+
+
+def test_sweep_heatmap_cells_are_means():
+    rows = [row for row in SWEEP if not (row["optimizer"] == "adam" and row["learning_rate"] == 0.1)]
+    fig = plots.plot_sweep_heatmap(rows, "learning_rate", "optimizer", "accuracy")
+    render(fig)
+    array = fig.axes[0].get_images()[0].get_array()
+    assert array.shape == (2, 3)
+    np.testing.assert_allclose(array[0].data, [0.5 + 2 * lr + 0.01 for lr in (0.001, 0.01, 0.1)])
+    assert array.mask[1, 2] and not array.mask[1, 1]
+    assert len(fig.axes[0].texts) == 5
+    with pytest.raises(ValueError, match="no key 'loss'"):
+        plots.plot_sweep_heatmap(rows, "learning_rate", "optimizer", "loss")
+
+
+def test_noise_robustness_from_the_analysis_table(trained):
+    model, _, _, X, y = trained
+    rows = gn.analysis.noise_robustness(model, X, y, noise_levels=(0, 0.2, 0.5), n_repeats=3, random_state=0)
+    fig = plots.plot_noise_robustness(rows)
+    render(fig)
+    line = fig.axes[0].get_lines()[0]
+    np.testing.assert_allclose(line.get_ydata(), [row["accuracy_mean"] for row in rows])
+    fig = plots.plot_noise_robustness({"tanh": rows, "copy": rows})
+    assert [t.get_text() for t in fig.axes[0].get_legend().get_texts()] == ["tanh", "copy"]
+    with pytest.raises(ValueError, match="accuracy_std"):
+        plots.plot_noise_robustness([{"noise": 0.0, "accuracy_mean": 1.0}])
+
+
+def test_comparison_bars_heights_and_repeats():
+    rows = [{"activation": a, "accuracy": v, "std": 0.01} for a, v in (("relu", 0.9), ("tanh", 0.95), ("sigmoid", 0.8))]
+    fig = plots.plot_comparison_bars(rows, "activation", "accuracy", error="std")
+    render(fig)
+    ax = fig.axes[0]
+    np.testing.assert_allclose([bar.get_height() for bar in ax.patches], [0.9, 0.95, 0.8])
+    assert [t.get_text() for t in ax.texts] == ["0.9", "0.95", "0.8"]
+    repeats = [{"activation": "relu", "accuracy": 0.8}, {"activation": "relu", "accuracy": 1.0},
+               {"activation": "tanh", "accuracy": 0.9}]
+    fig = plots.plot_comparison_bars(repeats, "activation", "accuracy")
+    np.testing.assert_allclose([bar.get_height() for bar in fig.axes[0].patches], [0.9, 0.9])
+    with pytest.raises(ValueError, match="repeat"):
+        plots.plot_comparison_bars([dict(r, std=0.1) for r in repeats], "activation", "accuracy", error="std")
+    with pytest.raises(ValueError, match="no key 'error'"):
+        plots.plot_comparison_bars(rows, "activation", "accuracy", error="error")
