@@ -20,7 +20,8 @@ import math
 import numpy as np
 from scipy import special
 
-from ._validation import check_float, unknown_name_message
+from ._registry import Configurable, resolve
+from ._validation import check_float
 
 __all__ = [
     "ACTIVATIONS",
@@ -43,7 +44,7 @@ __all__ = [
 ]
 
 
-class Activation:
+class Activation(Configurable):
     """Base class: an elementwise function with its derivative.
 
     Subclasses set ``name`` and implement ``forward`` and ``derivative``; ``backward`` then follows.
@@ -69,19 +70,6 @@ class Activation:
         return self.forward(z)
 
     __call__ = forward
-
-    def get_config(self) -> dict:
-        return {"name": self.name}
-
-    @classmethod
-    def from_config(cls, config: dict) -> Activation:
-        config = dict(config)
-        config.pop("name", None)
-        return cls(**config)
-
-    def __repr__(self) -> str:
-        args = ", ".join(f"{k}={v!r}" for k, v in self.get_config().items() if k != "name")
-        return f"{type(self).__name__}({args})"
 
     def __eq__(self, other) -> bool:
         return type(self) is type(other) and self.get_config() == other.get_config()
@@ -385,17 +373,4 @@ def get(activation: str | Activation | dict | None) -> Activation:
     """
     if activation is None:
         return Linear()
-    if isinstance(activation, Activation):
-        return activation
-    if isinstance(activation, dict):
-        name = activation.get("name")
-        cls = ACTIVATIONS.get(ALIASES.get(name, name))
-        if cls is None:
-            raise ValueError(unknown_name_message(name, "activation", list(ACTIVATIONS) + list(ALIASES)))
-        return cls.from_config(activation)
-    if isinstance(activation, str):
-        name = ALIASES.get(activation.lower(), activation.lower())
-        if name in ACTIVATIONS:
-            return ACTIVATIONS[name]()
-        raise ValueError(unknown_name_message(activation, "activation", list(ACTIVATIONS) + list(ALIASES)))
-    raise TypeError(f"activation must be a name, an Activation or None, received activation={activation!r}")
+    return resolve(activation, ACTIVATIONS, "activation", Activation, ALIASES)

@@ -25,12 +25,13 @@ import math
 
 import numpy as np
 
-from ._validation import check_float, unknown_name_message
+from ._registry import Configurable, resolve
+from ._validation import check_float
 
 __all__ = ["INITIALIZERS", "Initializer", "get"]
 
 
-class Initializer:
+class Initializer(Configurable):
     """Base class: ``__call__(shape, rng, dtype)`` returns a new array."""
 
     name = "initializer"
@@ -40,19 +41,6 @@ class Initializer:
 
     def sample(self, shape, rng) -> np.ndarray:
         raise NotImplementedError
-
-    def get_config(self) -> dict:
-        return {"name": self.name}
-
-    @classmethod
-    def from_config(cls, config: dict) -> Initializer:
-        config = dict(config)
-        config.pop("name", None)
-        return cls(**config)
-
-    def __repr__(self) -> str:
-        args = ", ".join(f"{k}={v!r}" for k, v in self.get_config().items() if k != "name")
-        return f"{type(self).__name__}({args})"
 
     def __eq__(self, other) -> bool:
         return type(self) is type(other) and self.get_config() == other.get_config()
@@ -157,18 +145,7 @@ INITIALIZERS: dict[str, type[Initializer]] = {
 
 def get(initializer: str | Initializer | dict) -> Initializer:
     """Resolve a name, a config dict or an instance to an Initializer; unknown names list the valid ones."""
-    if isinstance(initializer, Initializer):
-        return initializer
-    if isinstance(initializer, dict):
-        cls = INITIALIZERS.get(initializer.get("name"))
-        if cls is None:
-            raise ValueError(unknown_name_message(initializer.get("name"), "initializer", INITIALIZERS))
-        return cls.from_config(initializer)
-    if isinstance(initializer, str):
-        if initializer.lower() in INITIALIZERS:
-            return INITIALIZERS[initializer.lower()]()
-        raise ValueError(unknown_name_message(initializer, "initializer", INITIALIZERS))
-    raise TypeError(f"initializer must be a name or an Initializer, received {initializer!r}")
+    return resolve(initializer, INITIALIZERS, "initializer", Initializer)
 
 
 def _fans(shape: tuple[int, ...]) -> tuple[int, int]:

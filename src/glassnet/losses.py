@@ -30,7 +30,8 @@ import math
 
 import numpy as np
 
-from ._validation import check_array, check_float, unknown_name_message
+from ._registry import Configurable, resolve
+from ._validation import check_array, check_float
 
 __all__ = [
     "LOSSES",
@@ -45,7 +46,7 @@ __all__ = [
 ]
 
 
-class Loss:
+class Loss(Configurable):
     """Base class. Subclasses implement ``_elementwise`` and ``_elementwise_gradient`` (or override more)."""
 
     name = "loss"
@@ -101,20 +102,6 @@ class Loss:
                 f"loss {self.name!r} needs output values in {list(self.needs_range)}, but the output layer's "
                 f"activation {activation.name!r} ranges over [{low}, {high}]; use "
                 f"{self.fused_activation!r} as the output activation")
-
-    # --- config ----------------------------------------------------------------------------------------------
-    def get_config(self) -> dict:
-        return {"name": self.name}
-
-    @classmethod
-    def from_config(cls, config: dict) -> Loss:
-        config = dict(config)
-        config.pop("name", None)
-        return cls(**config)
-
-    def __repr__(self) -> str:
-        args = ", ".join(f"{k}={v!r}" for k, v in self.get_config().items() if k != "name")
-        return f"{type(self).__name__}({args})"
 
     def _elementwise(self, y_true, y_pred):
         raise NotImplementedError
@@ -328,19 +315,7 @@ ALIASES = {"mean_squared_error": "mse", "squared_error": "mse", "mean_absolute_e
 
 def get(loss: str | Loss | dict) -> Loss:
     """Resolve a name, a config dict or an instance to a Loss; an unknown name's error lists the valid ones."""
-    if isinstance(loss, Loss):
-        return loss
-    if isinstance(loss, dict):
-        cls = LOSSES.get(ALIASES.get(loss.get("name"), loss.get("name")))
-        if cls is None:
-            raise ValueError(unknown_name_message(loss.get("name"), "loss", LOSSES))
-        return cls.from_config(loss)
-    if isinstance(loss, str):
-        name = ALIASES.get(loss.lower(), loss.lower())
-        if name in LOSSES:
-            return LOSSES[name]()
-        raise ValueError(unknown_name_message(loss, "loss", list(LOSSES) + list(ALIASES)))
-    raise TypeError(f"loss must be a name or a Loss, received loss={loss!r}")
+    return resolve(loss, LOSSES, "loss", Loss, ALIASES)
 
 
 def _logsumexp(z: np.ndarray) -> np.ndarray:

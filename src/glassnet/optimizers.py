@@ -18,12 +18,13 @@ import numbers
 import numpy as np
 
 from . import schedules
-from ._validation import check_bool, check_float, unknown_name_message
+from ._registry import Configurable, resolve
+from ._validation import check_bool, check_float
 
 __all__ = ["OPTIMIZERS", "SGD", "Adagrad", "Adam", "AdamW", "Optimizer", "RMSprop", "get"]
 
 
-class Optimizer:
+class Optimizer(Configurable):
     """Base class. Subclasses name their per-parameter slots in ``slots`` and implement ``update_step``."""
 
     name = "optimizer"
@@ -109,16 +110,6 @@ class Optimizer:
         return {"name": self.name,
                 "learning_rate": lr if isinstance(lr, float) else lr.get_config(),
                 "clipnorm": self.clipnorm, "clipvalue": self.clipvalue}
-
-    @classmethod
-    def from_config(cls, config: dict) -> Optimizer:
-        config = dict(config)
-        config.pop("name", None)
-        return cls(**config)
-
-    def __repr__(self) -> str:
-        args = ", ".join(f"{k}={v!r}" for k, v in self.get_config().items() if k != "name")
-        return f"{type(self).__name__}({args})"
 
 
 class SGD(Optimizer):
@@ -325,15 +316,4 @@ OPTIMIZERS: dict[str, type[Optimizer]] = {cls.name: cls for cls in (SGD, Adagrad
 
 def get(optimizer: str | Optimizer | dict) -> Optimizer:
     """Resolve a name (``"adam"``), a config dict or an instance; an unknown name lists the valid ones."""
-    if isinstance(optimizer, Optimizer):
-        return optimizer
-    if isinstance(optimizer, dict):
-        cls = OPTIMIZERS.get(optimizer.get("name"))
-        if cls is None:
-            raise ValueError(unknown_name_message(optimizer.get("name"), "optimizer", OPTIMIZERS))
-        return cls.from_config(optimizer)
-    if isinstance(optimizer, str):
-        if optimizer.lower() in OPTIMIZERS:
-            return OPTIMIZERS[optimizer.lower()]()
-        raise ValueError(unknown_name_message(optimizer, "optimizer", OPTIMIZERS))
-    raise TypeError(f"optimizer must be a name or an Optimizer, received optimizer={optimizer!r}")
+    return resolve(optimizer, OPTIMIZERS, "optimizer", Optimizer)

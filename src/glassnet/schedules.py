@@ -8,13 +8,14 @@ from __future__ import annotations
 
 import math
 
-from ._validation import check_float, check_int, unknown_name_message
+from ._registry import Configurable, resolve
+from ._validation import check_float, check_int
 
 __all__ = ["SCHEDULES", "Constant", "CosineDecay", "ExponentialDecay", "InverseScaling", "Schedule",
            "StepDecay", "get"]
 
 
-class Schedule:
+class Schedule(Configurable):
     """Base class: ``schedule(step) -> learning rate``."""
 
     name = "schedule"
@@ -28,16 +29,6 @@ class Schedule:
 
     def get_config(self) -> dict:
         return {"name": self.name, "initial_learning_rate": self.initial_learning_rate}
-
-    @classmethod
-    def from_config(cls, config: dict) -> Schedule:
-        config = dict(config)
-        config.pop("name", None)
-        return cls(**config)
-
-    def __repr__(self) -> str:
-        args = ", ".join(f"{k}={v!r}" for k, v in self.get_config().items() if k != "name")
-        return f"{type(self).__name__}({args})"
 
 
 class Constant(Schedule):
@@ -128,13 +119,8 @@ SCHEDULES: dict[str, type[Schedule]] = {
 
 def get(config: dict | Schedule) -> Schedule:
     """Rebuild a schedule from its config dict, or return a Schedule as is."""
-    if isinstance(config, Schedule):
-        return config
     if isinstance(config, str) and config in SCHEDULES:
         # a bare name cannot be built: every schedule needs at least its initial learning rate
         raise TypeError(f"schedule {config!r} needs its parameters: pass a Schedule or a config dict such as "
                         f"{{'name': {config!r}, 'initial_learning_rate': 0.01}}")
-    if not isinstance(config, dict) or config.get("name") not in SCHEDULES:
-        name = config.get("name") if isinstance(config, dict) else config
-        raise ValueError(unknown_name_message(name, "schedule", SCHEDULES))
-    return SCHEDULES[config["name"]].from_config(config)
+    return resolve(config, SCHEDULES, "schedule", Schedule)
