@@ -1,47 +1,524 @@
-"""The command line: ``glassnet tour``, ``glassnet --version``.
+"""The command line: ``glassnet tour | train | explain | report | sweep`` and ``glassnet --version``.
 
-The CLI does the talking; the library stays silent. Errors are one clear line and a non-zero exit code.
+The CLI does the talking; the library stays silent. Every error is one line, ``Error: ...``, on stderr with a
+non-zero exit status (1, or 2 for a command line that does not parse, click's convention), never a traceback.
+Warnings the library raises while a command runs (a diverging loss, a perceptron that did not converge) are
+shown the same way, as one ``Warning: ...`` line each.
+
+Data sets are named as in :mod:`glassnet.sweep` (``xor``, ``moons``, ``circles``, ``spiral``, ``digits``,
+``sine``, plus ``iris``) or given as a CSV file whose target column is ``--target``.
 """
 
 from __future__ import annotations
 
+import csv
 import sys
+import warnings
+from pathlib import Path
 
 import click
+import numpy as np
 
 from . import __version__
 
+#: The data sets a command can name, with what they are.
+DATASETS = {
+    "xor": "the XOR truth table (4 points, 2 classes)",
+    "moons": "two interleaving half circles (2 classes)",
+    "circles": "a circle inside a circle (2 classes)",
+    "spiral": "three interleaved spiral arms (3 classes)",
+    "digits": "8x8 images of handwritten digits (64 pixels, 10 classes)",
+    "sine": "y = sin(x) + 0.5 cos(2x) with noise (regression)",
+    "iris": "Fisher's iris flowers (4 measurements, 3 classes)",
+}
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(__version__, prog_name="glassnet")
+_DATA_HELP = f"A data set ({', '.join(DATASETS)}) or the path of a CSV file."
+_CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
+
+
+@click.group(context_settings=_CONTEXT)
+@click.version_option(__version__, "-V", "--version", prog_name="glassnet")
 def cli() -> None:
-    """glassnet: neural networks you can see through."""
+    """glassnet: neural networks you can see through.
+
+    Start with `glassnet tour`: from the perceptron's limit to multi-layer networks, every scenario printed as a
+    table and drawn in one HTML report.
+    """
 
 
-@cli.command()
-@click.option("--quick", is_flag=True, help="Fewer epochs: a short run for a first look.")
+# --------------------------------------------------------------------------------------------------------------
+# tour
+# --------------------------------------------------------------------------------------------------------------
+
+@cli.command(context_settings=_CONTEXT)
+@click.option("--out", "out_dir", default="glassnet-tour", show_default=True, type=click.Path(file_okay=False),
+              help="Folder for report.html.")
+@click.option("--quick", is_flag=True, help="Fewer epochs and smaller data: the whole tour in under a minute.")
 @click.option("--seed", default=0, show_default=True, type=click.IntRange(min=0), help="Random seed.")
-def tour(quick: bool, seed: int) -> None:
-    """Walk from the perceptron's limit to MLPs that solve it, printing what each network learned."""
+def tour(out_dir: str, quick: bool, seed: int) -> None:
+    """The guided tour: perceptron to MLP, every scenario as a table and a picture."""
     from .tour import run_tour
 
-    run_tour(quick=quick, seed=seed, echo=click.echo)
+    path = run_tour(out_dir, quick=quick, seed=seed, echo=click.echo)
+    click.echo(f"\nThe report, with every figure: {path}")
 
+
+# --------------------------------------------------------------------------------------------------------------
+# train
+# --------------------------------------------------------------------------------------------------------------
+
+@cli.command(context_settings=_CONTEXT)
+@click.option("--data", required=True, help=_DATA_HELP)
+@click.option("--target", default="-1", show_default=True,
+              help="CSV only: the target column, as an index (negative counts from the end) or a header name.")
+@click.option("--layers", default="16,8", show_default=True,
+              help="Hidden layer sizes, comma-separated ('' or 0 for none).")
+@click.option("--activation", default="relu", show_default=True, help="Activation of the hidden layers.")
+@click.option("--optimizer", default="adam", show_default=True, help="sgd, adam, adamw, rmsprop or adagrad.")
+@click.option("--lr", default=0.01, show_default=True, type=click.FloatRange(min=0, min_open=True),
+              help="Learning rate.")
+@click.option("--epochs", default=200, show_default=True, type=click.IntRange(min=1))
+@click.option("--batch-size", default=32, show_default=True, type=click.IntRange(min=0),
+              help="Samples per step (0: the whole training set).")
+@click.option("--test-size", default=0.25, show_default=True, type=click.FloatRange(0, 1, max_open=True),
+              help="Fraction held out to test on (none for data sets under 20 samples).")
+@click.option("--samples", default=600, show_default=True, type=click.IntRange(min=10),
+              help="Number of points of a generated data set (moons, circles, spiral, sine).")
+@click.option("--seed", default=0, show_default=True, type=click.IntRange(min=0),
+              help="Seed of the data, the split, the initial weights and the shuffling.")
+@click.option("--save", "save_path", type=click.Path(dir_okay=False), help="Write the trained model here "
+              "(.safetensors).")
+@click.option("--report", "report_dir", type=click.Path(file_okay=False), help="Write DIR/report.html.")
+@click.option("--progress/--no-progress", default=True, show_default=True, help="Show a progress bar (stderr).")
+def train(data, target, layers, activation, optimizer, lr, epochs, batch_size, test_size, samples, seed,
+          save_path, report_dir, progress) -> None:
+    """Train an MLP on a data set; print its summary, metrics and diagnosis.
+
+    Example: glassnet train --data moons --layers 16,8 --activation relu --optimizer adam --lr 0.01
+    """
+    from .analysis import TrainingRecorder
+    from .analysis.diagnose import diagnose, render_findings
+    from .io import save_model
+    from .report import model_report, text_table, write_report
+
+    dataset = load_data(data, target=target, samples=samples, seed=seed)
+    X_train, X_test, y_train, y_test = _split(dataset, test_size, seed)
+    model = build_model(dataset, parse_layers(layers), activation, optimizer, lr, seed)
+    click.echo(f"Data: {dataset.description}, {len(X_train)} training"
+               + (f" and {len(X_test)} held-out samples" if X_test is not None else " samples (no held-out split)"))
+    click.echo(model.summary())
+    recorder = TrainingRecorder(X=X_train[:256])
+    validation = (X_test, y_test) if X_test is not None else None
+    history = model.fit(X_train, y_train, epochs=epochs, batch_size=batch_size or None, verbose=int(progress),
+                        validation_data=validation, callbacks=[recorder], shuffle=True)
+    rows = [_metrics(model, "training", X_train, y_train)]
+    if X_test is not None:
+        rows.append(_metrics(model, "held-out", X_test, y_test))
+    click.echo("\nAfter training:\n" + text_table(rows, indent="  "))
+    findings = diagnose(model, history, recorder=recorder, X=X_train, y=y_train)
+    click.echo("\nDiagnosis:\n" + render_findings(findings))
+    if save_path:
+        Path(save_path).parent.mkdir(parents=True, exist_ok=True)
+        click.echo(f"\nSaved the model to {save_model(model, save_path)}")
+    if report_dir:
+        sections = model_report(model, X_train, y_train, history=history, recorder=recorder, X_test=X_test,
+                                y_test=y_test, class_names=dataset.class_names, name=f"The network on {data}")
+        path = write_report(sections, Path(report_dir) / "report.html", title=f"glassnet: training on {data}")
+        click.echo(f"Wrote the report to {path}")
+
+
+# --------------------------------------------------------------------------------------------------------------
+# explain
+# --------------------------------------------------------------------------------------------------------------
+
+@cli.command(context_settings=_CONTEXT)
+@click.option("--data", default="xor", show_default=True, help=_DATA_HELP)
+@click.option("--target", default="-1", show_default=True, help="CSV only: the target column.")
+@click.option("--layers", default="2", show_default=True, help="Hidden layer sizes, comma-separated.")
+@click.option("--activation", default="sigmoid", show_default=True, help="Activation of the hidden layers.")
+@click.option("--optimizer", default="sgd", show_default=True, help="The optimiser whose update is shown.")
+@click.option("--lr", default=0.1, show_default=True, type=click.FloatRange(min=0, min_open=True))
+@click.option("--batch", default=4, show_default=True, type=click.IntRange(min=1, max=64),
+              help="Samples in the batch (the first ones of the data set).")
+@click.option("--precision", default=4, show_default=True, type=click.IntRange(min=1, max=12))
+@click.option("--seed", default=0, show_default=True, type=click.IntRange(min=0))
+def explain(data, target, layers, activation, optimizer, lr, batch, precision, seed) -> None:
+    """One training step of a small network, every number shown: forward, loss, backward, update.
+
+    By default a 2-2-1 sigmoid network on the XOR truth table, trained by plain gradient descent.
+    """
+    from .analysis import explain_step
+
+    dataset = load_data(data, target=target, samples=max(batch, 10), seed=seed)
+    model = build_model(dataset, parse_layers(layers), activation, optimizer, lr, seed)
+    X, y = dataset.X[:batch], dataset.y[:batch]
+    click.echo(explain_step(model, X, y).render(precision=precision))
+
+
+# --------------------------------------------------------------------------------------------------------------
+# report
+# --------------------------------------------------------------------------------------------------------------
+
+@cli.command(context_settings=_CONTEXT)
+@click.argument("model_path", metavar="MODEL", type=click.Path(dir_okay=False))
+@click.option("--data", required=True, help=_DATA_HELP)
+@click.option("--target", default="-1", show_default=True, help="CSV only: the target column.")
+@click.option("--samples", default=600, show_default=True, type=click.IntRange(min=10),
+              help="Number of points of a generated data set.")
+@click.option("--seed", default=0, show_default=True, type=click.IntRange(min=0), help="Seed of generated data.")
+@click.option("--out", "out_dir", default="glassnet-report", show_default=True, type=click.Path(file_okay=False),
+              help="Folder for report.html.")
+def report(model_path, data, target, samples, seed, out_dir) -> None:
+    """An HTML report on a saved model (from `glassnet train --save`) judged on a data set."""
+    from .analysis.diagnose import render_findings
+    from .io import load_model
+    from .report import model_report, write_report
+
+    model = load_model(model_path)
+    dataset = load_data(data, target=target, samples=samples, seed=seed)
+    if dataset.X.shape[1] != model.input_dim:
+        raise ValueError(f"the data set {data!r} has {dataset.X.shape[1]} features, but the model in "
+                         f"{model_path} expects {model.input_dim}")
+    sections = model_report(model, dataset.X, dataset.y, class_names=dataset.class_names,
+                            name=Path(model_path).name)
+    click.echo(model.summary())
+    click.echo(f"\n{sections[0].text}")
+    click.echo("\nDiagnosis:\n" + render_findings(sections[-1].findings))
+    path = write_report(sections, Path(out_dir) / "report.html", title=f"glassnet: {Path(model_path).name}")
+    click.echo(f"\nWrote the report to {path}")
+
+
+# --------------------------------------------------------------------------------------------------------------
+# sweep
+# --------------------------------------------------------------------------------------------------------------
+
+@cli.command(context_settings=_CONTEXT)
+@click.option("--data", required=True, type=click.Choice(["xor", "moons", "circles", "spiral", "digits", "sine"]),
+              help="The data set.")
+@click.option("--param", "params", multiple=True, required=True, metavar="NAME=V1,V2,...",
+              help="A parameter and the values to try; repeat for a grid. hidden takes 16 or 16x8 (two layers).")
+@click.option("--seeds", default=1, show_default=True, type=click.IntRange(min=1),
+              help="Runs per grid point (seeds 0, 1, ...).")
+@click.option("--epochs", default=100, show_default=True, type=click.IntRange(min=1))
+@click.option("--batch-size", default=32, show_default=True, type=click.IntRange(min=1))
+@click.option("--test-size", default=0.3, show_default=True, type=click.FloatRange(0, 1, min_open=True,
+                                                                                     max_open=True))
+@click.option("--n-jobs", default=1, show_default=True, type=int, help="Parallel runs (-1: every core).")
+@click.option("--scheduler", default=None, metavar="ADDRESS",
+              help="A Dask scheduler address (e.g. tcp://host:8786) to run the sweep on a cluster.")
+@click.option("--out", "out_dir", default="glassnet-sweep", show_default=True, type=click.Path(file_okay=False),
+              help="Folder for the figure and sweep.csv.")
+def sweep(data, params, seeds, epochs, batch_size, test_size, n_jobs, scheduler, out_dir) -> None:
+    """Train over a grid of parameters; print the table and draw it.
+
+    Example: glassnet sweep --data moons --param learning_rate=0.001,0.01,0.1 --param hidden=4,16,64 --seeds 3
+    """
+    from . import plots
+    from .sweep import format_table, run_sweep, summarize
+
+    grid = parse_params(params)
+
+    backend = "dask" if scheduler else "joblib"
+    rows = run_sweep(data, grid, seeds=seeds, epochs=epochs, batch_size=batch_size, test_size=test_size,
+                     n_jobs=n_jobs, backend=backend, scheduler=scheduler)
+    names = list(grid)
+    score = "r2" if data == "sine" else "accuracy"
+    metric = f"test_{score}"
+    click.echo(format_table(summarize(rows, by=names, metric=[score, "test_loss"])))
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    _write_csv(rows, out / "sweep.csv")
+    if len(names) == 2:
+        figure = plots.plot_sweep_heatmap(rows, names[0], names[1], metric)
+        figure_path = out / "heatmap.png"
+    else:
+        figure = plots.plot_sweep(rows, names[0], metric, hue=names[1] if len(names) > 1 else None)
+        figure_path = out / "sweep.png"
+    plots.save_figure(figure, figure_path)
+    click.echo(f"\nWrote {figure_path} and {out / 'sweep.csv'}")
+
+
+# --------------------------------------------------------------------------------------------------------------
+# The entry point
+# --------------------------------------------------------------------------------------------------------------
 
 def main(argv: list[str] | None = None) -> int:
-    """Entry point of the ``glassnet`` console script."""
+    """Entry point of the ``glassnet`` console script: runs one command and returns its exit status.
+
+    Parameters
+    ----------
+    argv : list of str, default=None
+        The arguments after ``glassnet``; None reads ``sys.argv``.
+
+    Returns
+    -------
+    int
+        0 on success, 1 for an error while running, 2 for a command line that does not parse.
+    """
     try:
-        cli.main(args=argv, prog_name="glassnet", standalone_mode=False)
+        with warnings.catch_warnings():
+            warnings.showwarning = _show_warning
+            code = cli.main(args=argv, prog_name="glassnet", standalone_mode=False)
     except click.exceptions.Abort:
-        click.echo("Aborted.", err=True)
+        click.echo("Error: aborted.", err=True)
         return 1
-    except click.ClickException as exc:
-        exc.show()
+    except click.UsageError as exc:
+        hint = f" (see 'glassnet {exc.ctx.info_name} --help')" if exc.ctx is not None and exc.ctx.parent else \
+            " (see 'glassnet --help')"
+        click.echo(f"Error: {_one_line(exc.format_message())}{hint}", err=True)
         return exc.exit_code
-    except (ValueError, TypeError, RuntimeError, OSError) as exc:
-        click.echo(f"Error: {exc}", err=True)
+    except click.ClickException as exc:
+        click.echo(f"Error: {_one_line(exc.format_message())}", err=True)
+        return exc.exit_code
+    except click.exceptions.Exit as exc:
+        return exc.exit_code
+    except KeyboardInterrupt:
+        click.echo("Error: interrupted.", err=True)
+        return 130
+    except (ValueError, TypeError, OSError, RuntimeError, ArithmeticError, LookupError, ImportError) as exc:
+        click.echo(f"Error: {_one_line(_describe(exc))}", err=True)
         return 1
-    return 0
+    return code if isinstance(code, int) else 0
+
+
+# --------------------------------------------------------------------------------------------------------------
+# Helpers shared by the commands (public so that tests and scripts can build the same data and models)
+# --------------------------------------------------------------------------------------------------------------
+
+class Dataset:
+    """Features, targets and what they are: the data a command trains or reports on.
+
+    Attributes
+    ----------
+    X : ndarray of shape (n_samples, n_features)
+    y : ndarray of shape (n_samples,)
+        Class indices 0..k-1 for classification, float targets for regression.
+    classification : bool
+    class_names : list of str or None
+        The original label of each class index (for CSV files with named classes), else None.
+    description : str
+    """
+
+    def __init__(self, X, y, classification: bool, description: str, class_names=None):
+        self.X, self.y = X, y
+        self.classification = classification
+        self.description = description
+        self.class_names = class_names
+
+    @property
+    def n_classes(self) -> int:
+        """Number of classes (0 for regression)."""
+        return int(self.y.max()) + 1 if self.classification else 0
+
+
+def load_data(name: str, target: str = "-1", samples: int = 600, seed: int = 0) -> Dataset:
+    """The data set called ``name`` (a key of :data:`DATASETS`) or read from the CSV file at ``name``.
+
+    Parameters
+    ----------
+    name : str
+        A data set name or a path to a CSV file.
+    target : str, default="-1"
+        For a CSV file, the target column: an integer index or a header name.
+    samples : int, default=600
+        Size of a generated data set.
+    seed : int, default=0
+        Seed of a generated data set.
+
+    Returns
+    -------
+    Dataset
+    """
+    from . import datasets
+
+    key = name.lower()
+    makers = {
+        "xor": lambda: datasets.make_xor(),
+        "moons": lambda: datasets.make_moons(n_samples=samples, noise=0.2, random_state=seed),
+        "circles": lambda: datasets.make_circles(n_samples=samples, noise=0.1, factor=0.5, random_state=seed),
+        "spiral": lambda: datasets.make_spiral(n_samples=samples, n_classes=3, noise=0.2, random_state=seed),
+        "digits": lambda: datasets.load_digits(),
+        "sine": lambda: datasets.make_sine(n_samples=samples, noise=0.1, random_state=seed),
+        "iris": lambda: datasets.load_iris(),
+    }
+    if key in makers:
+        X, y = makers[key]()
+        return Dataset(X, y, key != "sine", f"{key}: {DATASETS[key]}")
+    path = Path(name)
+    if not path.suffix and not path.exists():
+        from ._validation import unknown_name_message
+
+        raise ValueError(unknown_name_message(name, "data set", DATASETS) + " Or give the path of a CSV file.")
+    if not path.is_file():
+        raise FileNotFoundError(f"no data file at {name!r} (data sets are {', '.join(DATASETS)})")
+    column: int | str = int(target) if _is_int(target) else target
+    X, y = datasets.load_csv(path, target=column)
+    if y.dtype.kind == "f":
+        return Dataset(X, y, False, f"{path.name}: {len(X)} rows, {X.shape[1]} features, regression")
+    classes, codes = np.unique(y, return_inverse=True)
+    if len(classes) < 2:
+        raise ValueError(f"{path}: the target column has a single class ({classes[0]!r}); nothing to learn")
+    names = [str(c) for c in classes] if y.dtype.kind not in "iu" or classes[0] != 0 or \
+        classes[-1] != len(classes) - 1 else None
+    return Dataset(X, codes.astype(np.int64), True,
+                   f"{path.name}: {len(X)} rows, {X.shape[1]} features, {len(classes)} classes", names)
+
+
+def build_model(dataset: Dataset, hidden: list[int], activation: str, optimizer: str, lr: float, seed: int):
+    """A compiled MLP for ``dataset``: ``hidden`` layers of ``activation``, then the output layer the task needs.
+
+    Two classes get one sigmoid unit and binary cross-entropy, more classes a softmax and categorical
+    cross-entropy (both reporting accuracy), regression one linear unit and the mean squared error (reporting R²).
+
+    Parameters
+    ----------
+    dataset : Dataset
+    hidden : list of int
+        Units of each hidden layer.
+    activation : str
+        Activation name of the hidden layers.
+    optimizer : str
+        Optimiser name (``glassnet.optimizers``).
+    lr : float
+        Learning rate.
+    seed : int
+        Seed of the initial weights and the shuffling.
+
+    Returns
+    -------
+    Sequential
+    """
+    from . import optimizers
+    from .layers import Dense
+    from .model import Sequential
+
+    layers = [Dense(units, activation=activation) for units in hidden]
+    if not dataset.classification:
+        layers.append(Dense(1, activation="linear"))
+        loss, metric_names = "mse", ["r2"]
+    elif dataset.n_classes == 2:
+        layers.append(Dense(1, activation="sigmoid"))
+        loss, metric_names = "binary_crossentropy", ["accuracy"]
+    else:
+        layers.append(Dense(dataset.n_classes, activation="softmax"))
+        loss, metric_names = "categorical_crossentropy", ["accuracy"]
+    model = Sequential(layers, input_dim=dataset.X.shape[1], seed=seed)
+    model.compile(loss=loss, optimizer=optimizers.get({"name": optimizer.lower(), "learning_rate": lr}),
+                  metrics=metric_names)
+    return model
+
+
+def parse_layers(text: str) -> list[int]:
+    """Hidden layer sizes from ``"16,8"`` (``""`` or ``"0"``: no hidden layer); a usage error otherwise.
+
+    Parameters
+    ----------
+    text : str
+
+    Returns
+    -------
+    list of int
+    """
+    text = text.strip()
+    if text in ("", "0"):
+        return []
+    sizes = []
+    for part in text.replace("x", ",").split(","):
+        part = part.strip()
+        if not part.isdigit() or int(part) < 1:
+            raise click.BadParameter(f"layer sizes must be positive integers separated by commas, like 16,8; "
+                                     f"received {text!r}", ctx=_context(), param_hint="--layers")
+        sizes.append(int(part))
+    return sizes
+
+
+def parse_params(params) -> dict[str, list]:
+    """The sweep grid from ``("learning_rate=0.001,0.01", "hidden=4,16x8")``, read by :func:`glassnet.sweep.parse_grid`.
+
+    A malformed parameter is a usage error naming ``--param``.
+
+    Parameters
+    ----------
+    params : sequence of str
+
+    Returns
+    -------
+    dict of str to list
+    """
+    from .sweep import parse_grid
+
+    try:
+        return parse_grid(params)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), ctx=_context(), param_hint="--param") from None
+
+
+def _split(dataset: Dataset, test_size: float, seed: int):
+    if test_size == 0 or len(dataset.X) < 20:
+        return dataset.X, None, dataset.y, None
+    from sklearn.model_selection import train_test_split
+
+    stratify = dataset.y if dataset.classification else None
+    return train_test_split(dataset.X, dataset.y, test_size=test_size, random_state=seed, stratify=stratify)
+
+
+def _metrics(model, label: str, X, y) -> dict:
+    row = {"data": label, "samples": len(X)}
+    row.update(model.evaluate(X, y))
+    return row
+
+
+def _write_csv(rows: list[dict], path: Path) -> None:
+    import io
+
+    from .report import format_value, write_text
+
+    columns: list[str] = []
+    for row in rows:
+        columns += [k for k in row if k not in columns]
+    lines = [columns] + [[_csv_cell(row.get(c), format_value) for c in columns] for row in rows]
+    buffer = io.StringIO()
+    csv.writer(buffer, lineterminator="\n").writerows(lines)
+    write_text(path, buffer.getvalue())
+
+
+def _csv_cell(value, format_value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float):
+        return repr(value)
+    if isinstance(value, (tuple, list)):
+        return format_value(value)
+    return str(value)
+
+
+def _context():
+    return click.get_current_context(silent=True)
+
+
+def _is_int(text: str) -> bool:
+    try:
+        int(text)
+    except ValueError:
+        return False
+    return True
+
+
+def _describe(exc: BaseException) -> str:
+    text = str(exc).strip()
+    if isinstance(exc, FileNotFoundError) and exc.filename and not text.startswith("no "):
+        return f"no such file: {exc.filename}"
+    if isinstance(exc, KeyError):
+        return f"missing key {text}"
+    return text or type(exc).__name__
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.split())
+
+
+def _show_warning(message, category, filename, lineno, file=None, line=None) -> None:
+    click.echo(f"Warning: {_one_line(str(message))}", err=True)
 
 
 if __name__ == "__main__":

@@ -1,92 +1,1205 @@
-"""The guided tour: from a single neuron's limit to multi-layer networks that overcome it.
+"""The guided tour: the seeds' whole story, from one neuron's limit to deep networks, as scenarios.
 
-Each scenario is a function that trains something and returns its results as a dict, so tests and the report
-can use them; ``run_tour`` prints them as short tables.
+Each scenario is a function ``scenario(quick, seed) -> ScenarioResult``: it trains what it is about, measures
+what happened, and returns the text a learner reads (written from the measured numbers, never assumed), short
+tables, figures and, where it helps, the findings of :func:`~glassnet.analysis.diagnose`. :data:`SCENARIOS`
+lists them in the order of the story; :func:`run_tour` runs them, prints each as a short table as it goes and
+writes everything to one self-contained HTML report.
+
+The story:
+
+1. the perceptron on AND, OR and XOR: a line separates the first two, no line separates XOR;
+2. a sigmoid perceptron on two blobs: the same line, now with probabilities;
+3. a 2-2-1 network solves XOR, and its hidden units turn out to compute logic gates;
+4. one step of backpropagation with every number, checked against central differences;
+5. circles: the hidden layer bends the plane;
+6. sine regression: a network approximates a smooth function;
+7. training dynamics: weights, gradients, learning rates and hidden sizes;
+8. the common training problems, each diagnosed by :func:`~glassnet.analysis.diagnose`;
+9. activation functions and 10. weight initialisation, compared;
+11. depth against width on a spiral;
+12. handwritten digits; 13. an autoencoder that squeezes digits through two numbers.
+
+Everything is seeded: the same ``seed`` gives the same tables (timings aside). ``quick=True`` trains for fewer
+epochs on smaller data; :data:`EPOCH_SCALE` shrinks every epoch count further (the tests use it).
 """
 
 from __future__ import annotations
 
+import math
+import textwrap
 import time
-from collections.abc import Callable
+import warnings
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
 
 import numpy as np
 
-from . import datasets
-from .layers import BatchNorm, Dense, Dropout
-from .model import Sequential
+from . import datasets, metrics
+from .layers import Dense
+from .model import DivergenceWarning, Sequential
 from .optimizers import SGD, Adam
+from .report import Section, format_value, text_table, write_report
+
+__all__ = ["EPOCH_SCALE", "SCENARIOS", "ScenarioResult", "run_scenarios", "run_tour"]
+
+#: Multiplies every epoch count of every scenario (at least 2 epochs remain). 1.0 for the real tour; the tests
+#: set it small to run the whole tour in seconds.
+EPOCH_SCALE = 1.0
+#: Tables after a scenario's first are printed only up to this many rows (the report shows them all).
+SHORT_TABLE_ROWS = 5
 
 
-def xor_single_layer(seed: int = 0, epochs: int = 2000) -> dict:
-    """A single sigmoid unit on XOR: it cannot separate the classes, whatever it tries."""
-    X, y = datasets.make_xor()
-    model = Sequential([Dense(1, activation="sigmoid")], input_dim=2, seed=seed)
-    model.compile(loss="binary_crossentropy", optimizer=SGD(0.5), metrics=["accuracy"])
-    history = model.fit(X, y, epochs=epochs, batch_size=None, verbose=0)
-    return {"name": "XOR, one neuron", "accuracy": history.history["accuracy"][-1],
-            "loss": history.history["loss"][-1], "predictions": model.predict(X).ravel()}
+@dataclass
+class ScenarioResult(Section):
+    """What one scenario found: a report :class:`~glassnet.report.Section` plus the raw results.
+
+    Attributes
+    ----------
+    title, text, tables, figures, findings, blocks
+        As :class:`~glassnet.report.Section`: the heading, what happened and why, ``(caption, rows)`` tables,
+        ``(caption, Figure)`` figures, diagnosis findings and preformatted text.
+    name : str
+        The scenario function's name.
+    data : dict
+        The measured results, for code and tests to read (e.g. ``data["converged"]["XOR"]``).
+    seconds : float
+        Wall-clock time the scenario took (set by :func:`run_scenarios`).
+    """
+
+    name: str = ""
+    data: dict[str, Any] = field(default_factory=dict)
+    seconds: float = 0.0
 
 
-def xor_mlp(seed: int = 0, epochs: int = 2000) -> dict:
-    """A 2-4-1 network on XOR: the hidden layer bends the space so one line separates the classes."""
-    X, y = datasets.make_xor()
-    model = Sequential([Dense(4, activation="tanh"), Dense(1, activation="sigmoid")], input_dim=2, seed=seed)
-    model.compile(loss="binary_crossentropy", optimizer=SGD(0.5, momentum=0.9), metrics=["accuracy"])
-    history = model.fit(X, y, epochs=epochs, batch_size=None, verbose=0)
-    return {"name": "XOR, 2-4-1 MLP", "accuracy": history.history["accuracy"][-1],
-            "loss": history.history["loss"][-1], "predictions": model.predict(X).ravel()}
+# --------------------------------------------------------------------------------------------------------------
+# Running the tour
+# --------------------------------------------------------------------------------------------------------------
 
+def run_tour(out_dir="glassnet-tour", quick: bool = False, seed: int = 0, echo: Callable[[str], None] = print,
+             dpi: int = 100) -> Path:
+    """Run every scenario, printing each as it finishes, and write ``out_dir/report.html``.
 
-def classify(name: str, X, y, hidden=(16, 16), epochs=100, seed=0, dropout=0.0, batch_norm=False) -> dict:
-    """Train a ReLU MLP on a 70/30 split and report train and test accuracy."""
-    rng = np.random.default_rng(seed)
-    order = rng.permutation(len(X))
-    cut = int(0.7 * len(X))
-    train, test = order[:cut], order[cut:]
-    n_classes = int(y.max()) + 1
-    layers = []
-    for units in hidden:
-        layers.append(Dense(units, activation="relu"))
-        if batch_norm:
-            layers.append(BatchNorm())
-        if dropout:
-            layers.append(Dropout(dropout))
-    layers.append(Dense(n_classes, activation="softmax"))
-    model = Sequential(layers, input_dim=X.shape[1], seed=seed)
-    model.compile(loss="categorical_crossentropy", optimizer=Adam(0.01), metrics=["accuracy"])
+    Parameters
+    ----------
+    out_dir : str or path-like, default="glassnet-tour"
+        The folder for the report (created if missing).
+    quick : bool, default=False
+        Fewer epochs and smaller data sets: the whole tour in under a minute.
+    seed : int, default=0
+        Seed of every data set, network and shuffle.
+    echo : callable, default=print
+        Receives the text to print, one block at a time.
+    dpi : int, default=100
+        Resolution of the figures in the report.
+
+    Returns
+    -------
+    Path
+        The report's path.
+    """
     start = time.perf_counter()
-    model.fit(X[train], y[train], epochs=epochs, batch_size=32, verbose=0)
-    seconds = time.perf_counter() - start
-    return {"name": name, "train_accuracy": model.evaluate(X[train], y[train])["accuracy"],
-            "test_accuracy": model.evaluate(X[test], y[test])["accuracy"], "seconds": seconds,
-            "parameters": model.count_params()[0]}
+    results = run_scenarios(quick=quick, seed=seed, echo=echo, dpi=dpi)
+    total = time.perf_counter() - start
+    subtitle = (f"{'Quick' if quick else 'Full'} tour, seed {seed}: {len(results)} scenarios in {total:.0f} s. "
+                f"Run it again with `glassnet tour{' --quick' if quick else ''} --seed {seed}` for the same numbers.")
+    return write_report(results, Path(out_dir) / "report.html", title="The glassnet tour: from one neuron to "
+                        "deep networks", subtitle=subtitle, dpi=dpi)
 
 
-def run_tour(quick: bool = False, seed: int = 0, echo: Callable[[str], None] = print) -> list[dict]:
-    """Run every scenario and print a short table of each. Returns the results."""
-    scale = 0.25 if quick else 1.0
+def run_scenarios(quick: bool = False, seed: int = 0, echo: Callable[[str], None] | None = print,
+                  scenarios: Sequence[Callable[[bool, int], ScenarioResult]] | None = None,
+                  dpi: int = 100) -> list[ScenarioResult]:
+    """Run scenarios in order and return their results, with each figure already rendered to PNG bytes.
+
+    Parameters
+    ----------
+    quick : bool, default=False
+    seed : int, default=0
+    echo : callable or None, default=print
+        Receives each scenario's printout (title, text, tables); None prints nothing.
+    scenarios : sequence of callables, default=None
+        The scenarios to run; None runs :data:`SCENARIOS`.
+    dpi : int, default=100
+
+    Returns
+    -------
+    list of ScenarioResult
+    """
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
+        raise ValueError(f"seed must be a non-negative integer, received seed={seed!r}")
+    scenarios = SCENARIOS if scenarios is None else list(scenarios)
+    if echo is not None:
+        echo(f"glassnet tour ({'quick' if quick else 'full'}, seed {seed}): {len(scenarios)} scenarios, "
+             "from one neuron to deep networks")
     results = []
-    echo("glassnet tour: from one neuron to multi-layer networks\n")
-    for scenario in (xor_single_layer, xor_mlp):
-        r = scenario(seed=seed, epochs=int(2000 * scale))
-        results.append(r)
-        preds = " ".join(f"{p:.2f}" for p in r["predictions"])
-        echo(f"  {r['name']:<18} accuracy {r['accuracy']:.2f}   loss {r['loss']:.4f}   "
-             f"outputs for 00 01 10 11: {preds}")
-    echo("\n  One neuron draws one straight line, and no line separates XOR; four hidden units can.\n")
-    epochs = max(10, int(100 * scale))
-    problems = [
-        ("moons", *datasets.make_moons(n_samples=600, noise=0.2, random_state=seed), {}),
-        ("circles", *datasets.make_circles(n_samples=600, noise=0.1, factor=0.5, random_state=seed), {}),
-        ("spiral (3 classes)", *datasets.make_spiral(n_samples=600, n_classes=3, noise=0.2, random_state=seed),
-         {"hidden": (64, 64)}),
-        ("digits (64 px)", *datasets.load_digits(), {"hidden": (128,), "batch_norm": True, "dropout": 0.2}),
-    ]
-    echo(f"  {'problem':<20}{'params':>8}{'train acc':>11}{'test acc':>10}{'seconds':>9}")
-    for name, X, y, kwargs in problems:
-        r = classify(name, X, y, epochs=epochs, seed=seed, **kwargs)
-        results.append(r)
-        echo(f"  {name:<20}{r['parameters']:>8}{r['train_accuracy']:>11.3f}{r['test_accuracy']:>10.3f}"
-             f"{r['seconds']:>9.2f}")
-    echo("\nDone.")
+    for number, scenario in enumerate(scenarios, 1):
+        start = time.perf_counter()
+        result = scenario(bool(quick), int(seed))
+        result.name = result.name or scenario.__name__
+        result.render_figures(dpi)  # PNG now, so the figures' memory goes as the tour goes on
+        result.seconds = time.perf_counter() - start
+        if echo is not None:
+            echo(_printout(number, result))
+        results.append(result)
     return results
+
+
+def _printout(number: int, result: ScenarioResult) -> str:
+    lines = ["", f"{number}. {result.title}  ({result.seconds:.1f} s)"]
+    for k, paragraph in enumerate(result.text.split("\n\n")):
+        lines += ([""] if k else []) + [textwrap.fill(paragraph, width=100, initial_indent="   ",
+                                                      subsequent_indent="   ")]
+    # the headline table always, further ones when they are short; the report has everything
+    shown = [t for k, t in enumerate(result.tables) if k == 0 or len(t[1]) <= SHORT_TABLE_ROWS]
+    for caption, rows in shown:
+        lines += ["", f"   {caption}", text_table(rows, indent="   ")]
+    extra = [f"{n} {what}" for n, what in ((len(result.tables) - len(shown), "more table(s)"),
+                                            (len(result.figures), "figure(s)"),
+                                            (len(result.findings), "diagnosis finding(s)")) if n]
+    if extra:
+        lines += ["", f"   In the report: {', '.join(extra)}."]
+    return "\n".join(lines)
+
+
+# --------------------------------------------------------------------------------------------------------------
+# 1-2. One neuron
+# --------------------------------------------------------------------------------------------------------------
+
+def perceptron_logic_gates(quick: bool, seed: int) -> ScenarioResult:
+    """The perceptron learns AND and OR, and cannot learn XOR: no straight line separates its classes.
+
+    Parameters
+    ----------
+    quick : bool
+        Fewer epochs and smaller data.
+    seed : int
+        Seed of the data and of every network.
+
+    Returns
+    -------
+    ScenarioResult
+        ``data``: ``converged`` and ``epochs`` by gate (``"AND"``, ``"OR"``, ``"XOR"``), and
+        ``best_xor_correct``, the most XOR points any epoch got right.
+    """
+    from sklearn.exceptions import ConvergenceWarning
+
+    from . import plots
+    from .perceptron import Perceptron
+
+    max_iter = 30 if quick else 100
+    gates = {"AND": datasets.make_and, "OR": datasets.make_or, "XOR": datasets.make_xor}
+    fig = _figure(13.5, 4.2)
+    axes = fig.subplots(1, 3)
+    rows, converged, fitted = [], {}, {}
+    for ax, (gate, make) in zip(axes, gates.items()):
+        X, y = make()
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ConvergenceWarning)  # XOR's failure is the lesson, told below
+            p = Perceptron(shuffle=False, max_iter=max_iter, tol=None, random_state=seed).fit(X, y)
+        converged[gate] = bool(p.converged_)
+        fitted[gate] = p
+        history = p.training_history_
+        rows.append({"gate": gate, "converged": p.converged_, "epochs": p.n_iter_,
+                     "accuracy": float(p.score(X, y)), "mistakes in last epoch": int(history[-1]["errors"]),
+                     "learned line": _boundary(p)})
+        plots.plot_decision_boundary(p, X, y, ax=ax)
+        ax.set_title(f"{gate}: {'converged' if p.converged_ else 'did not converge'}", fontsize=10)
+    X, y = datasets.make_xor()
+    xor = fitted["XOR"]
+    predictions = xor.predict(X)
+    truth = [{"x1": int(a), "x2": int(b), "XOR": int(t), "perceptron says": int(p), "right": bool(t == p)}
+             for (a, b), t, p in zip(X, y, predictions)]
+    # the best of the lines it held after each epoch, judged on all four points
+    best = max(int(np.sum((X @ np.ravel(r["weights"]) + float(np.ravel(r["bias"])[0]) >= 0) == y))
+               for r in xor.training_history_)
+    epochs = {r["gate"]: r["epochs"] for r in rows}
+    text = (f"The perceptron starts from zero weights and moves its line only when it makes a mistake. AND "
+            f"{_verdict(converged['AND'], epochs['AND'])} and OR {_verdict(converged['OR'], epochs['OR'])}: each "
+            f"is linearly separable, so the rule is guaranteed to find a separating line (AND's: "
+            f"{_boundary(fitted['AND'])}).\n\n"
+            f"XOR {_verdict(converged['XOR'], epochs['XOR'])}: in every epoch it misclassified at least one point, "
+            f"and the best line it held after any epoch got {best} of 4 right. No straight line puts (0,1) and "
+            f"(1,0) on one side and (0,0) and (1,1) on the other, and one neuron can only draw a straight line, "
+            f"so it keeps moving its line back and forth forever. This is the limit Minsky and Papert made "
+            f"famous in 1969, and the reason networks have hidden layers.")
+    return ScenarioResult(
+        "The perceptron: AND and OR yes, XOR no", text,
+        tables=[("The perceptron rule on three logic gates", rows), ("XOR: what the perceptron ends with", truth)],
+        figures=[("Each gate's four points and the perceptron's final line and regions", fig),
+                 ("XOR: accuracy and loss of each epoch never settle", plots.plot_training_curves(xor))],
+        data={"converged": converged, "epochs": epochs, "best_xor_correct": best})
+
+
+def sigmoid_perceptron_blobs(quick: bool, seed: int) -> ScenarioResult:
+    """A sigmoid neuron separates two blobs with a line, and says how sure it is of every point.
+
+    Parameters
+    ----------
+    quick : bool
+        Fewer epochs and smaller data.
+    seed : int
+        Seed of the data and of every network.
+
+    Returns
+    -------
+    ScenarioResult
+        ``data``: ``accuracy`` and the ``probabilities`` of class 1 at the test points.
+    """
+    from sklearn.exceptions import ConvergenceWarning
+
+    from . import plots
+    from .perceptron import Perceptron
+
+    n = 60 if quick else 100
+    X, y = datasets.make_blobs(n_samples=n, centers=[[2.0, 2.0], [5.0, 5.0]], cluster_std=0.8, random_state=seed)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)  # "converged" is reported in the table
+        p = Perceptron(activation="sigmoid", eta0=0.01, max_iter=_epochs(quick, 200, 100), tol=None,
+                       random_state=seed).fit(X, y)
+    points = np.array([[1.0, 1.0], [3.0, 3.0], [3.5, 3.5], [4.0, 4.0], [6.0, 6.0]])
+    proba = p.predict_proba(points)[:, 1]
+    test_rows = [{"point": f"({a:g}, {b:g})", "P(class 1)": float(q), "class": int(q > 0.5)}
+                 for (a, b), q in zip(points, proba)]
+    accuracy = float(p.score(X, y))
+    summary = [{"samples": n, "epochs": p.n_iter_, "accuracy": accuracy, "converged": p.converged_,
+                "learned line": _boundary(p)}]
+    text = (f"The same neuron with a sigmoid instead of a step outputs a probability, sigmoid(w·x + b), and "
+            f"learns by gradient descent on the log loss (the same update line as the perceptron's). On two "
+            f"Gaussian blobs around (2, 2) and (5, 5) it reaches accuracy {accuracy:.3f}; its boundary is "
+            f"the line where the probability is 0.5 ({_boundary(p)})."
+            + (f" Training stopped after epoch {p.n_iter_}, the first in which every point was on the right side "
+               f"when visited (the perceptron's sense of converged); the updates of that pass still moved the line "
+               f"a little." if p.converged_ else
+               f" Here {int(round((1 - accuracy) * n))} point(s) of one blob lie among the other's, so no epoch is "
+               f"free of mistakes and the perceptron's sense of converged is never reached.")
+            + "\n\n"
+            f"Unlike the step, it says how sure it is: a point deep in a blob such as (6, 6) gets "
+            f"{proba[-1]:.3f}, while (3.5, 3.5), between the blobs, gets {proba[2]:.3f}. It is still one "
+            f"straight line, though: logistic regression, no more.")
+    return ScenarioResult(
+        "A sigmoid perceptron on two blobs", text,
+        tables=[("The sigmoid perceptron after training", summary), ("Its confidence at a few points", test_rows)],
+        figures=[("P(class 1) over the plane: the 0.5 line is the boundary", plots.plot_decision_boundary(p, X, y)),
+                 ("Loss and accuracy per epoch", plots.plot_training_curves(p))],
+        data={"accuracy": accuracy, "probabilities": proba.tolist()})
+
+
+# --------------------------------------------------------------------------------------------------------------
+# 3-4. A hidden layer
+# --------------------------------------------------------------------------------------------------------------
+
+def mlp_xor(quick: bool, seed: int) -> ScenarioResult:
+    """A 2-2-1 network solves XOR; its two hidden units compute logic gates that the output combines.
+
+    Parameters
+    ----------
+    quick : bool
+        Fewer epochs and smaller data.
+    seed : int
+        Seed of the data and of every network.
+
+    Returns
+    -------
+    ScenarioResult
+        ``data``: ``solved``, ``roles`` (the gate each hidden unit computes), ``strategy`` (how the output
+        combines them, from :func:`~glassnet.analysis.layer_strategy`), ``outputs`` and ``attempts``.
+    """
+    from . import plots
+    from .analysis import layer_strategy, logic_roles
+
+    X, y = datasets.make_xor()
+    epochs = _epochs(quick, 1000, 600)
+    attempts, model, history = [], None, None
+    for attempt in range(10):
+        candidate = _network(2, [2], "sigmoid", 2, seed + attempt, SGD(0.5, momentum=0.9))
+        candidate_history = candidate.fit(X, y, epochs=epochs, batch_size=None, verbose=0)
+        accuracy = candidate.evaluate(X, y)["accuracy"]
+        attempts.append({"seed": seed + attempt, "final loss": candidate_history.history["loss"][-1],
+                         "accuracy": accuracy})
+        if model is None or accuracy > model.evaluate(X, y)["accuracy"]:
+            model, history = candidate, candidate_history
+        if accuracy == 1.0:
+            break
+    outputs = model.predict(X)[:, 0]
+    table = [{"x1": int(a), "x2": int(b), "XOR": int(t), "network output": float(o), "says": int(o > 0.5)}
+             for (a, b), t, o in zip(X, y, outputs)]
+    roles = logic_roles(model)
+    role_rows = [{"hidden unit": r["unit"], **{f"on {a}{b}": v for (a, b), v in zip(("00", "01", "10", "11"),
+                                                                                      r["values"])},
+                  "computes": r["name"]} for r in roles]
+    strategy = layer_strategy(model)
+    solved = bool(np.array_equal(outputs > 0.5, y.astype(bool)))
+    restarts = len(attempts) - 1
+    restart_text = ("" if restarts == 0 else
+                    f" A network this small can get stuck: from {restarts} starting point(s) training ended in a "
+                    f"local minimum (accuracy {attempts[0]['accuracy']:.2f}), so the tour restarted from the "
+                    f"next seed, as practitioners do.")
+    text = (f"Two hidden sigmoid units and one output, trained by gradient descent with momentum for {epochs} "
+            f"epochs: the network {'solves' if solved else 'does not solve'} XOR (outputs "
+            f"{', '.join(f'{o:.3f}' for o in outputs)} for 00, 01, 10, 11).{restart_text}\n\n"
+            f"How? Read each hidden unit's output on the four inputs as a truth table (on above 0.5). {strategy} "
+            f"The hidden layer turns the inputs into features that one line can separate: the "
+            f"picture of each unit's output over the plane shows each drawing its own line.")
+    return ScenarioResult(
+        "A hidden layer solves XOR", text,
+        tables=[("The 2-2-1 network on XOR", table), ("What each hidden unit computes", role_rows)]
+        + ([("Starting points tried", attempts)] if restarts else []),
+        figures=[("The network's probability of 1 over the plane", plots.plot_decision_boundary(model, X, y)),
+                 ("Each hidden unit's output over the plane", plots.plot_hidden_neuron_maps(model, X, y)),
+                 ("Training curves", plots.plot_training_curves(history))],
+        data={"solved": solved, "roles": [r["name"] for r in roles], "strategy": strategy,
+              "outputs": outputs.tolist(), "attempts": len(attempts)})
+
+
+def backprop_step(quick: bool, seed: int) -> ScenarioResult:
+    """One step of backpropagation on a 2-2-1 network, every number shown, then checked numerically.
+
+    Parameters
+    ----------
+    quick : bool
+        Fewer epochs and smaller data.
+    seed : int
+        Seed of the data and of every network.
+
+    Returns
+    -------
+    ScenarioResult
+        ``data``: ``loss``, ``max_relative_error`` against central differences and ``passed``.
+    """
+    from .analysis import explain_step, gradient_check
+
+    model = _network(2, [2], "sigmoid", 2, seed, SGD(0.1))
+    X, y = np.array([[0.5, 0.3]]), np.array([1])
+    step = explain_step(model, X, y)
+    check = gradient_check(model, X, y)
+    rows = [{"parameter": f"{r.name}{r.layer + 1}", "shape": "x".join(map(str, r.shape)),
+             "backprop norm": r.backprop_norm, "numerical norm": r.numerical_norm,
+             "relative error": r.relative_error} for r in check.rows if not r.skipped]
+    text = (f"The seeds' worked example: input (0.5, 0.3), target 1, a 2-2-1 sigmoid network and plain "
+            f"gradient descent with learning rate 0.1. The forward pass computes z = x·W + b and a = sigmoid(z) "
+            f"layer by layer; the loss is {step.loss:.4f}; the backward pass sends delta = dL/dz from the output "
+            f"back through W transposed and each sigmoid'(z) = a (1 - a); each gradient is a.T @ delta; the "
+            f"update subtracts 0.1 times it. Every number is below.\n\n"
+            f"Are the gradients right? Nudging each weight by ±1e-6 and watching the loss (central differences) "
+            f"gives the same gradients to a relative error of {check.max_relative_error:.1e}: backpropagation is "
+            f"the chain rule, computed efficiently.")
+    return ScenarioResult(
+        "Backpropagation, one step by hand", text,
+        tables=[("Backpropagation against central differences", rows)],
+        blocks=[("One training step, every number", step.render(precision=4))],
+        data={"loss": float(step.loss), "max_relative_error": float(check.max_relative_error),
+              "passed": bool(check.passed)})
+
+
+# --------------------------------------------------------------------------------------------------------------
+# 5-6. Non-linear problems
+# --------------------------------------------------------------------------------------------------------------
+
+def circles(quick: bool, seed: int) -> ScenarioResult:
+    """A circle inside a circle: one neuron fails, eight hidden units draw a closed boundary.
+
+    Parameters
+    ----------
+    quick : bool
+        Fewer epochs and smaller data.
+    seed : int
+        Seed of the data and of every network.
+
+    Returns
+    -------
+    ScenarioResult
+        ``data``: ``test_accuracy`` by network.
+    """
+    from . import plots
+    from .analysis import noise_robustness
+
+    X, y = datasets.make_circles(n_samples=200 if quick else 400, noise=0.1, factor=0.5, random_state=seed)
+    X_train, X_test, y_train, y_test = _split(X, y, seed)
+    epochs = _epochs(quick, 200, 80)
+    networks = {"no hidden layer": [], "8 tanh hidden units": [8]}
+    fig = _figure(12.0, 4.6)
+    axes = fig.subplots(1, 2)
+    rows, models, robustness = [], {}, {}
+    for ax, (name, hidden) in zip(axes, networks.items()):
+        model = _network(2, hidden, "tanh", 2, seed, Adam(0.05))
+        model.fit(X_train, y_train, epochs=epochs, batch_size=32, verbose=0)
+        models[name] = model
+        rows.append({"network": name, "parameters": model.count_params()[0],
+                     "train accuracy": model.evaluate(X_train, y_train)["accuracy"],
+                     "test accuracy": model.evaluate(X_test, y_test)["accuracy"]})
+        plots.plot_decision_boundary(model, X_train, y_train, X_test, y_test, resolution=120, ax=ax)
+        ax.set_title(f"{name}: test accuracy {rows[-1]['test accuracy']:.3f}", fontsize=10)
+        robustness[name] = noise_robustness(model, X_test, y_test, noise_levels=(0, 0.1, 0.2, 0.3, 0.5),
+                                            n_repeats=10, random_state=seed)
+    hidden = models["8 tanh hidden units"]
+    points = np.array([[0.0, 0.0], [0.3, -0.3], [1.0, 0.0], [0.0, -1.0], [-0.7, 0.7]])
+    proba = hidden.predict(points)[:, 0]
+    point_rows = [{"point": f"({a:g}, {b:g})", "radius": float(math.hypot(a, b)), "P(inner)": float(q),
+                   "says": "inner" if q > 0.5 else "outer"} for (a, b), q in zip(points, proba)]
+    noise_rows = [{"noise": r["noise"], **{f"accuracy, {name}": table[i]["accuracy_mean"]
+                                           for name, table in robustness.items()}}
+                  for i, r in enumerate(robustness["no hidden layer"])]
+    text = (f"The inner circle (class 1) sits inside the outer one (class 0). With no hidden layer the network is "
+            f"one neuron: its best line reaches test accuracy {rows[0]['test accuracy']:.3f}, about what guessing "
+            f"gives. Eight tanh hidden units each draw a line (see their maps), and the output combines them into "
+            f"a closed boundary: test accuracy {rows[1]['test accuracy']:.3f}.\n\n"
+            f"The boundary follows the radius: points near the centre get P(inner) close to 1, points at radius 1 "
+            f"close to 0. Adding noise to the test inputs (in units of each feature's spread) shows how much room "
+            f"the boundary leaves: at noise 0.3 the hidden-layer network still scores "
+            f"{robustness['8 tanh hidden units'][3]['accuracy_mean']:.3f}.")
+    return ScenarioResult(
+        "Circles: the hidden layer bends the plane", text,
+        tables=[("One neuron against a hidden layer", rows), ("The hidden-layer network at a few points",
+                                                              point_rows),
+                ("Test accuracy under input noise", noise_rows)],
+        figures=[("Decision regions (circles: training points, triangles: test points)", fig),
+                 ("The eight hidden units' outputs over the plane", plots.plot_hidden_neuron_maps(hidden, X, y)),
+                 ("Accuracy as noise is added to the test inputs", plots.plot_noise_robustness(robustness))],
+        data={"test_accuracy": {r["network"]: r["test accuracy"] for r in rows}})
+
+
+def sine_regression(quick: bool, seed: int) -> ScenarioResult:
+    """A network approximates y = sin(x) + 0.5 cos(2x) from noisy samples: regression.
+
+    Parameters
+    ----------
+    quick : bool
+        Fewer epochs and smaller data.
+    seed : int
+        Seed of the data and of every network.
+
+    Returns
+    -------
+    ScenarioResult
+        ``data``: ``test_r2`` and ``test_mse``.
+    """
+    from . import plots
+
+    X, y = datasets.make_sine(n_samples=150 if quick else 300, noise=0.1, x_range=(-2 * np.pi, 2 * np.pi),
+                              random_state=seed)
+    X_train, X_test, y_train, y_test = _split(X, y, seed, stratify=False)
+    mean, std = X_train.mean(), X_train.std()
+    model = Sequential([Dense(32, activation="tanh"), Dense(32, activation="tanh"), Dense(1)], input_dim=1,
+                       seed=seed)
+    model.compile(loss="mse", optimizer=Adam(0.01), metrics=["r2"])
+    history = model.fit((X_train - mean) / std, y_train, epochs=_epochs(quick, 600, 300), batch_size=32,
+                        verbose=0)
+
+    def predict(x):
+        return model.predict((np.asarray(x, dtype=np.float64).reshape(-1, 1) - mean) / std)[:, 0]
+
+    def truth(x):
+        return np.sin(x) + 0.5 * np.cos(2 * x)
+
+    rows = [{"data": name, "samples": len(Xs), "mse": metrics.mse(ys, predict(Xs)), "R²": metrics.r2(ys, predict(Xs))}
+            for name, Xs, ys in (("training", X_train, y_train), ("test", X_test, y_test))]
+    xs = np.array([-np.pi, -np.pi / 2, 0.0, np.pi / 2, np.pi])
+    point_rows = [{"x": float(x), "true f(x)": float(truth(x)), "network": float(p), "error": float(abs(p - truth(x)))}
+                  for x, p in zip(xs, predict(xs))]
+    grid = np.linspace(X.min(), X.max(), 400)
+    fig = _figure(8.0, 4.2)
+    ax = fig.add_subplot()
+    ax.scatter(X_train[:, 0], y_train, s=10, color="0.6", label="training samples")
+    ax.plot(grid, truth(grid), "k--", linewidth=1.2, label="true function")
+    ax.plot(grid, predict(grid), color="C3", linewidth=2, label="network")
+    ax.set_xlabel("x")
+    ax.set_ylabel("y")
+    ax.legend(fontsize="small")
+    ax.grid(True, alpha=0.3)
+    noise_floor = 0.1 ** 2
+    text = (f"A 1-32-32-1 tanh network with a linear output and the mean squared error learns "
+            f"y = sin(x) + 0.5 cos(2x) from {len(X_train)} noisy samples (noise standard deviation 0.1) on "
+            f"[-2π, 2π], with x standardised first. Test R² is {rows[1]['R²']:.3f} and test MSE "
+            f"{rows[1]['mse']:.4f}. The noise alone puts a floor of {noise_floor:.2f} under the MSE: "
+            + ("the network is close to it, so it has found the function rather than the noise."
+               if rows[1]["mse"] < 3 * noise_floor else
+               "the network is still well above it; more epochs or more samples would bring it closer.")
+            + "\n\n"
+            "The same machinery that classifies also regresses: only the output layer (linear, not sigmoid) and "
+            "the loss (squared error, not cross-entropy) change.")
+    return ScenarioResult(
+        "Sine regression: approximating a function", text,
+        tables=[("Fit quality", rows), ("The network at a few points", point_rows)],
+        figures=[("The learned function against the truth", fig), ("Training loss", plots.plot_training_curves(
+            history))],
+        data={"test_r2": rows[1]["R²"], "test_mse": rows[1]["mse"]})
+
+
+# --------------------------------------------------------------------------------------------------------------
+# 7-8. Training
+# --------------------------------------------------------------------------------------------------------------
+
+def training_dynamics(quick: bool, seed: int) -> ScenarioResult:
+    """How weights, gradients and the loss move, and what the learning rate and the hidden size change.
+
+    Parameters
+    ----------
+    quick : bool
+        Fewer epochs and smaller data.
+    seed : int
+        Seed of the data and of every network.
+
+    Returns
+    -------
+    ScenarioResult
+        ``data``: ``convergence`` (the 2-3-1 run's convergence report), ``learning_rates`` and
+        ``hidden_sizes`` (the summary tables).
+    """
+    from . import plots
+    from .analysis import TrainingRecorder, analyze_convergence, weight_evolution
+    from .analysis.experiments import compare_hidden_sizes, compare_learning_rates
+
+    X, y = datasets.make_xor()
+    epochs = _epochs(quick, 300, 200)
+    model = _network(2, [3], "sigmoid", 2, seed, SGD(2.0))
+    recorder = TrainingRecorder()
+    history = model.fit(X, y, epochs=epochs, batch_size=None, verbose=0, callbacks=[recorder])
+    report = analyze_convergence(history, window=min(10, epochs))
+    convergence = [{"epochs": report.n_epochs, "converged": report.converged,
+                    "settled from epoch": report.convergence_epoch, "first loss": report.initial_loss,
+                    "final loss": report.final_loss, "loss reduction": report.loss_reduction,
+                    "final accuracy": history.history["accuracy"][-1], "trend": report.trend}]
+    evolution = [{"layer": e["name"], "initial ||W||": e["initial_norm"], "final ||W||": e["final_norm"],
+                  "ratio": e["ratio"], "distance travelled": e["relative_change"]} for e in weight_evolution(recorder)]
+
+    gradients = recorder.series("grad_norm", 0)
+    seeds = tuple(range(seed, seed + (3 if quick else 5)))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DivergenceWarning)
+        lr_rows = compare_learning_rates(X, y, (0.1, 1.0, 5.0, 10.0, 50.0), hidden_layer_sizes=(4,),
+                                         activation="sigmoid", optimizer="sgd", epochs=_epochs(quick, 200, 100),
+                                         batch_size=None, seeds=seeds)
+        size_rows = compare_hidden_sizes(X, y, (1, 2, 3, 4, 8, 16), activation="sigmoid", optimizer="sgd",
+                                         learning_rate=5.0, epochs=_epochs(quick, 300, 150), batch_size=None,
+                                         seeds=seeds)
+    lr_table = _by_setting(lr_rows, "learning rate")
+    size_table = _by_setting(size_rows, "hidden units")
+    first = [r for r in lr_rows if r["seed"] == seeds[0]]
+    curves = _figure(7.0, 4.2)
+    ax = curves.add_subplot()
+    for r in first:
+        ax.plot(np.arange(1, len(r["loss_curve"]) + 1), r["loss_curve"], linewidth=1.6,
+                label=f"lr {format_value(r['setting'])}")
+    ax.set_yscale("log")
+    ax.set_xlabel("epoch")
+    ax.set_ylabel("training loss")
+    ax.set_title(f"XOR, 2-4-1 sigmoid, plain SGD (seed {seeds[0]})", fontsize=10)
+    ax.legend(fontsize="small")
+    ax.grid(True, alpha=0.3)
+    best_lr = max(lr_table, key=lambda r: (r["solved"], -r["mean final loss"]))
+    smallest = next((r for r in size_table if r["solved"] == r["runs"]), None)
+    text = (f"A 2-3-1 sigmoid network learns XOR with plain gradient descent at learning rate 2.0 for {epochs} "
+            f"epochs: the loss falls from {report.initial_loss:.3f} to {report.final_loss:.4f} "
+            + (f"and settles from epoch {report.convergence_epoch}" if report.converged else
+               f"and is still {report.trend}")
+            + f". The weights grow as the units commit to their roles (the norm of the first layer's weights "
+            f"goes from {evolution[0]['initial ||W||']:.2f} to {evolution[0]['final ||W||']:.2f}); its gradient "
+            f"norm, {gradients[0]:.3g} after the first epoch, "
+            + (f"peaks at {np.nanmax(gradients):.3g} while the units commit and ends at {gradients[-1]:.3g}."
+               if np.nanargmax(gradients) > 0 else f"falls to {gradients[-1]:.3g} as the loss does.")
+            + "\n\n"
+            f"The learning rate is the first thing to tune. Over {len(seeds)} seeds each, a 2-4-1 network "
+            f"solved XOR most reliably at learning rate {format_value(best_lr['learning rate'])} "
+            f"({best_lr['solved']}/{best_lr['runs']} runs); too small crawls, too large bounces or blows up"
+            + (" (some runs diverged)" if any(r["diverged"] for r in lr_rows) else "")
+            + ". Capacity matters too: "
+            + (f"{smallest['hidden units']} hidden units were the fewest that solved it in every run"
+               if smallest else "no width solved it in every run")
+            + f"; a single hidden unit solved it in {size_table[0]['solved']} of {size_table[0]['runs']}, since "
+            f"one unit draws one line and XOR's classes need two. Two units are enough in principle but get stuck "
+            f"more often: spare units give gradient descent more ways to find a solution.")
+    return ScenarioResult(
+        "Training dynamics: weights, learning rate, hidden size", text,
+        tables=[("Convergence of the 2-3-1 run", convergence), ("How far each layer's weights moved", evolution),
+                (f"Learning rate (2-4-1, {len(seeds)} seeds each)", lr_table),
+                (f"Hidden layer size (learning rate 5.0, {len(seeds)} seeds each)", size_table)],
+        figures=[("Loss and accuracy of the 2-3-1 run", plots.plot_training_curves(history)),
+                 ("Gradient norm of each layer as training goes on", plots.plot_gradient_flow(recorder)),
+                 ("Loss curves for each learning rate", curves),
+                 ("Final loss by hidden size (mean ± std over seeds)",
+                  plots.plot_sweep(size_rows, "setting", "final_loss"))],
+        data={"convergence": report.to_dict(), "learning_rates": lr_table, "hidden_sizes": size_table})
+
+
+def training_problems(quick: bool, seed: int) -> ScenarioResult:
+    """The classic training problems, each produced on purpose and recognised by ``diagnose``.
+
+    Parameters
+    ----------
+    quick : bool
+        Fewer epochs and smaller data.
+    seed : int
+        Seed of the data and of every network.
+
+    Returns
+    -------
+    ScenarioResult
+        ``data``: ``codes``, the finding codes of each run; ``findings`` holds them all.
+    """
+    from dataclasses import replace
+
+    from . import plots
+    from .analysis import TrainingRecorder
+    from .analysis.diagnose import diagnose
+
+    X_xor, y_xor = datasets.make_xor()
+    X_moons, y_moons = datasets.make_moons(n_samples=300, noise=0.2, random_state=seed)
+    X_circles, y_circles = datasets.make_circles(n_samples=300, noise=0.1, factor=0.5, random_state=seed)
+    X_small, y_small = datasets.make_moons(n_samples=60, noise=0.3, random_state=seed)
+    X_far = X_moons * np.array([100.0, 1.0]) + np.array([500.0, 0.0])
+    cases = [
+        ("learning rate too high", "XOR, 2-4-1 sigmoid, SGD lr 20", X_xor, y_xor, [4], "sigmoid", SGD(20.0), 100,
+         None, 0.0),
+        ("learning rate far too high", "XOR, 2-4-1 sigmoid, SGD lr 50", X_xor, y_xor, [4], "sigmoid", SGD(50.0),
+         100, None, 0.0),
+        ("learning rate too low", "XOR, 2-4-1 sigmoid, SGD lr 0.01", X_xor, y_xor, [4], "sigmoid", SGD(0.01), 100,
+         None, 0.0),
+        ("too little capacity", "circles, no hidden layer", X_circles, y_circles, [], "tanh", Adam(0.05), 100, 32,
+         0.0),
+        ("vanishing gradients", "moons, 8 sigmoid layers of 16, SGD lr 0.1", X_moons, y_moons, [16] * 8,
+         "sigmoid", SGD(0.1), 40, 32, 0.0),
+        ("dead ReLUs", "moons, 16 ReLU units, SGD lr 10", X_moons, y_moons, [16], "relu", SGD(10.0), 60, 32, 0.0),
+        ("overfitting", "60 noisy moons, 128-128 ReLU, half held out", X_small, y_small, [128, 128], "relu",
+         Adam(0.01), 200, 16, 0.5),
+        ("unscaled inputs", "moons with x1 multiplied by 100 and shifted by 500", X_far, y_moons, [16], "relu",
+         Adam(0.01), 60, 32, 0.0),
+        ("a healthy run", "moons, 16-16 ReLU, Adam lr 0.01", X_moons, y_moons, [16, 16], "relu", Adam(0.01), 60, 32,
+         0.0),
+    ]
+    rows, findings, curves, codes = [], [], {}, {}
+    vanishing = None
+    for problem, setup, X, y, hidden, activation, optimizer, epochs, batch_size, split in cases:
+        model = _network(X.shape[1], hidden, activation, 2, seed, optimizer)
+        recorder = TrainingRecorder(X=X[:256])
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", DivergenceWarning)  # divergence is one of the problems shown
+            history = model.fit(X, y, epochs=_epochs(quick, epochs, epochs), batch_size=batch_size, verbose=0,
+                                validation_split=split, callbacks=[recorder])
+        found = diagnose(model, history, recorder=recorder, X=X, y=y)
+        codes[problem] = [f.code for f in found]
+        findings += [replace(f, message=f"[{problem}] {f.message}") for f in found]
+        curves[problem] = history.history["loss"]
+        if problem == "vanishing gradients":
+            vanishing = recorder
+        rows.append({"problem": problem, "setup": setup, "final loss": history.history["loss"][-1],
+                     "accuracy": history.history["accuracy"][-1],
+                     "diagnose says": ", ".join(codes[problem]) or "nothing wrong"})
+    fig = _figure(9.0, 4.6)
+    ax = fig.add_subplot()
+    for k, (problem, losses) in enumerate(curves.items()):
+        losses = np.asarray(losses, dtype=np.float64)
+        ax.plot(np.arange(1, len(losses) + 1), losses / losses[0], linewidth=1.5, label=problem,
+                linestyle="-" if k < 5 else "--")
+    ax.set_yscale("log")
+    ax.set_xlabel("epoch")
+    ax.set_ylabel("training loss / first loss")
+    ax.legend(fontsize="x-small", ncol=2)
+    ax.grid(True, alpha=0.3)
+    caught = [p for p, c in codes.items() if c and p != "a healthy run"]
+    text = (f"Each run below goes wrong on purpose, the ways the seeds list: a learning rate too high (the loss "
+            f"bounces or diverges) or too low (it crawls), too little capacity (no hidden layer on circles), "
+            f"vanishing gradients (eight sigmoid layers), dead ReLU units, overfitting (a big network on 30 "
+            f"training points) and unscaled inputs. diagnose reads each run's loss curve, a TrainingRecorder's "
+            f"per-layer gradient norms and the data, and names the problem with its evidence and what to try: it "
+            f"flagged {len(caught)} of the {len(cases) - 1} problem runs, and "
+            + ("found nothing wrong with the healthy run." if not codes["a healthy run"] else
+               f"on the healthy run said: {', '.join(codes['a healthy run'])}.")
+            + "\n\nThe report lists every finding, grouped by run: what it saw, the numbers behind it, and what "
+            "to try.")
+    figures = [("Every run's training loss, relative to its first epoch", fig)]
+    if vanishing is not None:
+        figures.append(("Vanishing gradients: the first layers' gradients are orders of magnitude smaller",
+                        plots.plot_gradient_flow(vanishing)))
+    return ScenarioResult(
+        "Common training problems, diagnosed", text, tables=[("Problems made on purpose", rows)],
+        figures=figures, findings=findings, data={"codes": codes})
+
+
+# --------------------------------------------------------------------------------------------------------------
+# 9-11. Design choices
+# --------------------------------------------------------------------------------------------------------------
+
+def activation_functions(quick: bool, seed: int) -> ScenarioResult:
+    """The activations side by side: their shapes and gradients, and how each trains the same network.
+
+    Parameters
+    ----------
+    quick : bool
+        Fewer epochs and smaller data.
+    seed : int
+        Seed of the data and of every network.
+
+    Returns
+    -------
+    ScenarioResult
+        ``data``: ``rows`` (the comparison) and ``properties`` (range and slopes).
+    """
+    from . import activations, plots
+    from .analysis.experiments import compare_activations
+
+    names = ("sigmoid", "tanh", "relu", "leaky_relu", "elu", "swish", "gelu")
+    z = np.linspace(-6.0, 6.0, 1201)
+    properties = []
+    for name in names:
+        f = activations.get(name)
+        a = f.forward(z)
+        d = f.derivative(z, a)
+        properties.append({"activation": name, "min on [-6, 6]": float(a.min()), "max on [-6, 6]": float(a.max()),
+                           "largest slope": float(np.max(d)),
+                           "slope at z = -4": float(d[np.argmin(np.abs(z + 4))]),
+                           "slope at z = 4": float(d[np.argmin(np.abs(z - 4))])})
+    X, y = datasets.make_moons(n_samples=300 if quick else 500, noise=0.2, random_state=seed)
+    compared = names[:4] if quick else names
+    rows = compare_activations(X, y, compared, hidden_layer_sizes=(16, 8), optimizer="sgd", learning_rate=0.1,
+                               epochs=_epochs(quick, 100, 40), batch_size=32, seeds=(seed,), validation_split=0.3)
+    table = [{"activation": r["setting"], "final loss": r["final_loss"], "train accuracy": r["final_accuracy"],
+              "validation accuracy": r["final_val_accuracy"], "seconds": r["seconds"]} for r in rows]
+    curves = _figure(7.0, 4.2)
+    ax = curves.add_subplot()
+    for r in rows:
+        ax.plot(np.arange(1, len(r["loss_curve"]) + 1), r["loss_curve"], linewidth=1.6, label=r["setting"])
+    ax.set_xlabel("epoch")
+    ax.set_ylabel("training loss")
+    ax.legend(fontsize="small")
+    ax.grid(True, alpha=0.3)
+    slowest = max(table, key=lambda r: r["final loss"])
+    best = max(table, key=lambda r: r["validation accuracy"])
+    sigmoid = properties[0]
+    text = (f"An activation is what makes a network more than a line. The table gives each one's range and "
+            f"slope, the factor by which it passes gradients back: the sigmoid's largest slope is only "
+            f"{sigmoid['largest slope']:.2f} and at |z| = 4 it passes {sigmoid['slope at z = 4']:.3f}, so stacked "
+            f"sigmoids shrink gradients; ReLU passes 1 wherever it is active and 0 elsewhere (a unit stuck "
+            f"below zero is dead); leaky ReLU, ELU, swish and GELU keep a little slope for negative inputs.\n\n"
+            f"The same 2-16-8-1 network on moons, plain SGD at learning rate 0.1: {best['activation']} reached the "
+            f"best validation accuracy ({best['validation accuracy']:.3f}) and {slowest['activation']} ended with "
+            f"the highest loss ({slowest['final loss']:.3f})"
+            + (": the sigmoid's small slopes make it the slowest learner, which is why hidden layers use ReLU and "
+               "its relatives." if slowest["activation"] == "sigmoid" else "."))
+    return ScenarioResult(
+        "Activation functions compared", text,
+        tables=[("Shape and slope of each activation", properties),
+                ("The same network with each activation (moons, 30% held out)", table)],
+        figures=[("Each activation (solid) and its derivative (dashed)", plots.plot_activation_functions(names)),
+                 ("Validation accuracy by activation",
+                  plots.plot_comparison_bars(rows, "setting", "final_val_accuracy")),
+                 ("Training loss by activation", curves)],
+        data={"rows": table, "properties": properties})
+
+
+def weight_initialization(quick: bool, seed: int) -> ScenarioResult:
+    """Why the scale of the initial weights matters: signals that vanish or explode, and a network that trains.
+
+    Parameters
+    ----------
+    quick : bool
+        Fewer epochs and smaller data.
+    seed : int
+        Seed of the data and of every network.
+
+    Returns
+    -------
+    ScenarioResult
+        ``data``: ``signal`` (activation spread per layer by initial scale) and ``rows``.
+    """
+    from . import initializers, plots
+    from .analysis import hidden_activations
+    from .analysis.experiments import compare_initializers
+
+    depth, width = 10, 64
+    probe = np.random.default_rng(seed).standard_normal((256, width))
+    schemes = {"N(0, 0.01²)": initializers.RandomNormal(stddev=0.01),
+               "Glorot (Xavier)": initializers.get("glorot_normal"),
+               "N(0, 1)": initializers.RandomNormal(stddev=1.0)}
+    signal, spread = [], {}
+    for name, init in schemes.items():
+        model = Sequential([Dense(width, activation="tanh", kernel_initializer=init) for _ in range(depth)]
+                           + [Dense(1, activation="sigmoid")], input_dim=width, seed=seed)
+        stds = [float(np.std(a)) for a in hidden_activations(model, probe)]
+        spread[name] = stds
+        signal.append({"initialiser": name, **{f"layer {k}": stds[k - 1] for k in (1, 2, 4, 7, 10)}})
+    fig = _figure(7.0, 4.2)
+    ax = fig.add_subplot()
+    for name, stds in spread.items():
+        ax.plot(np.arange(1, depth + 1), stds, "o-", linewidth=1.6, label=name)
+    ax.set_yscale("log")
+    ax.set_xlabel("hidden layer")
+    ax.set_ylabel("std of the activations")
+    ax.set_title(f"A {depth}-layer tanh network of width {width}, before training", fontsize=10)
+    ax.legend(fontsize="small")
+    ax.grid(True, alpha=0.3)
+    X, y = datasets.make_spiral(n_samples=300, n_classes=3, noise=0.2, random_state=seed)
+    names = ("zeros", "random_normal", "glorot_uniform", "he_normal") if quick else \
+        ("zeros", "random_normal", "random_uniform", "glorot_uniform", "glorot_normal", "he_normal", "lecun_normal")
+    rows = compare_initializers(X, y, names, hidden_layer_sizes=(32, 32), activation="tanh", learning_rate=0.01,
+                                epochs=_epochs(quick, 150, 60), batch_size=32, seeds=(seed,), validation_split=0.3)
+    table = [{"initialiser": r["setting"], "final loss": r["final_loss"], "train accuracy": r["final_accuracy"],
+              "validation accuracy": r["final_val_accuracy"]} for r in rows]
+    zeros = next(r for r in table if r["initialiser"] == "zeros")
+    glorot = next(r for r in table if r["initialiser"] == "glorot_uniform")
+    small, large = spread["N(0, 0.01²)"], spread["N(0, 1)"]
+    text = (f"Each layer multiplies its input by W. If the weights are too small the signal shrinks layer after "
+            f"layer; too large and tanh units saturate at ±1, where their slope, and so the gradient, vanishes. "
+            f"Through {depth} tanh layers of width {width}, weights drawn from N(0, 0.01²) shrink the "
+            f"activations' spread from {small[0]:.3f} to {small[-1]:.1e}; N(0, 1) pins them at "
+            f"{large[-1]:.2f} (saturated); Glorot's scale, variance 2 / (fan_in + fan_out), keeps it near "
+            f"{spread['Glorot (Xavier)'][-1]:.2f}. He's scale, 2 / fan_in, does the same for ReLU, which halves "
+            f"the variance.\n\n"
+            f"Training a 2-32-32-3 tanh network on the spiral from each initialiser: Glorot reaches validation "
+            f"accuracy {glorot['validation accuracy']:.3f}. All-zero weights reach {zeros['validation accuracy']:.3f}: "
+            f"every unit of a layer starts identical, gets the identical gradient and stays identical, so the "
+            f"layer acts like a single unit. Random initialisation exists to break that symmetry.")
+    return ScenarioResult(
+        "Weight initialisation", text,
+        tables=[("Spread (std) of the activations layer by layer, before any training", signal),
+                ("Training from each initialiser (spiral, 30% held out)", table)],
+        figures=[("The signal through a deep tanh network, by initial scale", fig),
+                 ("Validation accuracy by initialiser",
+                  plots.plot_comparison_bars(rows, "setting", "final_val_accuracy"))],
+        data={"signal": spread, "rows": table})
+
+
+def depth_vs_width(quick: bool, seed: int) -> ScenarioResult:
+    """Shallow-and-wide against deep-and-narrow networks on a three-armed spiral.
+
+    Parameters
+    ----------
+    quick : bool
+        Fewer epochs and smaller data.
+    seed : int
+        Seed of the data and of every network.
+
+    Returns
+    -------
+    ScenarioResult
+        ``data``: ``rows``, one per (depth, width).
+    """
+    from . import plots
+    from .analysis.experiments import compare_depth_width
+
+    X, y = datasets.make_spiral(n_samples=300 if quick else 600, n_classes=3, noise=0.2, random_state=seed)
+    configs = ((0, 1), (1, 8), (1, 64), (2, 32), (3, 16), (4, 8))
+    models = {}
+
+    def build(config, run_seed):
+        depth, width = config
+        models[config] = _network(2, [width] * depth, "relu", 3, run_seed, Adam(0.01))
+        return models[config]
+
+    rows = compare_depth_width(X, y, configs, build=build, epochs=_epochs(quick, 150, 60), batch_size=32,
+                               seeds=(seed,), validation_split=0.3)
+    table = [{"depth": r["depth"], "width": r["width"], "parameters": r["n_params"],
+              "train accuracy": r["final_accuracy"], "validation accuracy": r["final_val_accuracy"],
+              "seconds": r["seconds"]} for r in rows]
+    for r in rows:
+        r["network"] = "no hidden layer" if r["depth"] == 0 else f"{r['depth']} x {r['width']}"
+    fig = _figure(13.5, 8.4)
+    axes = fig.subplots(2, 3).ravel()
+    for ax, r in zip(axes, rows):
+        plots.plot_decision_boundary(models[r["setting"]], X, y, resolution=100, ax=ax)
+        ax.set_title(f"{r['network']} ({r['n_params']} parameters): validation {r['final_val_accuracy']:.2f}",
+                     fontsize=9)
+        legend = ax.get_legend()
+        if legend is not None:
+            legend.remove()
+    best = max(table, key=lambda r: r["validation accuracy"])
+    linear = table[0]
+    wide = next(r for r in table if r["depth"] == 1 and r["width"] == 64)
+    deep = next(r for r in table if r["depth"] == 3)
+    text = (f"Three spiral arms wind around each other. Without a hidden layer the network draws straight "
+            f"boundaries and reaches validation accuracy {linear['validation accuracy']:.3f}. One hidden layer of "
+            f"64 ReLU units ({wide['parameters']} parameters) reaches {wide['validation accuracy']:.3f}; three "
+            f"layers of 16 ({deep['parameters']} parameters) reach {deep['validation accuracy']:.3f}. The best "
+            f"here was depth {best['depth']}, width {best['width']} ({best['validation accuracy']:.3f}).\n\n"
+            f"One wide layer can approximate any boundary in principle (the universal approximation theorem), "
+            f"but each extra layer folds the plane again, so deeper networks often draw intricate boundaries "
+            f"with fewer parameters; very narrow deep ones can be harder to train.")
+    return ScenarioResult(
+        "Depth against width on a spiral", text, tables=[("Networks of different shapes (30% held out)", table)],
+        figures=[("Decision regions of each shape", fig),
+                 ("Validation accuracy by shape", plots.plot_comparison_bars(rows, "network", "final_val_accuracy"))],
+        data={"rows": table})
+
+
+# --------------------------------------------------------------------------------------------------------------
+# 12-13. Real data
+# --------------------------------------------------------------------------------------------------------------
+
+def digits(quick: bool, seed: int) -> ScenarioResult:
+    """Handwritten digits: 64 pixels in, 10 classes out, with what it confuses and how noise hurts it.
+
+    Parameters
+    ----------
+    quick : bool
+        Fewer epochs and smaller data.
+    seed : int
+        Seed of the data and of every network.
+
+    Returns
+    -------
+    ScenarioResult
+        ``data``: ``test_accuracy``; ``findings`` holds what diagnose found.
+    """
+    from . import plots
+    from .analysis import noise_robustness
+    from .analysis.diagnose import diagnose
+    from .layers import Dropout
+
+    X, y = datasets.load_digits()
+    if quick:
+        keep = np.random.default_rng(seed).permutation(len(X))[:900]
+        X, y = X[keep], y[keep]
+    X_train, X_test, y_train, y_test = _split(X, y, seed)
+    model = Sequential([Dense(64, activation="relu"), Dropout(0.1), Dense(10, activation="softmax")], input_dim=64,
+                       seed=seed)
+    model.compile(loss="categorical_crossentropy", optimizer=Adam(0.005), metrics=["accuracy"])
+    history = model.fit(X_train, y_train, epochs=_epochs(quick, 40, 20), batch_size=32, verbose=0,
+                        validation_data=(X_test, y_test))
+    predicted = np.argmax(model.predict(X_test), axis=1)
+    accuracy = float(np.mean(predicted == y_test))
+    summary = [{"train samples": len(X_train), "test samples": len(X_test), "parameters": model.count_params()[0],
+                "train accuracy": model.evaluate(X_train, y_train)["accuracy"], "test accuracy": accuracy}]
+    per_class = []
+    for digit in range(10):
+        mask = y_test == digit
+        wrong = predicted[mask & (predicted != digit)]
+        confused = np.bincount(wrong, minlength=10)
+        per_class.append({"digit": digit, "test samples": int(mask.sum()),
+                          "recall": float(np.mean(predicted[mask] == digit)) if mask.any() else None,
+                          "most often taken for": int(np.argmax(confused)) if wrong.size else None})
+    robustness = noise_robustness(model, X_test, y_test, noise_levels=(0, 0.25, 0.5, 1.0, 2.0), n_repeats=5,
+                                  random_state=seed)
+    findings = diagnose(model, history, X=X_train, y=y_train)
+    worst = min((r for r in per_class if r["recall"] is not None), key=lambda r: r["recall"])
+    images = _digit_grid(X_test, y_test, predicted)
+    text = ("1797 images of handwritten digits, 8x8 pixels scaled to [0, 1]"
+            + (f" (the quick tour uses {len(X)} of them)" if quick else "")
+            + f". A 64-64-10 network (ReLU, 10% dropout, softmax output) reaches test accuracy {accuracy:.3f} "
+            f"after {len(history.history['loss'])} epochs. The hardest digit was {worst['digit']} (recall "
+            f"{worst['recall']:.3f}"
+            + (f", most often taken for {worst['most often taken for']})" if worst["most often taken for"] is not None
+               else ")")
+            + ". The confusion matrix shows which digits look alike to the network.\n\n"
+            f"Gaussian noise on the pixels (in units of each pixel's spread) costs accuracy gradually: at noise 1.0 "
+            f"it scores {robustness[3]['accuracy_mean']:.3f}. "
+            + ("diagnose found nothing wrong with this run." if not findings else
+               f"diagnose found: {', '.join(f.code for f in findings)}."))
+    return ScenarioResult(
+        "Handwritten digits", text,
+        tables=[("The digits network", summary), ("Each digit on the test set", per_class),
+                ("Test accuracy under pixel noise", [{"noise": r["noise"], "accuracy": r["accuracy_mean"],
+                                                      "std": round(r["accuracy_std"], 6)} for r in robustness])],
+        figures=[("Training and validation curves", plots.plot_training_curves(history)),
+                 ("Confusion matrix on the test set", plots.plot_confusion_matrix(y_test, predicted)),
+                 ("Test images with the network's answer (red: wrong)", images),
+                 ("Accuracy under pixel noise", plots.plot_noise_robustness(robustness))],
+        findings=findings, data={"test_accuracy": accuracy})
+
+
+def autoencoder(quick: bool, seed: int) -> ScenarioResult:
+    """A 64-32-2-32-64 autoencoder squeezes each digit through two numbers; the digits sort themselves.
+
+    Parameters
+    ----------
+    quick : bool
+        Fewer epochs and smaller data.
+    seed : int
+        Seed of the data and of every network.
+
+    Returns
+    -------
+    ScenarioResult
+        ``data``: ``mse``, ``pca_mse``, ``baseline_mse``, ``nearest_centre_accuracy`` and ``codes_shape``.
+    """
+    from sklearn.decomposition import PCA
+
+    from . import plots
+    from .analysis import hidden_activations
+
+    X, y = datasets.load_digits()
+    if quick:
+        keep = np.random.default_rng(seed).permutation(len(X))[:900]
+        X, y = X[keep], y[keep]
+    model = Sequential([Dense(32, activation="tanh"), Dense(2, activation="linear"), Dense(32, activation="tanh"),
+                        Dense(64, activation="sigmoid")], input_dim=64, seed=seed)
+    model.compile(loss="mse", optimizer=Adam(0.01))
+    history = model.fit(X, X, epochs=_epochs(quick, 100, 30), batch_size=32, verbose=0)
+    codes = hidden_activations(model, X)[1].astype(np.float64)
+    reconstruction = model.predict(X)
+    mse = float(np.mean((reconstruction - X) ** 2))
+    baseline = float(np.mean((X - X.mean(axis=0)) ** 2))
+    pca = PCA(n_components=2).fit(X)
+    pca_mse = float(np.mean((pca.inverse_transform(pca.transform(X)) - X) ** 2))
+    quality = [{"reconstruction": "the average image", "numbers kept": 0, "mse": baseline},
+               {"reconstruction": "PCA, 2 components (best linear)", "numbers kept": 2, "mse": pca_mse},
+               {"reconstruction": "autoencoder, 2-number code", "numbers kept": 2, "mse": mse}]
+    centres = []
+    for digit in range(10):
+        c = codes[y == digit]
+        centres.append({"digit": digit, "samples": len(c), "code 1 (mean)": float(c[:, 0].mean()),
+                        "code 2 (mean)": float(c[:, 1].mean()),
+                        "spread": float(np.sqrt(c.var(axis=0).sum()))})
+    separation = _nearest_centre_accuracy(codes, y)
+    text = (f"An autoencoder learns to copy its input through a bottleneck: 64 pixels -> 32 tanh units -> 2 "
+            f"numbers -> 32 tanh units -> 64 pixels, trained with the mean squared error between the output and "
+            f"the input itself, on {len(X)} digit images and without ever seeing a label. Its reconstructions have "
+            f"MSE {mse:.4f}, against {baseline:.4f} for always answering the average image and {pca_mse:.4f} for "
+            f"the best linear 2-D projection (PCA)"
+            + (": the non-linear code keeps more." if mse < pca_mse else ".")
+            + f"\n\nColour each image's 2-number code by its digit and the digits form clusters, although no label "
+            f"was used: assigning each code to the nearest digit's centre recovers the label {separation:.0%} of "
+            f"the time (chance: 10%). The bottleneck forced the network to find what distinguishes digits.")
+    return ScenarioResult(
+        "An autoencoder: digits through a 2-number bottleneck", text,
+        tables=[("Reconstruction error", quality), ("Where each digit's codes lie", centres)],
+        figures=[("The 2-number code of every image, coloured by its digit (labels never used in training)",
+                  _codes_figure(codes, y)),
+                 ("Originals (top) and their reconstructions from two numbers (bottom)",
+                  _reconstruction_figure(X, reconstruction, y)),
+                 ("Reconstruction loss per epoch", plots.plot_training_curves(history))],
+        data={"mse": mse, "pca_mse": pca_mse, "baseline_mse": baseline, "nearest_centre_accuracy": separation,
+              "codes_shape": codes.shape})
+
+
+#: The scenarios in the order of the story.
+SCENARIOS: list[Callable[[bool, int], ScenarioResult]] = [
+    perceptron_logic_gates,
+    sigmoid_perceptron_blobs,
+    mlp_xor,
+    backprop_step,
+    circles,
+    sine_regression,
+    training_dynamics,
+    training_problems,
+    activation_functions,
+    weight_initialization,
+    depth_vs_width,
+    digits,
+    autoencoder,
+]
+
+
+# --------------------------------------------------------------------------------------------------------------
+# Helpers
+# --------------------------------------------------------------------------------------------------------------
+
+def _epochs(quick: bool, full: int, short: int) -> int:
+    """The epoch count of a scenario: ``short`` for the quick tour, ``full`` otherwise, times EPOCH_SCALE."""
+    return max(2, int(round((short if quick else full) * EPOCH_SCALE)))
+
+
+def _network(input_dim: int, hidden: Sequence[int], activation: str, n_classes: int, seed: int,
+             optimizer) -> Sequential:
+    """A compiled classifier: hidden layers, then one sigmoid unit (two classes) or a softmax (more)."""
+    layers = [Dense(units, activation=activation) for units in hidden]
+    if n_classes == 2:
+        layers.append(Dense(1, activation="sigmoid"))
+        loss = "binary_crossentropy"
+    else:
+        layers.append(Dense(n_classes, activation="softmax"))
+        loss = "categorical_crossentropy"
+    model = Sequential(layers, input_dim=input_dim, seed=seed)
+    model.compile(loss=loss, optimizer=optimizer, metrics=["accuracy"])
+    return model
+
+
+def _split(X, y, seed: int, test_size: float = 0.3, stratify: bool = True):
+    from sklearn.model_selection import train_test_split
+
+    return train_test_split(X, y, test_size=test_size, random_state=seed, stratify=y if stratify else None)
+
+
+def _boundary(perceptron) -> str:
+    try:
+        return perceptron.decision_boundary_equation()
+    except ValueError:
+        return "none (all weights zero)"
+
+
+def _verdict(converged: bool, epochs: int) -> str:
+    return f"converged after {epochs} epochs" if converged else f"did not converge in {epochs} epochs"
+
+
+def _by_setting(rows: list[dict], label: str) -> list[dict]:
+    """Experiment rows (one per setting and seed) summarised per setting: mean loss, runs solved."""
+    out: dict[Any, dict] = {}
+    for r in rows:
+        entry = out.setdefault(r["setting"], {label: r["setting"], "parameters": r["n_params"], "runs": 0,
+                                              "solved": 0, "diverged": 0, "losses": []})
+        entry["runs"] += 1
+        entry["solved"] += int(r["final_accuracy"] is not None and r["final_accuracy"] == 1.0)
+        entry["diverged"] += int(r["diverged"])
+        entry["losses"].append(r["final_loss"])
+    table = []
+    for entry in out.values():
+        losses = np.asarray(entry.pop("losses"), dtype=np.float64)
+        finite = losses[np.isfinite(losses)]
+        entry["mean final loss"] = float(finite.mean()) if finite.size else math.nan
+        table.append(entry)
+    return table
+
+
+def _figure(width: float, height: float):
+    """A new Figure on its own Agg canvas (no pyplot), as plots.py makes them."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=(width, height), layout="constrained")
+    FigureCanvasAgg(fig)
+    return fig
+
+
+def _codes_figure(codes: np.ndarray, y: np.ndarray):
+    from .plots import CLASS_COLORS
+
+    fig = _figure(7.0, 6.0)
+    ax = fig.add_subplot()
+    for digit in range(10):
+        c = codes[y == digit]
+        ax.scatter(c[:, 0], c[:, 1], s=8, color=CLASS_COLORS[digit], alpha=0.6, label=str(digit))
+        if len(c):
+            ax.text(*np.median(c, axis=0), str(digit), fontsize=16, fontweight="bold", ha="center", va="center",
+                    color=CLASS_COLORS[digit], bbox={"facecolor": "white", "alpha": 0.7, "edgecolor": "none"})
+    ax.set_xlabel("code 1")
+    ax.set_ylabel("code 2")
+    ax.legend(title="digit", fontsize="small", markerscale=2, ncol=2)
+    ax.grid(True, alpha=0.3)
+    return fig
+
+
+def _reconstruction_figure(X: np.ndarray, reconstruction: np.ndarray, y: np.ndarray):
+    fig = _figure(10.0, 2.4)
+    axes = fig.subplots(2, 10)
+    for digit in range(10):
+        index = int(np.flatnonzero(y == digit)[0]) if np.any(y == digit) else digit
+        for row, image in enumerate((X[index], reconstruction[index])):
+            ax = axes[row, digit]
+            ax.imshow(image.reshape(8, 8), cmap="gray_r", vmin=0, vmax=1)
+            ax.set_xticks([])
+            ax.set_yticks([])
+    return fig
+
+
+def _digit_grid(X: np.ndarray, y: np.ndarray, predicted: np.ndarray):
+    """Sixteen test images, wrong answers first, titled with the network's answer."""
+    order = np.concatenate([np.flatnonzero(predicted != y), np.flatnonzero(predicted == y)])[:16]
+    fig = _figure(8.0, 2.6)
+    axes = fig.subplots(2, 8).ravel()
+    for ax, i in zip(axes, order):
+        ax.imshow(X[i].reshape(8, 8), cmap="gray_r", vmin=0, vmax=1)
+        ax.set_title(f"{predicted[i]} (is {y[i]})" if predicted[i] != y[i] else str(predicted[i]), fontsize=9,
+                     color="C3" if predicted[i] != y[i] else "k")
+        ax.set_xticks([])
+        ax.set_yticks([])
+    for ax in axes[len(order):]:
+        ax.set_visible(False)
+    return fig
+
+
+def _nearest_centre_accuracy(codes: np.ndarray, y: np.ndarray) -> float:
+    labels = np.unique(y)
+    centres = np.stack([codes[y == c].mean(axis=0) for c in labels])
+    nearest = labels[np.argmin(((codes[:, None, :] - centres[None]) ** 2).sum(axis=2), axis=1)]
+    return float(np.mean(nearest == y))
