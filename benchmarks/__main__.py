@@ -232,6 +232,36 @@ def memmap_memory(quick: bool) -> None:
         del X
 
 
+def soak(steps: int) -> None:
+    """``steps`` calls of ``train_on_batch``: traced memory must stay flat (no growth from step to step)."""
+    import tracemalloc
+
+    import glassnet as gn
+
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(32, 20)).astype(np.float32)
+    y = rng.integers(0, 3, size=32)
+    model = gn.Sequential([gn.Dense(64, activation="relu"), gn.Dropout(0.1), gn.BatchNorm(),
+                           gn.Dense(3, activation="softmax")], input_dim=20, seed=0)
+    model.compile(loss="categorical_crossentropy", optimizer="adam", metrics=["accuracy"])
+    for _ in range(1000):  # warm-up: buffers, caches
+        model.train_on_batch(X, y)
+    tracemalloc.start()
+    start = time.perf_counter()
+    base, _ = tracemalloc.get_traced_memory()
+    marks = []
+    for i in range(1, steps + 1):
+        model.train_on_batch(X, y)
+        if i % (steps // 10) == 0:
+            marks.append(tracemalloc.get_traced_memory()[0] - base)
+    seconds = time.perf_counter() - start
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    print(f"\n## Soak: {steps:,} train_on_batch steps (20-64-64-3, batch 32, Adam, dropout, batch norm)\n")
+    print(f"{seconds / steps * 1e6:.1f} us/step; traced memory above the start, every {steps // 10:,} steps (bytes): "
+          f"{marks}; peak {(peak - base) / 1e3:.1f} kB")
+
+
 # --- the harness ---------------------------------------------------------------------------------------------
 
 def suites(quick: bool):
@@ -310,7 +340,13 @@ def main(argv=None) -> None:
     parser.add_argument("--quick", action="store_true", help="smaller data and fewer epochs")
     parser.add_argument("--only", nargs="*", default=None, help="suite names containing these words")
     parser.add_argument("--scaling", action="store_true", help="also run the scaling and memmap memory runs")
+    parser.add_argument("--soak", type=int, default=0, metavar="STEPS",
+                        help="only run the soak test: STEPS train_on_batch calls with traced memory")
     args = parser.parse_args(argv)
+    if args.soak:
+        print(f"# {time.strftime('%Y-%m-%d')}  {machine()}")
+        soak(args.soak)
+        return
     all_suites = suites(args.quick)
     print(f"# {time.strftime('%Y-%m-%d')}  {machine()}")
     for name, suite in all_suites.items():
