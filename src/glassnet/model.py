@@ -23,6 +23,7 @@ import numpy as np
 
 from . import layers as layers_module
 from . import losses, metrics, optimizers
+from .activations import Linear
 from ._validation import (
     check_array,
     check_bool,
@@ -37,6 +38,7 @@ __all__ = ["DivergenceWarning", "Sequential"]
 
 
 _INFER_CHUNK = 4096
+_LINEAR = Linear()
 
 
 class DivergenceWarning(UserWarning):
@@ -154,9 +156,7 @@ class Sequential:
     @property
     def output_activation(self):
         """The activation of the last layer (linear if the last layer has none)."""
-        from .activations import Linear
-
-        return getattr(self.layers[-1], "activation", Linear()) if self.layers else Linear()
+        return getattr(self.layers[-1], "activation", _LINEAR) if self.layers else _LINEAR
 
     @property
     def fused(self) -> bool:
