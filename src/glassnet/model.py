@@ -23,7 +23,6 @@ import numpy as np
 
 from . import layers as layers_module
 from . import losses, metrics, optimizers
-from .activations import Linear
 from ._validation import (
     check_array,
     check_bool,
@@ -32,6 +31,7 @@ from ._validation import (
     check_int,
     check_same_length,
 )
+from .activations import Linear
 from .callbacks import Callback, CallbackList, History, ProgressBar
 
 __all__ = ["DivergenceWarning", "Sequential"]
