@@ -293,7 +293,8 @@ class GELU(Activation):
     def derivative(self, z, a):
         t = z.dtype.type
         cdf = t(0.5) * (1 + special.erf(z * t(1 / math.sqrt(2))))
-        pdf = np.exp(t(-0.5) * z * z) * t(1 / math.sqrt(2 * math.pi))
+        zc = np.clip(z, -1e4, 1e4)  # exp(-z^2/2) is 0 long before z^2 overflows
+        pdf = np.exp(t(-0.5) * zc * zc) * t(1 / math.sqrt(2 * math.pi))
         return cdf + z * pdf
 
 

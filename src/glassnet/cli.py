@@ -357,7 +357,7 @@ def load_data(name: str, target: str = "-1", samples: int = 600, seed: int = 0) 
         return Dataset(X, y, False, f"{path.name}: {len(X)} rows, {X.shape[1]} features, regression")
     classes, codes = np.unique(y, return_inverse=True)
     if len(classes) < 2:
-        raise ValueError(f"{path}: the target column has a single class ({classes[0]!r}); nothing to learn")
+        raise ValueError(f"{path}: the target column has a single class ({classes[0].item()!r}); nothing to learn")
     names = [str(c) for c in classes] if y.dtype.kind not in "iu" or classes[0] != 0 or \
         classes[-1] != len(classes) - 1 else None
     return Dataset(X, codes.astype(np.int64), True,

@@ -240,6 +240,23 @@ class _BaseMLP(BaseEstimator):
 
     # --- fitting -----------------------------------------------------------------------------------------
     def _fit(self, X, y, sample_weight=None, incremental=False, validation_data=None):
+        """Validate, train, check; a fit that fails leaves the estimator as it was (attributes and weights)."""
+        saved = dict(self.__dict__)
+        model = saved.get("model_")
+        weights = model.get_weights() if model is not None else None
+        optimizer_state = model.optimizer.get_state() if model is not None else None
+        try:
+            return self._fit_unsafe(X, y, sample_weight, incremental, validation_data)
+        except Exception:
+            self.__dict__.clear()
+            self.__dict__.update(saved)
+            if model is not None:
+                model.set_weights(weights)
+                model.optimizer.set_state(optimizer_state)
+                self._link_coefs()
+            raise
+
+    def _fit_unsafe(self, X, y, sample_weight, incremental, validation_data):
         self._hidden_sizes()
         first_pass = not hasattr(self, "coefs_") or (not self.warm_start and not incremental)
         X, y = self._validate_input(X, y, incremental, reset=first_pass)

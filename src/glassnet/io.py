@@ -288,7 +288,7 @@ def _set_callback_states(callbacks, text, tensors, path) -> set[str]:
         raise ModelFileError(f"{path}: the stored callback states are invalid: {exc}") from None
     if len(saved) != len(callbacks):
         raise ValueError(f"{path} holds the state of {len(saved)} callback(s), received {len(callbacks)}")
-    used = set()
+    used, states = set(), []
     for i, (callback, entry) in enumerate(zip(callbacks, saved)):
         if not isinstance(entry, dict) or entry.get("class_name") != type(callback).__name__:
             raise ValueError(f"callbacks[{i}] is a {type(callback).__name__}, but the file saved a "
@@ -302,10 +302,13 @@ def _set_callback_states(callbacks, text, tensors, path) -> set[str]:
                     raise ModelFileError(f"{path} is missing tensor {missing[0]!r}")
                 state[key] = [tensors[n].copy() for n in names]
                 used.update(names)
-        try:
-            callback.set_state(state)
-        except (TypeError, ValueError) as exc:
-            raise ModelFileError(f"{path}: callbacks[{i}] state is invalid: {exc}") from None
+        unknown = set(state) - set(callback.state_attributes)
+        if unknown:
+            raise ModelFileError(f"{path}: callbacks[{i}] has unknown state {sorted(unknown)}")
+        states.append(state)
+    # every entry checked first, so a mismatch changes no callback
+    for callback, state in zip(callbacks, states):
+        callback.set_state(state)
     return used
 
 

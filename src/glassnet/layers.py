@@ -310,15 +310,17 @@ class BatchNorm(Layer):
             self._xhat = None
             self.outputs = self.infer(x)
             return self.outputs
-        mean = x.mean(axis=0)
-        var = x.var(axis=0)
-        self._inv_std = 1 / np.sqrt(var + self.dtype.type(self.epsilon))
-        self._xhat = (x - mean) * self._inv_std
-        m = self.dtype.type(self.momentum)
-        self.state["running_mean"] *= m
-        self.state["running_mean"] += (1 - m) * mean
-        self.state["running_var"] *= m
-        self.state["running_var"] += (1 - m) * var
+        # statistics accumulated in float64: a float32 variance of features near 1e20 would overflow, although
+        # the normalised values are perfectly finite
+        mean = x.mean(axis=0, dtype=np.float64)
+        var = np.square(x - mean.astype(self.dtype), dtype=np.float64).mean(axis=0)
+        self._inv_std = (1 / np.sqrt(var + self.epsilon)).astype(self.dtype)
+        self._xhat = (x - mean.astype(self.dtype)) * self._inv_std
+        m = self.momentum
+        biggest = np.finfo(self.dtype).max
+        running = self.state
+        running["running_mean"][...] = m * running["running_mean"] + (1 - m) * mean
+        running["running_var"][...] = np.minimum(m * running["running_var"] + (1 - m) * var, biggest)
         self.outputs = self._xhat * self.params["gamma"] + self.params["beta"]
         return self.outputs
 

@@ -214,6 +214,13 @@ class CategoricalCrossentropy(Loss):
     fused_activation = "softmax"
     needs_range = (0.0, 1.0)
 
+    def check_output(self, activation, n_outputs):
+        super().check_output(activation, n_outputs)
+        if n_outputs is not None and n_outputs < 2:
+            raise ValueError("loss 'categorical_crossentropy' needs an output layer of at least 2 units (one per "
+                             f"class), the model has {n_outputs}; for two classes use binary_crossentropy with "
+                             "one sigmoid unit")
+
     def prepare_targets(self, y, n_outputs, dtype):
         if n_outputs < 2:
             raise ValueError("categorical_crossentropy needs an output layer of at least 2 units (one per "

@@ -34,7 +34,7 @@ from ._validation import (
 from .activations import Linear
 from .callbacks import Callback, CallbackList, History, ProgressBar
 
-__all__ = ["DivergenceWarning", "Sequential"]
+__all__ = ["DivergenceError", "DivergenceWarning", "Sequential"]
 
 
 _INFER_CHUNK = 4096
@@ -43,6 +43,10 @@ _LINEAR = Linear()
 
 class DivergenceWarning(UserWarning):
     """Training stopped because the loss or a parameter stopped being finite."""
+
+
+class DivergenceError(ValueError):
+    """``train_on_batch`` refused a step because the loss was not finite (the model is unchanged)."""
 
 
 class Sequential:
@@ -86,7 +90,7 @@ class Sequential:
         self._init_rng = np.random.default_rng(init_seq)
         self._rng = np.random.default_rng(shuffle_seq)
         if layers is not None:
-            if isinstance(layers, layers_module.Layer) or not hasattr(layers, "__iter__"):
+            if isinstance(layers, (layers_module.Layer, str, bytes)) or not hasattr(layers, "__iter__"):
                 raise TypeError(f"layers must be a list of Layer objects, received {layers!r}")
             for layer in layers:
                 self.add(layer)
@@ -292,10 +296,11 @@ class Sequential:
         X, y, sample_weight = self._check_data(X, y, sample_weight, class_weight)
         if not self.built:
             self.build(X.shape[1])
-        with np.errstate(over="ignore", invalid="ignore"):
+        with np.errstate(over="ignore", invalid="ignore"), self._preserved_state(keep=True) as keep:
             loss, out, _ = self._forward_backward(X, y, sample_weight, training=True)
-        if not math.isfinite(loss):
-            raise FloatingPointError(_divergence_message(loss, self.optimizer))
+            keep[0] = math.isfinite(loss)
+        if not keep[0]:
+            raise DivergenceError(_divergence_message(loss, self.optimizer) + " No step was taken.")
         self.optimizer.step(self._params, self._grads)
         logs = {"loss": loss}
         logs.update({name: float(fn(y, out)) for name, fn in self.metrics.items()})
@@ -384,11 +389,12 @@ class Sequential:
         cbs = callbacks + [history] + ([ProgressBar(verbose)] if verbose else [])
         cb = CallbackList(cbs, model=self, params={"epochs": epochs, "steps": steps, "samples": n,
                                                      "verbose": verbose, "initial_epoch": initial_epoch})
-        self.history = history
-        history.diverged = False
         self.stop_training = False
         logs: dict[str, float] = {}
         cb.on_train_begin()
+        # only now, once every callback has accepted the run, does the model take the new History
+        self.history = history
+        history.diverged = False
         # the weights and optimiser state at the start of this epoch and the one before: on divergence the
         # model returns to the latest one whose first batch still had a finite loss
         snapshots = [self._snapshot()]
@@ -425,6 +431,9 @@ class Sequential:
                 cb.on_batch_end(batch, {"batch": batch, "size": len(Xb), "loss": loss})
                 if self.stop_training:
                     break
+            if not history.diverged and not all(np.isfinite(p).all() for p in self._params):
+                # the loss of every step was finite, but the last update was not
+                self._diverged(float("nan"), epoch, steps - 1, snapshots[-1], history)
             if history.diverged:
                 break
             logs = {"loss": total / seen}
@@ -543,11 +552,24 @@ class Sequential:
         X = self._check_X(X)
         y = self.loss.prepare_targets(y, self._output_dim(X.shape[1]), self.dtype)
         check_same_length("X", X, "y", y)
+        self._check_metrics_fit(y)
         sample_weight = _check_sample_weight(sample_weight, len(X), self.dtype)
         if class_weight is not None:
             cw = _class_weight_vector(class_weight, y, self.dtype)
             sample_weight = cw if sample_weight is None else sample_weight * cw
         return X, y, sample_weight
+
+    def _check_metrics_fit(self, y) -> None:
+        """Refuse, before any step, targets that a compiled metric cannot score (e.g. accuracy on 0.5s)."""
+        if not self.metrics:
+            return
+        probe = y[: min(len(y), 8)]
+        outputs = np.full((len(probe), self._output_dim()), 0.5, dtype=self.dtype)
+        for name, fn in self.metrics.items():
+            try:
+                fn(probe, outputs)
+            except (ValueError, TypeError) as exc:
+                raise ValueError(f"metric {name!r} cannot score these targets y: {exc}") from None
 
     def _check_validation_data(self, validation_data, width):
         if not isinstance(validation_data, (tuple, list)) or len(validation_data) not in (2, 3):
@@ -563,18 +585,23 @@ class Sequential:
         return Xv, yv, swv
 
     @contextlib.contextmanager
-    def _preserved_state(self):
-        """Restore non-trainable state and dropout generators after a pass that would change them."""
+    def _preserved_state(self, keep: bool = False):
+        """Restore non-trainable state and dropout generators after a pass that would change them.
+
+        With ``keep=True`` the context yields a one-item list; setting it to True keeps the changes.
+        """
         saved = [(layer, {k: v.copy() for k, v in layer.state.items()},
                   getattr(layer, "rng", None) and layer.rng.bit_generator.state) for layer in self.layers]
+        decision = [False]
         try:
-            yield
+            yield decision
         finally:
-            for layer, state, rng_state in saved:
-                for k, v in state.items():
-                    layer.state[k][...] = v
-                if rng_state:
-                    layer.rng.bit_generator.state = rng_state
+            if not decision[0]:
+                for layer, state, rng_state in saved:
+                    for k, v in state.items():
+                        layer.state[k][...] = v
+                    if rng_state:
+                        layer.rng.bit_generator.state = rng_state
 
 
 def _resolve_metrics(metric_list) -> dict:
