@@ -8,7 +8,7 @@ from . import activations, analysis, callbacks, datasets, initializers, losses, 
 from .estimators import MLPClassifier, MLPRegressor
 from .io import load_model, save_model
 from .layers import Activation, BatchNorm, Dense, Dropout, Layer
-from .model import DivergenceWarning, Sequential
+from .model import DivergenceError, DivergenceWarning, Sequential
 from .perceptron import Perceptron
 
 __version__ = "0.1.0"
@@ -28,6 +28,7 @@ __all__ = [
     "Activation",
     "BatchNorm",
     "Dense",
+    "DivergenceError",
     "DivergenceWarning",
     "Dropout",
     "Layer",
