@@ -246,7 +246,9 @@ class _BaseMLP(BaseEstimator):
         weights = model.get_weights() if model is not None else None
         optimizer_state = model.optimizer.get_state() if model is not None else None
         try:
-            return self._fit_unsafe(X, y, sample_weight, incremental, validation_data)
+            # overflow in a diverging run ends in scikit-learn's "non-finite parameter weights" error instead
+            with np.errstate(over="ignore", invalid="ignore"):
+                return self._fit_unsafe(X, y, sample_weight, incremental, validation_data)
         except Exception:
             self.__dict__.clear()
             self.__dict__.update(saved)

@@ -400,58 +400,88 @@ class Sequential:
         snapshots = [self._snapshot()]
         x_buffer = np.empty((batch_size,) + X.shape[1:], X.dtype) if shuffle else None
         y_buffer = np.empty((batch_size,) + y.shape[1:], y.dtype) if shuffle else None
-        for epoch in range(initial_epoch, epochs):
-            cb.on_epoch_begin(epoch)
-            snapshots = [snapshots[-1], self._snapshot()] if epoch > initial_epoch else snapshots
-            order = self._rng.permutation(n) if shuffle else None
-            total, seen, outputs = 0.0, 0, []
-            for batch in range(steps):
-                start = batch * batch_size
-                if shuffle:
-                    idx = order[start:start + batch_size]
-                    # gathered into buffers reused from batch to batch, never a shuffled copy of the data;
-                    # mode="clip" (the indices are a permutation, always valid) spares NumPy a bounds-checking
-                    # copy that makes out= three times slower
-                    Xb = np.take(X, idx, axis=0, out=x_buffer[:len(idx)], mode="clip")
-                    yb = np.take(y, idx, axis=0, out=y_buffer[:len(idx)], mode="clip")
-                else:
-                    idx = slice(start, start + batch_size)
-                    Xb, yb = X[idx], y[idx]
-                swb = None if sample_weight is None else sample_weight[idx]
-                cb.on_batch_begin(batch, {"batch": batch, "size": len(Xb)})
-                loss, out, _ = self._forward_backward(Xb, yb, swb, training=True)
-                if not math.isfinite(loss):
-                    self._diverged(loss, epoch, batch, snapshots[-1] if batch else snapshots[0], history)
+        start_state = (snapshots[0], self._rng_states(), previous)
+        try:
+            for epoch in range(initial_epoch, epochs):
+                cb.on_epoch_begin(epoch)
+                snapshots = [snapshots[-1], self._snapshot()] if epoch > initial_epoch else snapshots
+                order = self._rng.permutation(n) if shuffle else None
+                total, seen, outputs = 0.0, 0, []
+                for batch in range(steps):
+                    start = batch * batch_size
+                    if shuffle:
+                        idx = order[start:start + batch_size]
+                        # gathered into buffers reused from batch to batch, never a shuffled copy of the data;
+                        # mode="clip" (the indices are a permutation, always valid) spares NumPy a bounds-checking
+                        # copy that makes out= three times slower
+                        Xb = np.take(X, idx, axis=0, out=x_buffer[:len(idx)], mode="clip")
+                        yb = np.take(y, idx, axis=0, out=y_buffer[:len(idx)], mode="clip")
+                    else:
+                        idx = slice(start, start + batch_size)
+                        Xb, yb = X[idx], y[idx]
+                    swb = None if sample_weight is None else sample_weight[idx]
+                    cb.on_batch_begin(batch, {"batch": batch, "size": len(Xb)})
+                    loss, out, _ = self._forward_backward(Xb, yb, swb, training=True)
+                    if not math.isfinite(loss):
+                        self._diverged(loss, epoch, batch, snapshots[-1] if batch else snapshots[0], history)
+                        break
+                    self.optimizer.step(self._params, self._grads)
+                    total += loss * len(Xb)
+                    seen += len(Xb)
+                    if self.metrics:
+                        outputs.append(out.copy())
+                    cb.on_batch_end(batch, {"batch": batch, "size": len(Xb), "loss": loss})
+                    if self.stop_training:
+                        break
+                if not history.diverged and not all(np.isfinite(p).all() for p in self._params):
+                    # the loss of every step was finite, but the last update was not
+                    self._diverged(float("nan"), epoch, steps - 1, snapshots[-1], history)
+                if history.diverged:
                     break
-                self.optimizer.step(self._params, self._grads)
-                total += loss * len(Xb)
-                seen += len(Xb)
+                logs = {"loss": total / seen}
                 if self.metrics:
-                    outputs.append(out.copy())
-                cb.on_batch_end(batch, {"batch": batch, "size": len(Xb), "loss": loss})
+                    y_seen = y[order[:seen]] if shuffle else y[:seen]
+                    out_seen = np.concatenate(outputs)
+                    logs.update({name: float(fn(y_seen, out_seen)) for name, fn in self.metrics.items()})
+                if val is not None:
+                    logs.update({f"val_{k}": v for k, v in self._evaluate(*val).items()})
+                logs["lr"] = self.optimizer.current_learning_rate()
+                cb.on_epoch_end(epoch, logs)
                 if self.stop_training:
                     break
-            if not history.diverged and not all(np.isfinite(p).all() for p in self._params):
-                # the loss of every step was finite, but the last update was not
-                self._diverged(float("nan"), epoch, steps - 1, snapshots[-1], history)
-            if history.diverged:
-                break
-            logs = {"loss": total / seen}
-            if self.metrics:
-                y_seen = y[order[:seen]] if shuffle else y[:seen]
-                out_seen = np.concatenate(outputs)
-                logs.update({name: float(fn(y_seen, out_seen)) for name, fn in self.metrics.items()})
-            if val is not None:
-                logs.update({f"val_{k}": v for k, v in self._evaluate(*val).items()})
-            logs["lr"] = self.optimizer.current_learning_rate()
-            cb.on_epoch_end(epoch, logs)
-            if self.stop_training:
-                break
+        except Exception:
+            # a callback (or anything else) failing mid-run: the model goes back to where fit found it
+            self._restore(*start_state)
+            raise
+        if initial_epoch < epochs and not history.diverged and not self._last_batch_finite(Xb, yb, swb):
+            # every step had a finite loss, yet the final weights overflow (e.g. weights near 1e27 times
+            # large inputs): treat it as divergence rather than let NaN reach predict
+            self._diverged(float("nan"), epoch, steps - 1, snapshots[-1], history)
         cb.on_train_end(logs)
         return history
 
     def _snapshot(self):
         return self.get_weights(), self.optimizer.get_state()
+
+    def _rng_states(self) -> list:
+        """The shuffling generator's state, then each layer's own (Dropout), for an exact restore."""
+        return [self._rng.bit_generator.state] + [
+            layer.rng.bit_generator.state for layer in self.layers if getattr(layer, "rng", None) is not None]
+
+    def _restore(self, snapshot, rng_states, history) -> None:
+        weights, optimizer_state = snapshot
+        self.set_weights(weights)
+        self.optimizer.set_state(optimizer_state)
+        generators = [self._rng] + [layer.rng for layer in self.layers if getattr(layer, "rng", None) is not None]
+        for generator, state in zip(generators, rng_states):
+            generator.bit_generator.state = state
+        self.history = history
+
+    def _last_batch_finite(self, Xb, yb, swb) -> bool:
+        """Whether the final weights still give a finite loss on the last batch (inference mode)."""
+        z, out = self._infer(Xb, logits=True)
+        loss = self.loss.value_from_logits(yb, z, swb) if self.fused else self.loss.value(yb, out, swb)
+        return math.isfinite(loss) and bool(np.isfinite(out).all())
 
     def _diverged(self, loss, epoch, batch, snapshot, history) -> None:
         weights, optimizer_state = snapshot

@@ -178,7 +178,7 @@ class Adagrad(Optimizer):
 
     def update_step(self, p, g, state, lr):
         s = state["sum"]
-        s += g * g
+        s += _square(g)
         p -= p.dtype.type(lr) * g / (np.sqrt(s) + p.dtype.type(self.epsilon))
 
     def get_config(self):
@@ -214,7 +214,7 @@ class RMSprop(Optimizer):
         t = p.dtype.type
         v = state["square_avg"]
         v *= t(self.rho)
-        v += t(1 - self.rho) * g * g
+        v += t(1 - self.rho) * _square(g)
         if self.centered:
             m = state["grad_avg"]
             m *= t(self.rho)
@@ -267,7 +267,7 @@ class Adam(Optimizer):
         m *= t(self.beta_1)
         m += np.multiply(g, t(1 - self.beta_1), out=work)
         v *= t(self.beta_2)
-        work = np.multiply(g, g, out=work)
+        work = _square(g, out=work)
         work *= t(1 - self.beta_2)
         v += work
         c1 = 1 - self.beta_1 ** self.iterations
@@ -317,3 +317,11 @@ OPTIMIZERS: dict[str, type[Optimizer]] = {cls.name: cls for cls in (SGD, Adagrad
 def get(optimizer: str | Optimizer | dict) -> Optimizer:
     """Resolve a name (``"adam"``), a config dict or an instance; an unknown name lists the valid ones."""
     return resolve(optimizer, OPTIMIZERS, "optimizer", Optimizer)
+
+
+def _square(g: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
+    """``g * g``, held at the dtype's largest value instead of overflowing to inf (float32 gradients above
+    ~1.8e19), so that moment estimates stay finite and a model that met such a gradient can still be saved."""
+    with np.errstate(over="ignore"):
+        sq = np.multiply(g, g, out=out)
+    return np.minimum(sq, np.finfo(sq.dtype).max, out=sq)
