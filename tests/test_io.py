@@ -220,3 +220,35 @@ def test_callback_states_must_match_what_was_saved(tmp_path):
     restored = [gn.callbacks.EarlyStopping(patience=3)]
     gn.load_model(path, callbacks=restored)
     assert restored[0].get_state() == cbs[0].get_state()
+
+
+def test_estimator_warm_start_resumes_exactly_after_joblib_in_a_new_process(tmp_path):
+    """fit 4 epochs, dump with joblib, load in a new process, warm-start 6 more: as if never interrupted."""
+    import warnings
+
+    import joblib
+    from sklearn.exceptions import ConvergenceWarning
+
+    X, y = _data()
+    np.save(tmp_path / "X.npy", X)
+    np.save(tmp_path / "y.npy", y)
+    kwargs = {"hidden_layer_sizes": (8,), "random_state": 0, "warm_start": True, "max_iter": 4,
+              "dropout": 0.1, "batch_norm": True}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        straight = gn.MLPClassifier(**kwargs).fit(X, y)
+        straight.set_params(max_iter=6).fit(X, y)
+        first = gn.MLPClassifier(**kwargs).fit(X, y)
+    joblib.dump(first, tmp_path / "est.joblib")
+    script = f"""
+import warnings, joblib, numpy as np
+warnings.simplefilter("ignore")
+X = np.load({str(tmp_path / "X.npy")!r}); y = np.load({str(tmp_path / "y.npy")!r})
+est = joblib.load({str(tmp_path / "est.joblib")!r})
+est.set_params(max_iter=6).fit(X, y)
+joblib.dump(est, {str(tmp_path / "done.joblib")!r})
+"""
+    subprocess.run([sys.executable, "-c", script], check=True)
+    resumed = joblib.load(tmp_path / "done.joblib")
+    assert _same(straight.model_.get_weights(), resumed.model_.get_weights())
+    assert straight.loss_curve_ == resumed.loss_curve_ and straight.t_ == resumed.t_

@@ -374,3 +374,20 @@ def test_no_runtime_warnings_at_extreme_logits():
         warnings.simplefilter("error")
         loss, grads = model.loss_and_gradients(X, y)
     assert np.isfinite(loss) and all(np.isfinite(g).all() for g in grads)
+
+
+def test_a_model_through_joblib_keeps_training_like_the_original():
+    import io
+
+    import joblib
+
+    X, y = _blobs()
+    a = _model(seed=3)
+    a.fit(X, y, epochs=2, verbose=0)
+    buffer = io.BytesIO()
+    joblib.dump(a, buffer)  # joblib stores arrays apart: the optimiser must still update the layers' own arrays
+    buffer.seek(0)
+    b = joblib.load(buffer)
+    a.fit(X, y, epochs=2, verbose=0)
+    b.fit(X, y, epochs=2, verbose=0)
+    _assert_same_weights(a.get_weights(), b.get_weights())

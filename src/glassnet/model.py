@@ -136,6 +136,19 @@ class Sequential:
         self.built = True
         self._collect_params()
 
+    def __getstate__(self):
+        # _params/_grads alias the layers' arrays; a pickler that stores arrays apart (joblib) would turn them
+        # into copies the optimiser updates in vain, so they are rebuilt on unpickling instead
+        state = self.__dict__.copy()
+        state.pop("_params", None)
+        state.pop("_grads", None)
+        return state
+
+    def __setstate__(self, state):
+        self.__dict__.update(state)
+        self._params = [p for layer in self.layers for p in layer.params.values()]
+        self._grads = [g for layer in self.layers for g in layer.grads.values()]
+
     def _collect_params(self) -> None:
         self._params = [p for layer in self.layers for p in layer.params.values()]
         self._grads = [g for layer in self.layers for g in layer.grads.values()]
