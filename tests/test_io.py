@@ -252,3 +252,8 @@ joblib.dump(est, {str(tmp_path / "done.joblib")!r})
     resumed = joblib.load(tmp_path / "done.joblib")
     assert _same(straight.model_.get_weights(), resumed.model_.get_weights())
     assert straight.loss_curve_ == resumed.loss_curve_ and straight.t_ == resumed.t_
+
+
+def test_saving_onto_a_folder_names_the_folder(tmp_path):
+    with pytest.raises(IsADirectoryError, match="is a folder"):
+        gn.save_model(_model(), tmp_path)

@@ -391,3 +391,15 @@ def test_a_model_through_joblib_keeps_training_like_the_original():
     a.fit(X, y, epochs=2, verbose=0)
     b.fit(X, y, epochs=2, verbose=0)
     _assert_same_weights(a.get_weights(), b.get_weights())
+
+
+def test_evaluate_and_loss_and_gradients_stay_silent_when_the_loss_overflows():
+    model = gn.Sequential([gn.Dense(1, kernel_initializer="ones")], input_dim=2)
+    model.compile(loss="mse", optimizer="sgd")
+    X = np.full((2, 2), 1e30, dtype=np.float32)
+    y = np.zeros(2)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert model.evaluate(X, y)["loss"] == np.inf           # (2e30)^2 overflows float32: reported, not warned
+        loss, _ = model.loss_and_gradients(X, y)
+    assert loss == np.inf

@@ -61,6 +61,9 @@ def save_model(model, path, callbacks=None) -> Path:
     if not model.built:
         raise ValueError("model must be built (fit it, or give input_dim) before it can be saved")
     path = _check_path(path)
+    if path.is_dir():
+        raise IsADirectoryError(f"path {str(path)!r} is a folder; give a file name such as "
+                                f"{str(path / 'model.safetensors')!r}")
     tensors = {}
     for i, layer in enumerate(model.layers):
         for name in layer.weight_names():

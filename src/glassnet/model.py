@@ -268,6 +268,10 @@ class Sequential:
         return self._evaluate(X, y, sample_weight, batch_size)
 
     def _evaluate(self, X, y, sample_weight=None, batch_size=None) -> dict[str, float]:
+        with np.errstate(over="ignore", invalid="ignore"):  # an overflowing loss is reported as inf, silently
+            return self._evaluate_unchecked(X, y, sample_weight, batch_size)
+
+    def _evaluate_unchecked(self, X, y, sample_weight, batch_size) -> dict[str, float]:
         z, out = self._infer(X, batch_size, logits=True)
         if self.fused:
             loss = self.loss.value_from_logits(y, z, sample_weight)
@@ -295,7 +299,7 @@ class Sequential:
         if not self.built:
             self.build(X.shape[1])
         training = check_bool(training, "training")
-        with self._preserved_state():
+        with self._preserved_state(), np.errstate(over="ignore", invalid="ignore"):
             loss, _, _ = self._forward_backward(X, y, sample_weight, training)
         grads = []
         for layer in self.layers:
