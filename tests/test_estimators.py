@@ -270,3 +270,13 @@ def test_bad_parameters_get_scikit_learns_messages():
         est.predict(np.ones((2, 3)))
     with pytest.raises(ValueError, match="classes not in"):
         gn.MLPClassifier((4,)).partial_fit(X, y, classes=[0, 1]).partial_fit(X, y + 1)
+
+
+def test_callbacks_see_partial_fit_calls_as_one_continuing_run():
+    X, y = make_moons(n_samples=120, noise=0.2, random_state=0)
+    recorder = gn.analysis.TrainingRecorder()
+    est = gn.MLPClassifier((6,), random_state=0, callbacks=[recorder])
+    for _ in range(3):
+        est.partial_fit(X, y, classes=[0, 1])
+    assert [r["epoch"] for r in recorder.records] == [0, 1, 2]
+    assert len(est.loss_curve_) == 3

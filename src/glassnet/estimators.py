@@ -377,16 +377,20 @@ class _BaseMLP(BaseEstimator):
                 warnings.warn("Got `batch_size` less than 1 or larger than sample size. It is going to be clipped",
                               stacklevel=2)
             batch_size = int(np.clip(self.batch_size, 1, n_samples))
+        # epochs are numbered across calls (warm_start, partial_fit), so callbacks such as a TrainingRecorder
+        # see one continuing run, as loss_curve_ does
+        first_epoch = len(self.loss_curve_)
         callbacks = CallbackList(list(self.callbacks or []), model=model,
-                                 params={"epochs": self.max_iter, "steps": -(-n_samples // batch_size),
-                                         "samples": n_samples, "verbose": int(self.verbose), "initial_epoch": 0})
+                                 params={"epochs": first_epoch + self.max_iter,
+                                         "steps": -(-n_samples // batch_size), "samples": n_samples,
+                                         "verbose": int(self.verbose), "initial_epoch": first_epoch})
         model.stop_training = False
         callbacks.on_train_begin()
         logs = {}
         try:
             self.n_iter_ = 0
             for it in range(self.max_iter):
-                callbacks.on_epoch_begin(it)
+                callbacks.on_epoch_begin(first_epoch + it)
                 if self.shuffle:
                     sample_idx = shuffle(sample_idx, random_state=self._random_state)
                 accumulated_loss = 0.0
@@ -420,7 +424,7 @@ class _BaseMLP(BaseEstimator):
                 logs["lr"] = opt.current_learning_rate()
                 for key, value in logs.items():
                     self.history_.setdefault(key, []).append(value)
-                callbacks.on_epoch_end(it, logs)
+                callbacks.on_epoch_end(first_epoch + it, logs)
                 if self._no_improvement_count > self.n_iter_no_change:
                     if early_stopping:
                         msg = (f"Validation score did not improve more than tol={self.tol:f} for "
