@@ -315,12 +315,14 @@ class Sequential:
             self.build(X.shape[1])
         with np.errstate(over="ignore", invalid="ignore"), self._preserved_state(keep=True) as keep:
             loss, out, _ = self._forward_backward(X, y, sample_weight, training=True)
-            keep[0] = math.isfinite(loss)
+            if math.isfinite(loss):
+                # metrics before the step, so a metric that cannot score y fails with nothing changed
+                logs = {"loss": loss}
+                logs.update({name: float(fn(y, out)) for name, fn in self.metrics.items()})
+                keep[0] = True
         if not keep[0]:
             raise DivergenceError(_divergence_message(loss, self.optimizer) + " No step was taken.")
         self.optimizer.step(self._params, self._grads)
-        logs = {"loss": loss}
-        logs.update({name: float(fn(y, out)) for name, fn in self.metrics.items()})
         return logs
 
     def fit(self, X, y, epochs: int = 1, batch_size: int | None = 32, validation_split: float = 0.0,
@@ -372,6 +374,7 @@ class Sequential:
         verbose = check_int(verbose, "verbose", minimum=0, maximum=2)
         callbacks = _check_callbacks(callbacks)
         X, y, sample_weight = self._check_data(X, y, sample_weight, class_weight)
+        self._check_metrics_fit(y)
         val = None
         if validation_data is not None:
             val = self._check_validation_data(validation_data, X.shape[1])
@@ -599,7 +602,6 @@ class Sequential:
         X = self._check_X(X)
         y = self.loss.prepare_targets(y, self._output_dim(X.shape[1]), self.dtype)
         check_same_length("X", X, "y", y)
-        self._check_metrics_fit(y)
         sample_weight = _check_sample_weight(sample_weight, len(X), self.dtype)
         if class_weight is not None:
             cw = _class_weight_vector(class_weight, y, self.dtype)
