@@ -846,11 +846,7 @@ def test_batchnorm_normalises_float32_features_of_1e30():
     (gn.optimizers.Adam(0.1), 0.1), (gn.optimizers.AdamW(0.1), 0.1), (gn.optimizers.Adagrad(0.1), 0.1),
     (gn.optimizers.RMSprop(0.1), 0.1 / np.sqrt(0.1)), (gn.optimizers.SGD(0.1), 1e29),
 ], ids=["adam", "adamw", "adagrad", "rmsprop", "sgd"])
-def test_optimizers_step_correctly_on_float32_gradients_of_1e30(optimizer, expected_step, request):
-    if optimizer.name != "sgd":
-        # open: the squared gradient is held at float32's maximum (so state stays finite and saveable), which
-        # keeps the step finite but not the right size; exact steps need the moments kept in scaled form
-        request.applymarker(pytest.mark.xfail(strict=True, reason="adaptive steps at |g| > 1.8e19 in float32"))
+def test_optimizers_step_correctly_on_float32_gradients_of_1e30(optimizer, expected_step):
     # the adaptive optimisers divide by the root of the squared gradients: their first step is lr (RMSprop's
     # lr / sqrt(1 - rho)) whatever the scale, although g ** 2 = 1e60 does not fit in float32
     optimizer = type(optimizer).from_config(optimizer.get_config())
@@ -859,6 +855,35 @@ def test_optimizers_step_correctly_on_float32_gradients_of_1e30(optimizer, expec
         warnings.simplefilter("error")
         optimizer.step([p], [g])
     np.testing.assert_allclose(p, [-expected_step], rtol=1e-5)
+    assert p.dtype == np.float32
+
+
+@pytest.mark.parametrize("name", ["adam", "adamw", "adagrad", "rmsprop"])
+def test_an_adaptive_optimizer_that_met_a_huge_float32_gradient_keeps_stepping_like_float64(name, tmp_path):
+    """After the overflow the parameter's state is float64: every later step matches the same optimiser run in
+    float64 throughout (rounded to float32), and the model still saves and loads that state exactly."""
+    grads = [np.array([1e30, -1.0], np.float32), np.array([3.0, 2e25], np.float32), np.array([0.5, -0.5], np.float32)]
+    narrow, wide = gn.optimizers.get(name), gn.optimizers.get(name)
+    p32, p64 = np.array([0.5, -0.25], np.float32), np.array([0.5, -0.25], np.float64)
+    for g in grads:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            narrow.step([p32], [g])
+        wide.step([p64], [g.astype(np.float64)])
+        np.testing.assert_allclose(p32, p64.astype(np.float32), rtol=2e-7)
+    model = gn.Sequential([gn.Dense(1)], input_dim=1, seed=0)
+    model.compile(loss="mae", optimizer=name)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        model.fit(np.array([[1e30], [2e30]], np.float32), np.array([0.0, 1.0]), epochs=2, verbose=0)
+    kernel_state, bias_state = model.optimizer._state          # only the kernel's gradients were huge
+    assert {v.dtype for v in kernel_state.values()} == {np.dtype(np.float64)}
+    assert {v.dtype for v in bias_state.values()} == {np.dtype(np.float32)}
+    loaded = gn.load_model(gn.save_model(model, tmp_path / "wide.safetensors"))
+    for a, b in zip(loaded.optimizer.get_state()["slots"], model.optimizer.get_state()["slots"]):
+        for k in a:
+            np.testing.assert_array_equal(a[k], b[k])
+            assert a[k].dtype == b[k].dtype
 
 
 @pytest.mark.parametrize("layers, loss", [

@@ -214,18 +214,19 @@ def _set_optimizer_state(model, tensors, iterations, path) -> None:
     opt.build(model._params)
     slots = []
     for j, (p, state) in enumerate(zip(model._params, opt._state)):
-        slots.append({slot: _tensor(tensors, f"optimizer.{j}.{slot}", p, path) for slot in state})
+        # a slot may have been widened to float64 (a float32 gradient whose square overflowed: see Optimizer.step)
+        slots.append({slot: _tensor(tensors, f"optimizer.{j}.{slot}", p, path, wide_ok=True) for slot in state})
     opt.set_state({"iterations": iterations, "slots": slots})
 
 
-def _tensor(tensors, key, like, path):
+def _tensor(tensors, key, like, path, wide_ok=False):
     if key not in tensors:
         raise ModelFileError(f"{path} is missing tensor {key!r}")
     value = tensors[key]
     if value.shape != like.shape:
         raise ModelFileError(f"{path}: tensor {key!r} has shape {value.shape}, the architecture needs "
                              f"{like.shape}")
-    if value.dtype != like.dtype:
+    if value.dtype != like.dtype and not (wide_ok and value.dtype == np.float64):
         raise ModelFileError(f"{path}: tensor {key!r} has dtype {value.dtype}, the model uses {like.dtype}")
     if not np.isfinite(value).all():
         raise ModelFileError(f"{path}: tensor {key!r} contains NaN or infinite values")

@@ -50,10 +50,27 @@ class Optimizer(Configurable):
         lr = self.current_learning_rate()
         self.iterations += 1
         for p, g, state in zip(params, grads, self._state):
-            self.update_step(p, self._clip(g), state, lr)
+            g = self._clip(g)
+            if any(v.dtype != p.dtype for v in state.values()):
+                self._wide_update_step(p, g, state, lr)
+                continue
+            try:
+                self.update_step(p, g, state, lr)
+            except _SquareOverflow:
+                # a float32 gradient above ~1.8e19 whose square does not fit: this parameter's state moves to
+                # float64 for good, so the step keeps its right size (update_step squares before it changes state)
+                for k, v in state.items():
+                    state[k] = v.astype(np.float64)
+                self._wide_update_step(p, g, state, lr)
 
     def update_step(self, p: np.ndarray, g: np.ndarray, state: dict[str, np.ndarray], lr: float) -> None:
         raise NotImplementedError
+
+    def _wide_update_step(self, p, g, state, lr) -> None:
+        """The update in float64, for a parameter whose state was widened (see ``step``)."""
+        p64 = p.astype(np.float64)
+        self.update_step(p64, g.astype(np.float64), state, lr)
+        p[...] = p64
 
     def current_learning_rate(self) -> float:
         """The learning rate the next step will use."""
@@ -177,8 +194,9 @@ class Adagrad(Optimizer):
         self._state = [{"sum": np.full_like(p, self.initial_accumulator_value)} for p in params]
 
     def update_step(self, p, g, state, lr):
+        square = _square(g, out=self._scratch(p))
         s = state["sum"]
-        s += _square(g)
+        s += square
         p -= p.dtype.type(lr) * g / (np.sqrt(s) + p.dtype.type(self.epsilon))
 
     def get_config(self):
@@ -212,9 +230,10 @@ class RMSprop(Optimizer):
 
     def update_step(self, p, g, state, lr):
         t = p.dtype.type
+        square = _square(g, out=self._scratch(p))
         v = state["square_avg"]
         v *= t(self.rho)
-        v += t(1 - self.rho) * _square(g)
+        v += t(1 - self.rho) * square
         if self.centered:
             m = state["grad_avg"]
             m *= t(self.rho)
@@ -264,12 +283,13 @@ class Adam(Optimizer):
         t = p.dtype.type
         m, v = state["m"], state["v"]
         work, denom = self._scratch(p, 0), self._scratch(p, 1)  # reused arrays: no allocation per step
+        square = _square(g, out=denom)
+        self._decay(p, lr)
         m *= t(self.beta_1)
         m += np.multiply(g, t(1 - self.beta_1), out=work)
         v *= t(self.beta_2)
-        work = _square(g, out=work)
-        work *= t(1 - self.beta_2)
-        v += work
+        square *= t(1 - self.beta_2)
+        v += square
         c1 = 1 - self.beta_1 ** self.iterations
         c2 = 1 - self.beta_2 ** self.iterations
         if self.epsilon_hat:
@@ -281,6 +301,9 @@ class Adam(Optimizer):
         denom += t(self.epsilon)
         work /= denom
         p -= work
+
+    def _decay(self, p, lr) -> None:
+        """AdamW's decoupled weight decay; nothing for Adam."""
 
     def get_config(self):
         return {**super().get_config(), "beta_1": self.beta_1, "beta_2": self.beta_2, "epsilon": self.epsilon,
@@ -303,9 +326,8 @@ class AdamW(Adam):
         super().__init__(learning_rate, **kwargs)
         self.weight_decay = check_float(weight_decay, "weight_decay", minimum=0.0)
 
-    def update_step(self, p, g, state, lr):
+    def _decay(self, p, lr):
         p *= p.dtype.type(1 - lr * self.weight_decay)
-        super().update_step(p, g, state, lr)
 
     def get_config(self):
         return {**super().get_config(), "weight_decay": self.weight_decay}
@@ -319,9 +341,20 @@ def get(optimizer: str | Optimizer | dict) -> Optimizer:
     return resolve(optimizer, OPTIMIZERS, "optimizer", Optimizer)
 
 
+class _SquareOverflow(ArithmeticError):
+    """Raised by ``_square`` when a float32 gradient's square does not fit in float32."""
+
+
 def _square(g: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
-    """``g * g``, held at the dtype's largest value instead of overflowing to inf (float32 gradients above
-    ~1.8e19), so that moment estimates stay finite and a model that met such a gradient can still be saved."""
+    """``g * g``. Update steps square first, before they change any state, so that ``step`` can redo the update
+    in float64 when a float32 square overflows (``_SquareOverflow``). Past float64's range (|g| > 1.3e154) the
+    square is held at the largest float64, so that moment estimates stay finite and the model can be saved."""
+    try:
+        with np.errstate(over="raise"):
+            return np.multiply(g, g, out=out)
+    except FloatingPointError:
+        if g.dtype != np.float64:
+            raise _SquareOverflow from None
     with np.errstate(over="ignore"):
         sq = np.multiply(g, g, out=out)
     return np.minimum(sq, np.finfo(sq.dtype).max, out=sq)
