@@ -104,6 +104,18 @@ class Callback:
     #: the attributes that make up the callback's running state (its "memory" of the run so far)
     state_attributes: tuple[str, ...] = ()
 
+    #: whether a batch hook reads the layers' gradients. With plain SGD, ``fit`` folds the learning rate into
+    #: the backward pass, so between the batches of an epoch ``layer.grads`` hold the step ``-lr * g``; they
+    #: hold the gradients again at each epoch's end. ``None`` (the default) assumes a callback that overrides
+    #: ``on_batch_begin`` or ``on_batch_end`` reads them, which keeps the gradients plain throughout.
+    reads_gradients: bool | None = None
+
+    def _watches_gradients(self) -> bool:
+        if self.reads_gradients is not None:
+            return self.reads_gradients
+        hooks = ("on_batch_begin", "on_batch_end")
+        return any(getattr(type(self), h) is not getattr(Callback, h) or h in vars(self) for h in hooks)
+
     def get_state(self) -> dict[str, Any]:
         """The running state (copies), so that ``save_model(..., callbacks=[...])`` can resume a run exactly."""
         return {key: copy.deepcopy(getattr(self, key)) for key in self.state_attributes}
@@ -315,6 +327,8 @@ class TerminateOnNaN(Callback):
     the offending batch (``model.stop_training = True``, which still runs every ``on_train_end``), with a
     ``UserWarning`` "Batch N: Invalid loss, terminating training".
     """
+
+    reads_gradients = False
 
     def on_batch_end(self, batch: int, logs: dict | None = None) -> None:
         loss = (logs or {}).get("loss")

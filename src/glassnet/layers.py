@@ -75,6 +75,11 @@ class Layer:
         """The regularisation term this layer adds to the loss (0 unless it has one)."""
         return 0.0
 
+    @property
+    def has_penalty(self) -> bool:
+        """Whether ``backward`` adds a penalty's gradient (which, unlike the rest, is not linear in the loss's)."""
+        return False
+
     # --- weights -------------------------------------------------------------------------------------------
     def weight_names(self) -> list[str]:
         """Names of the weights in ``get_weights`` order: trainable first, then state."""
@@ -105,6 +110,26 @@ class Layer:
 
     def _weight(self, k):
         return self.params[k] if k in self.params else self.state[k]
+
+    # --- work arrays -----------------------------------------------------------------------------------------
+    def _buffer(self, name: str, shape: tuple[int, ...]) -> np.ndarray:
+        """A work array of the layer's dtype, reused from batch to batch while its shape stays the same.
+
+        Training writes each batch's intermediate values into these instead of allocating new arrays (a fresh
+        256x256 product costs more than the arithmetic around it). What ``forward`` returns and keeps is
+        therefore overwritten by the next ``forward``: copy it to keep it.
+        """
+        buffers = self.__dict__.setdefault("_buffers", {})
+        buffer = buffers.get(name)
+        if buffer is None or buffer.shape != shape:
+            buffer = buffers[name] = np.empty(shape, self.dtype)
+        return buffer
+
+    def __getstate__(self):
+        # copies (copy.copy in the analysis tools, pickles) get work arrays of their own, made on demand
+        state = self.__dict__.copy()
+        state.pop("_buffers", None)
+        return state
 
     # --- config --------------------------------------------------------------------------------------------
     def get_config(self) -> dict:
@@ -168,14 +193,21 @@ class Dense(Layer):
         return self.units
 
     def forward(self, x, training=False):
-        z = x @ self.params["W"]
+        shape = (x.shape[0], self.units)
+        z = self._buffer("z", shape)
+        if isinstance(x, np.ndarray):
+            np.matmul(x, self.params["W"], out=z)
+        else:  # a scipy.sparse batch (the estimators accept CSR/CSC input)
+            z[...] = x @ self.params["W"]
         z += self.params["b"]
-        a = self.activation.forward(z)
+        a = self.activation.forward_into(z, self._buffer("a", shape))
         self.inputs, self.preactivation, self.outputs = x, z, a
         return a
 
     def backward(self, grad_output):
-        return self.backward_preactivation(self.activation.backward(grad_output, self.preactivation, self.outputs))
+        delta = self.activation.backward(grad_output, self.preactivation, self.outputs,
+                                         out=self._buffer("delta", grad_output.shape))
+        return self.backward_preactivation(delta)
 
     def backward_preactivation(self, delta: np.ndarray) -> np.ndarray | None:
         """Backward from ``delta = dL/dz`` (the fused loss path enters here). Returns dL/dx."""
@@ -189,7 +221,9 @@ class Dense(Layer):
             self.grads["W"] += self.dtype.type(self.l1) * np.sign(W)
         if self.l2:
             self.grads["W"] += self.dtype.type(2 * self.l2) * W
-        return delta @ W.T if self.needs_input_grad else None
+        if not self.needs_input_grad:
+            return None
+        return np.matmul(delta, W.T, out=self._buffer("grad_input", (delta.shape[0], W.shape[0])))
 
     def infer(self, x):
         # the pre-activation is a fresh array nobody else sees, so the activation may overwrite it
@@ -199,6 +233,10 @@ class Dense(Layer):
         z = x @ self.params["W"]
         z += self.params["b"]
         return z
+
+    @property
+    def has_penalty(self):
+        return bool(self.l1 or self.l2)
 
     def penalty(self):
         W = self.params["W"]

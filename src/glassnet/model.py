@@ -202,19 +202,28 @@ class Sequential:
             grad_output = layer.backward(grad_output)
         return grad_output
 
-    def _forward_backward(self, X, y, sample_weight, training, input_gradient=False):
-        """One forward and backward pass: returns (loss including penalties, outputs, dL/dX or None)."""
+    def _forward_backward(self, X, y, sample_weight, training, input_gradient=False, grad_scale=None):
+        """One forward and backward pass: returns (loss including penalties, outputs, dL/dX or None).
+
+        With ``grad_scale`` the backward pass starts from the loss gradient times that factor, so every
+        gradient comes out multiplied by it (the backward pass is linear; only penalties are not, see
+        ``_can_fold_gradient_scale``).
+        """
         out = self.forward(X, training)
         last = self.layers[-1]
         self.layers[0].needs_input_grad = input_gradient
         if self.fused:
             loss = self.loss.value_from_logits(y, last.preactivation, sample_weight)
-            grad = last.backward_preactivation(self.loss.gradient_from_logits(y, last.preactivation, out,
-                                                                               sample_weight))
+            grad = self.loss.gradient_from_logits(y, last.preactivation, out, sample_weight)
+            if grad_scale is not None:
+                grad = grad * grad.dtype.type(grad_scale)
+            grad = last.backward_preactivation(grad)
             rest = self.layers[-2::-1]
         else:
             loss = self.loss.value(y, out, sample_weight)
             grad = self.loss.gradient(y, out, sample_weight)
+            if grad_scale is not None:
+                grad = grad * grad.dtype.type(grad_scale)
             rest = self.layers[::-1]
         for layer in rest:
             grad = layer.backward(grad)
@@ -418,6 +427,10 @@ class Sequential:
         # the weights and optimiser state at the start of this epoch and the one before: on divergence the
         # model returns to the latest one whose first batch still had a finite loss
         snapshots = [self._snapshot()]
+        # plain SGD takes its steps straight from a backward pass scaled by -lr, unless something could look
+        # at the gradients between batches
+        fold = self._can_fold_gradient_scale(cbs)
+        scale = None
         x_buffer = np.empty((batch_size,) + X.shape[1:], X.dtype) if shuffle else None
         y_buffer = np.empty((batch_size,) + y.shape[1:], y.dtype) if shuffle else None
         start_state = (snapshots[0], self._rng_states(), previous)
@@ -441,11 +454,15 @@ class Sequential:
                         Xb, yb = X[idx], y[idx]
                     swb = None if sample_weight is None else sample_weight[idx]
                     cb.on_batch_begin(batch, {"batch": batch, "size": len(Xb)})
-                    loss, out, _ = self._forward_backward(Xb, yb, swb, training=True)
+                    scale = self.optimizer.gradient_scale() if fold else None
+                    loss, out, _ = self._forward_backward(Xb, yb, swb, training=True, grad_scale=scale)
                     if not math.isfinite(loss):
                         self._diverged(loss, epoch, batch, snapshots[-1] if batch else snapshots[0], history)
                         break
-                    self.optimizer.step(self._params, self._grads)
+                    if scale is None:
+                        self.optimizer.step(self._params, self._grads)
+                    else:
+                        self.optimizer.step_scaled(self._params, self._grads)
                     total += loss * len(Xb)
                     seen += len(Xb)
                     if self.metrics:
@@ -453,6 +470,11 @@ class Sequential:
                     cb.on_batch_end(batch, {"batch": batch, "size": len(Xb), "loss": loss})
                     if self.stop_training:
                         break
+                if scale is not None:
+                    # the epoch's callbacks, and whoever looks after fit, see the last batch's gradients
+                    for g in self._grads:
+                        np.divide(g, g.dtype.type(scale), out=g)
+                    scale = None
                 if not history.diverged and not all(np.isfinite(p).all() for p in self._params):
                     # the loss of every step was finite, but the last update was not
                     self._diverged(float("nan"), epoch, steps - 1, snapshots[-1], history)
@@ -479,6 +501,12 @@ class Sequential:
             self._diverged(float("nan"), epoch, steps - 1, snapshots[-1], history)
         cb.on_train_end(logs)
         return history
+
+    def _can_fold_gradient_scale(self, callbacks) -> bool:
+        """Whether ``fit`` may fold the optimiser's ``gradient_scale`` into the backward pass: no layer adds a
+        penalty gradient (which the scale would not reach) and no callback reads gradients between batches."""
+        return (not any(layer.has_penalty for layer in self.layers)
+                and not any(cb._watches_gradients() for cb in callbacks))
 
     def _snapshot(self):
         return self.get_weights(), self.optimizer.get_state()

@@ -66,6 +66,15 @@ class Optimizer(Configurable):
     def update_step(self, p: np.ndarray, g: np.ndarray, state: dict[str, np.ndarray], lr: float) -> None:
         raise NotImplementedError
 
+    def gradient_scale(self) -> float | None:
+        """A factor the model may fold into its backward pass, then passing the scaled gradients to
+        ``step_scaled`` instead of the gradients to ``step``; None if this optimiser needs the gradients."""
+        return None
+
+    def step_scaled(self, params: list[np.ndarray], scaled_grads: list[np.ndarray]) -> None:
+        """``step`` from gradients already multiplied by ``gradient_scale()``."""
+        raise NotImplementedError(f"{type(self).__name__} takes plain gradients (gradient_scale() is None)")
+
     def _wide_update_step(self, p, g, state, lr) -> None:
         """The update in float64, for a parameter whose state was widened (see ``step``)."""
         p64 = p.astype(np.float64)
@@ -152,16 +161,33 @@ class SGD(Optimizer):
         self.slots = ("velocity",) if self.momentum else ()
 
     def update_step(self, p, g, state, lr):
-        step = np.multiply(g, p.dtype.type(lr), out=self._scratch(p))  # lr * g, without a new array
+        self._apply(p, np.multiply(g, p.dtype.type(-lr), out=self._scratch(p)), state)  # -lr * g, no new array
+
+    def gradient_scale(self):
+        # all SGD needs is -lr * g, and the backward pass is linear in the loss gradient: scaling that
+        # (batch x outputs) array by -lr gives every step directly and saves a pass over every parameter
+        if self.clipnorm is None and self.clipvalue is None:
+            return -self.current_learning_rate()
+        return None
+
+    def step_scaled(self, params, scaled_grads):
+        if self._state is None or len(self._state) != len(params):
+            self.build(params)
+        self.iterations += 1
+        for p, step, state in zip(params, scaled_grads, self._state):
+            self._apply(p, step, state)
+
+    def _apply(self, p, step, state):
+        """The update from ``step = -lr * g`` (p + (-x) is bit for bit p - x, so this is the rule above)."""
         if not self.momentum:
-            p -= step
+            p += step
             return
         v = state["velocity"]
         v *= p.dtype.type(self.momentum)
-        v -= step
+        v += step
         if self.nesterov:
             update = np.multiply(v, p.dtype.type(self.momentum), out=self._scratch(p, 1))
-            update -= step
+            update += step
             p += update
         else:
             p += v

@@ -1,0 +1,189 @@
+"""The training loop's fast path against its reference path: speed must never change results.
+
+With plain SGD (no clipping) and no penalty, ``fit`` folds ``-lr`` into the loss gradient so that the backward
+pass yields each step directly (``Optimizer.gradient_scale`` / ``step_scaled``). The reference path, taken
+whenever a callback may read gradients between batches, computes the gradients and lets ``SGD.step`` scale
+them. The two round differently (``lr * (x.T @ d)`` against ``x.T @ (lr * d)``), so they agree to rounding,
+not to the bit; PyTorch checks the fast path independently.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import glassnet as gn
+from glassnet import optimizers
+
+
+class _ReadsGradients(gn.callbacks.Callback):
+    """A callback that declares it reads gradients: it forces the reference path."""
+
+    reads_gradients = True
+
+
+class _CountingSGD(optimizers.SGD):
+    """SGD that counts which of its two entry points the loop used."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.calls = {"step": 0, "step_scaled": 0}
+
+    def step(self, params, grads):
+        self.calls["step"] += 1
+        super().step(params, grads)
+
+    def step_scaled(self, params, scaled_grads):
+        self.calls["step_scaled"] += 1
+        super().step_scaled(params, scaled_grads)
+
+
+def _data(n=64, d=5, k=3, seed=0):
+    rng = np.random.default_rng(seed)
+    y = rng.integers(0, k, size=n)
+    return rng.normal(size=(n, d)) + np.eye(k, d)[y], y
+
+
+def _model(optimizer, dtype="float64", batch_norm=False, dropout=0.0, l2=0.0, loss="categorical_crossentropy"):
+    layers = [gn.Dense(7, activation="relu", l2=l2)]
+    layers += [gn.BatchNorm()] if batch_norm else []
+    layers += [gn.Dropout(dropout)] if dropout else []
+    layers += [gn.Dense(6, activation="tanh"), gn.Dense(3, activation="softmax")]
+    model = gn.Sequential(layers, input_dim=5, seed=4, dtype=dtype)
+    model.compile(loss=loss, optimizer=optimizer)
+    return model
+
+
+SGD_CASES = {
+    "plain": {"learning_rate": 0.1},
+    "momentum": {"learning_rate": 0.05, "momentum": 0.9},
+    "nesterov": {"learning_rate": 0.05, "momentum": 0.8, "nesterov": True},
+    "schedule": {"learning_rate": gn.schedules.ExponentialDecay(0.2, decay_steps=3, decay_rate=0.5),
+                 "momentum": 0.5},
+}
+
+
+@pytest.mark.parametrize("sgd", SGD_CASES.values(), ids=SGD_CASES.keys())
+@pytest.mark.parametrize("extras", [{}, {"batch_norm": True, "dropout": 0.3}], ids=["dense", "bn-dropout"])
+@pytest.mark.parametrize("dtype, rtol", [("float64", 1e-11), ("float32", 2e-5)])
+def test_fast_path_matches_the_reference_path(sgd, extras, dtype, rtol):
+    X, y = _data()
+    fast_opt, ref_opt = _CountingSGD(**sgd), _CountingSGD(**sgd)
+    fast, ref = _model(fast_opt, dtype, **extras), _model(ref_opt, dtype, **extras)
+    h_fast = fast.fit(X, y, epochs=4, batch_size=10, verbose=0)
+    h_ref = ref.fit(X, y, epochs=4, batch_size=10, verbose=0, callbacks=[_ReadsGradients()])
+    steps = 4 * 7
+    assert fast_opt.calls == {"step": 0, "step_scaled": steps}
+    assert ref_opt.calls == {"step": steps, "step_scaled": 0}
+    assert fast_opt.iterations == ref_opt.iterations == steps
+    for a, b in zip(fast.get_weights(), ref.get_weights()):
+        assert a.dtype == b.dtype == np.dtype(dtype)
+        np.testing.assert_allclose(a, b, rtol=rtol, atol=rtol * 1e-2)
+    for slot_a, slot_b in zip(fast_opt.get_state()["slots"], ref_opt.get_state()["slots"]):
+        for key in slot_a:
+            np.testing.assert_allclose(slot_a[key], slot_b[key], rtol=rtol, atol=rtol * 1e-2)
+    np.testing.assert_allclose(h_fast.history["loss"], h_ref.history["loss"], rtol=rtol)
+    # after fit the gradient arrays hold the last batch's gradients on both paths
+    for g_fast, g_ref in zip(fast._grads, ref._grads):
+        np.testing.assert_allclose(g_fast, g_ref, rtol=rtol * 10, atol=rtol * 1e-2)
+
+
+@pytest.mark.parametrize("reason", ["l2", "clipnorm", "adam", "batch-callback"])
+def test_the_fast_path_stands_aside_where_it_would_be_wrong(reason):
+    X, y = _data()
+    opt = _CountingSGD(0.1, clipnorm=1.0 if reason == "clipnorm" else None)
+    model = _model(opt, l2=0.01 if reason == "l2" else 0.0)
+    if reason == "adam":
+        assert optimizers.Adam().gradient_scale() is None
+        return
+    seen = []
+    # a LambdaCallback with a batch hook may read gradients: the loop must keep them plain for it
+    callbacks = [gn.callbacks.LambdaCallback(on_batch_end=lambda b, logs: seen.append(b))] \
+        if reason == "batch-callback" else []
+    model.fit(X, y, epochs=1, batch_size=16, verbose=0, callbacks=callbacks)
+    assert opt.calls == {"step": 4, "step_scaled": 0}
+
+
+def test_callbacks_that_only_watch_epochs_or_losses_keep_the_fast_path():
+    X, y = _data()
+    opt = _CountingSGD(0.1)
+    model = _model(opt)
+    callbacks = [gn.callbacks.EarlyStopping(monitor="loss", patience=5), gn.callbacks.TerminateOnNaN(),
+                 gn.callbacks.LambdaCallback(on_epoch_end=lambda e, logs: None)]
+    model.fit(X, y, epochs=2, batch_size=16, verbose=0, callbacks=callbacks)
+    assert opt.calls == {"step": 0, "step_scaled": 8}
+
+
+def test_a_batch_callback_reads_the_true_gradients():
+    """Full batch, no shuffling: the gradients a batch hook sees are those loss_and_gradients gives for the
+    weights before the step (an independent computation of the same quantity)."""
+    X, y = _data()
+    model = _model(optimizers.SGD(0.3))
+    model.build(5)
+    _, expected = model.loss_and_gradients(X, y, training=True)
+    seen = []
+
+    def grab(batch, logs):
+        seen.append([layer.grads[k].copy() for layer in model.layers for k in layer.params])
+
+    model.fit(X, y, epochs=1, batch_size=None, shuffle=False, verbose=0,
+              callbacks=[gn.callbacks.LambdaCallback(on_batch_end=grab)])
+    for got, want in zip(seen[0], expected):
+        np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-15)
+
+
+def test_after_a_fast_fit_the_gradients_are_the_last_batch_gradients():
+    X, y = _data()
+    model = _model(optimizers.SGD(0.3))
+    model.build(5)
+    _, expected = model.loss_and_gradients(X, y, training=True)
+    model.fit(X, y, epochs=1, batch_size=None, shuffle=False, verbose=0)
+    for got, want in zip(model._grads, expected):
+        np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-15)
+
+
+@pytest.mark.parametrize("sgd", [{"learning_rate": 0.1}, {"learning_rate": 0.05, "momentum": 0.9},
+                                 {"learning_rate": 0.05, "momentum": 0.7, "nesterov": True}],
+                         ids=["plain", "momentum", "nesterov"])
+def test_fast_fit_matches_torch_sgd(sgd):
+    """Three epochs of fit (fast path, no shuffling) against the same network and batches in torch."""
+    torch = pytest.importorskip("torch")
+    X, y = _data(n=40)
+    opt = _CountingSGD(**sgd)
+    model = _model(opt)
+    model.build(5)
+    leaves = [torch.tensor(w, requires_grad=True) for w in model.get_weights()]
+    torch_opt = torch.optim.SGD(leaves, lr=sgd["learning_rate"], momentum=sgd.get("momentum", 0.0),
+                                nesterov=sgd.get("nesterov", False))
+    for _ in range(3):
+        for start in range(0, 40, 8):
+            W1, b1, W2, b2, W3, b3 = leaves
+            xb, yb = torch.tensor(X[start:start + 8]), torch.tensor(y[start:start + 8])
+            logits = torch.tanh(torch.relu(xb @ W1 + b1) @ W2 + b2) @ W3 + b3
+            torch_opt.zero_grad()
+            torch.nn.functional.cross_entropy(logits, yb).backward()
+            torch_opt.step()
+    model.fit(X, y, epochs=3, batch_size=8, shuffle=False, verbose=0)
+    assert opt.calls["step_scaled"] == 15
+    for w, leaf in zip(model.get_weights(), leaves):
+        np.testing.assert_allclose(w, leaf.detach().numpy(), rtol=1e-10, atol=1e-13)
+
+
+def test_training_buffers_are_reused_and_copies_of_a_layer_get_their_own():
+    """Dense keeps one work array per intermediate value while the batch size stays the same; a copy of the
+    layer (what the analysis tools make to run passes of their own) never writes into the original's."""
+    import copy
+
+    model = _model(optimizers.SGD(0.1))
+    model.build(5)
+    layer = model.layers[0]
+    X = np.random.default_rng(0).normal(size=(4, 5))
+    first = layer.forward(X, training=True)
+    again = layer.forward(X * 2, training=True)
+    assert again is first                                  # the same array, overwritten
+    np.testing.assert_allclose(again, np.maximum(2 * X @ layer.params["W"] + layer.params["b"], 0))
+    twin = copy.copy(layer)
+    out = twin.forward(X, training=True)
+    assert not np.shares_memory(out, first)
+    np.testing.assert_allclose(first, np.maximum(2 * X @ layer.params["W"] + layer.params["b"], 0))
+    assert layer.forward(X[:3], training=True).shape == (3, 7)
