@@ -388,3 +388,21 @@ def test_unknown_name_lists_valid_names_and_suggests():
 def test_huber_bad_delta(delta):
     with pytest.raises(ValueError, match="delta"):
         losses.Huber(delta=delta)
+
+
+@pytest.mark.parametrize("dtype, rtol", [(np.float64, 1e-13), (np.float32, 1e-6)])
+@pytest.mark.parametrize("spread", [3.0, 1e4], ids=["ordinary", "underflowing"])
+def test_crossentropy_value_from_the_softmax_output_matches_logsumexp(dtype, rtol, spread):
+    """Given the softmax output, the loss is -log a_y; where a_y underflows (logits 1e4 apart) it must fall back
+    to logsumexp and stay finite. Reference: the loss written out in float64 with scipy's logsumexp."""
+    from scipy.special import logsumexp
+
+    rng = np.random.default_rng(5)
+    z = (rng.normal(size=(50, 4)) * spread).astype(dtype)
+    y = rng.integers(0, 4, 50)
+    loss = losses.get("categorical_crossentropy")
+    a = activations.get("softmax").forward(z)
+    z64 = z.astype(np.float64)
+    expected = np.mean(logsumexp(z64, axis=1) - z64[np.arange(50), y])
+    assert loss.value_from_logits(y, z, a=a) == pytest.approx(expected, rel=rtol)
+    assert loss.value_from_logits(y, z) == pytest.approx(expected, rel=rtol)

@@ -356,10 +356,13 @@ class Softmax(Activation):
         return self.forward_inplace(z.copy())
 
     def forward_inplace(self, z):
-        z -= z.max(axis=-1, keepdims=True)
-        np.exp(z, out=z)
-        z /= z.sum(axis=-1, keepdims=True)
-        return z
+        return self.forward_into(z, z)
+
+    def forward_into(self, z, out):
+        np.subtract(z, z.max(axis=-1, keepdims=True), out=out)
+        np.exp(out, out=out)
+        out /= out.sum(axis=-1, keepdims=True)
+        return out
 
     def derivative(self, z, a):
         raise NotImplementedError("softmax has a full Jacobian; use backward(grad, z, a)")

@@ -82,8 +82,8 @@ class _CanonicalLoss(Loss):
         return float(-np.average(special.xlogy(y, p) + special.xlogy(1 - y, 1 - p), weights=sample_weight,
                                  axis=0).sum())
 
-    def value_from_logits(self, y, z, sample_weight=None):
-        return self.value(y, self._activation.forward(z), sample_weight)
+    def value_from_logits(self, y, z, sample_weight=None, a=None):
+        return self.value(y, self._activation.forward(z) if a is None else a, sample_weight)
 
     def gradient_from_logits(self, y, z, a, sample_weight=None):
         """The exact gradient of ``value``. (scikit-learn's own training delta omits the squared error's 1/d for

@@ -71,8 +71,9 @@ class Loss(Configurable):
         return _scale_rows(g, sample_weight)
 
     # --- the fused path, from the pre-activation z ------------------------------------------------------------
-    def value_from_logits(self, y_true, z, sample_weight=None) -> float:
-        """The loss computed from the output layer's pre-activation (fused pairs only)."""
+    def value_from_logits(self, y_true, z, sample_weight=None, a=None) -> float:
+        """The loss computed from the output layer's pre-activation (fused pairs only). ``a``, the output
+        activation of ``z`` if the caller has it, may save recomputing it."""
         return _weighted_mean(self._elementwise_from_logits(y_true, z).mean(axis=1), sample_weight)
 
     def gradient_from_logits(self, y_true, z, a, sample_weight=None) -> np.ndarray:
@@ -261,7 +262,13 @@ class CategoricalCrossentropy(Loss):
             g = -y_true / (p * n)
         return _scale_rows(g, sample_weight)
 
-    def value_from_logits(self, y_true, z, sample_weight=None):
+    def value_from_logits(self, y_true, z, sample_weight=None, a=None):
+        if a is not None and y_true.ndim == 1:
+            # -log a_y needs one log per row where logsumexp needs a pass over all of z; unless a_y has
+            # underflowed (logits far apart), where only logsumexp stays finite and exact
+            p = a[np.arange(len(a)), y_true]
+            if p.min() > _LOG_SAFE[p.dtype.char]:
+                return _weighted_mean(-np.log(p), sample_weight)
         lse = _logsumexp(z)
         if y_true.ndim == 1:
             per = lse - z[np.arange(len(z)), y_true]
@@ -323,6 +330,10 @@ ALIASES = {"mean_squared_error": "mse", "squared_error": "mse", "mean_absolute_e
 def get(loss: str | Loss | dict) -> Loss:
     """Resolve a name, a config dict or an instance to a Loss; an unknown name's error lists the valid ones."""
     return resolve(loss, LOSSES, "loss", Loss, ALIASES)
+
+
+#: the smallest softmax output whose log is as accurate as logsumexp's (a normal number, well above underflow)
+_LOG_SAFE = {"f": 1e-30, "d": 1e-300}
 
 
 def _logsumexp(z: np.ndarray) -> np.ndarray:

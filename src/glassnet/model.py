@@ -213,7 +213,7 @@ class Sequential:
         last = self.layers[-1]
         self.layers[0].needs_input_grad = input_gradient
         if self.fused:
-            loss = self.loss.value_from_logits(y, last.preactivation, sample_weight)
+            loss = self.loss.value_from_logits(y, last.preactivation, sample_weight, a=out)
             grad = self.loss.gradient_from_logits(y, last.preactivation, out, sample_weight)
             if grad_scale is not None:
                 grad = grad * grad.dtype.type(grad_scale)
