@@ -422,9 +422,12 @@ def load_csv(path: str | os.PathLike, target: int | str = -1, delimiter: str = "
     delimiter : str, default=","
         One character separating fields.
     header : {"infer", True, False}, default="infer"
-        Whether the first row names the columns. ``"infer"`` takes it as a header when one of its fields is
-        not a number while the field below it is; pass True or False when that guess could be wrong (for
-        example a malformed first data row). None means False.
+        Whether the first row names the columns. ``"infer"`` takes it as a header only when none of its fields
+        is a number (and not all are empty), since a data row always holds at least one number, its features;
+        any other first row is data and is checked like every other row. One case stays ambiguous and is
+        refused rather than guessed: a first row whose only non-number is the target while every target below
+        it is a number (a header naming columns with numbers, or a malformed first row?). Pass True or False to
+        decide. None means False.
     dtype : {float, "float64", "float32"}, default=float
         The dtype of ``X``.
 
@@ -440,7 +443,9 @@ def load_csv(path: str | os.PathLike, target: int | str = -1, delimiter: str = "
     ------
     ValueError
         For a row with the wrong number of fields, a feature that is not a number or an empty target, naming
-        the file, the line and the problem; for a file without data rows; for an unknown ``target``.
+        the file, the line and the problem (the first row included: with ``header="infer"`` a first row that
+        mixes numbers and non-numbers is data, never silently dropped); for an ambiguous first row (above);
+        for a file without data rows; for an unknown ``target``.
     """
     path = _check_path(path)
     if not isinstance(delimiter, str) or len(delimiter) != 1:
@@ -458,8 +463,10 @@ def load_csv(path: str | os.PathLike, target: int | str = -1, delimiter: str = "
     if not rows:
         raise ValueError(f"{path}: the file has no rows")
     names = None
-    if header is True or (header == "infer" and _looks_like_header(rows)):
+    inferred = header == "infer"
+    if header is True or (inferred and _looks_like_header(rows[0][1])):
         names = rows.pop(0)[1]
+        inferred = False
     if not rows:
         raise ValueError(f"{path}: the file has a header but no data rows")
     n_columns = len(names) if names is not None else len(rows[0][1])
@@ -467,6 +474,8 @@ def load_csv(path: str | os.PathLike, target: int | str = -1, delimiter: str = "
         raise ValueError(f"{path}: need at least two columns (features and a target), found {n_columns}")
     column = _target_column(target, names, n_columns, path)
     features = [j for j in range(n_columns) if j != column]
+    if inferred:
+        _refuse_ambiguous_first_row(rows, column, features, path)
 
     X = np.empty((len(rows), n_columns - 1), dtype=dtype)
     targets = []
@@ -478,7 +487,9 @@ def load_csv(path: str | os.PathLike, target: int | str = -1, delimiter: str = "
         except ValueError:
             j = next(j for j in features if not _is_number(fields[j]))
             label = f"column {j}" if names is None else f"column {j} ({names[j]!r})"
-            raise ValueError(f"{path}, line {line}: {label} is not a number: {fields[j]!r}") from None
+            hint = (" (read as data: header='infer' takes a first row as a header only when none of its fields is "
+                    "a number; pass header=True if it names the columns)") if inferred and i == 0 else ""
+            raise ValueError(f"{path}, line {line}: {label} is not a number: {fields[j]!r}{hint}") from None
         if not fields[column].strip():
             raise ValueError(f"{path}, line {line}: the target (column {column}) is empty")
         targets.append(fields[column].strip())
@@ -653,12 +664,33 @@ def _is_number(field: str) -> bool:
     return True
 
 
-def _looks_like_header(rows: list[tuple[int, list[str]]]) -> bool:
-    """Guess whether the first row is a header: a non-number above a number (or, alone, any non-number)."""
-    first = rows[0][1]
-    if len(rows) == 1:
-        return not all(_is_number(field) for field in first)
-    return any(not _is_number(a) and _is_number(b) for a, b in zip(first, rows[1][1], strict=False))
+def _looks_like_header(first: list[str]) -> bool:
+    """Whether a first row is a header: no field is a number, and not every field is empty.
+
+    Strict on purpose. A data row needs at least one number (its features), so a row without any cannot be data;
+    a row with one can be, and is then read and checked as data. The older guess ("a non-number above a
+    number") took a first data row with one malformed field for a header and dropped it without a word.
+    """
+    return any(field.strip() for field in first) and not any(_is_number(field) for field in first)
+
+
+def _refuse_ambiguous_first_row(rows: list[tuple[int, list[str]]], column: int, features: list[int],
+                                path: Path) -> None:
+    """Refuse to guess when only the first row's target is not a number and every target below it is one.
+
+    Such a row is either a header whose feature columns are named by numbers, or a data row whose target is
+    malformed: two readings that give different data, so the caller must say which (``header=True/False``).
+    """
+    line, first = rows[0]  # without a header the first row sets the column count, so every index is in range
+    if len(rows) < 2 or _is_number(first[column]) or not first[column].strip():
+        return
+    if not all(_is_number(first[j]) for j in features):
+        return  # a feature that is not a number: the caller reports it, with a hint about header=True
+    if all(column < len(fields) and _is_number(fields[column]) for _, fields in rows[1:]):
+        raise ValueError(f"{path}, line {line}: cannot tell whether the first row is a header: its target "
+                         f"(column {column}) is {first[column]!r}, not a number, while every target below it is "
+                         f"a number. Pass header=True if line {line} names the columns, header=False if it is "
+                         f"data (its target then reads as a class name)")
 
 
 def _target_column(target: int | str, names: list[str] | None, n_columns: int, path: Path) -> int:

@@ -23,7 +23,9 @@ scikit-learn's conventions, reproduced here and not in :mod:`glassnet.losses`
 
 from __future__ import annotations
 
+import re
 import warnings
+from functools import partial
 from numbers import Integral, Real
 
 import numpy as np
@@ -40,7 +42,13 @@ from sklearn.utils.fixes import _get_additional_lbfgs_options_dict
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.multiclass import _check_partial_fit_first_call, type_of_target, unique_labels
 from sklearn.utils.optimize import _check_optimize_result
-from sklearn.utils.validation import _check_sample_weight, check_is_fitted, column_or_1d, validate_data
+from sklearn.utils.validation import (
+    _check_sample_weight,
+    check_array,
+    check_is_fitted,
+    column_or_1d,
+    validate_data,
+)
 
 from . import activations as activations_module
 from . import initializers
@@ -339,8 +347,8 @@ class _BaseMLP(BaseEstimator):
             return None
         if not isinstance(validation_data, (tuple, list)) or len(validation_data) != 2:
             raise ValueError("validation_data must be a tuple (X_val, y_val)")
-        X_val = validate_data(self, validation_data[0], accept_sparse=["csr", "csc"], reset=False,
-                              dtype=self.model_.dtype)
+        X_val = _validate_data_naming(self, validation_data[0], accept_sparse=["csr", "csc"], reset=False,
+                                      dtype=self.model_.dtype, x_name="validation_data's X_val")
         y_val = np.asarray(validation_data[1])
         if y_val.shape[0] != X_val.shape[0]:
             raise ValueError(f"validation_data has {X_val.shape[0]} rows in X_val but {y_val.shape[0]} in y_val")
@@ -359,15 +367,23 @@ class _BaseMLP(BaseEstimator):
         X_val = y_val = sw_val = None
         if early_stopping:
             stratify = y if (is_classifier(self) and self.n_outputs_ == 1) else None
-            parts = train_test_split(X, y, *(() if sample_weight is None else (sample_weight,)),
-                                     random_state=self._random_state, test_size=self.validation_fraction,
-                                     stratify=stratify)
+            try:
+                parts = train_test_split(X, y, *(() if sample_weight is None else (sample_weight,)),
+                                         random_state=self._random_state, test_size=self.validation_fraction,
+                                         stratify=stratify)
+            except ValueError as exc:
+                # train_test_split speaks of test_size, which the user never passed
+                raise ValueError(f"early_stopping=True cannot hold out validation_fraction="
+                                 f"{self.validation_fraction} of X and y (n_samples={X.shape[0]}) for validation: "
+                                 f"{exc}") from None
             X, X_val, y, y_val = parts[:4]
             if sample_weight is not None:
                 sample_weight, sw_val = parts[4:]
             if X_val.shape[0] < 2:
-                raise ValueError("The validation set is too small. Increase 'validation_fraction' or the size "
-                                 "of your dataset.")
+                raise ValueError(f"The validation set is too small: early_stopping=True with validation_fraction="
+                                 f"{self.validation_fraction} holds out {X_val.shape[0]} of X and y's "
+                                 f"n_samples={X_val.shape[0] + X.shape[0]}, and the validation score needs at least "
+                                 f"2. Increase 'validation_fraction' or the size of your dataset.")
         n_samples = X.shape[0]
         sample_idx = np.arange(n_samples, dtype=int)
         if self.batch_size == "auto":
@@ -513,7 +529,7 @@ class _BaseMLP(BaseEstimator):
     # --- predicting --------------------------------------------------------------------------------------
     def _forward_pass_fast(self, X, check_input=True):
         if check_input:
-            X = validate_data(self, X, accept_sparse=["csr", "csc"], reset=False)
+            X = _validate_data_naming(self, X, accept_sparse=["csr", "csc"], reset=False)
         if X.dtype != self.model_.dtype:
             X = X.astype(self.model_.dtype)
         return self.model_._infer(X)
@@ -546,6 +562,91 @@ def _random_state(random_state) -> np.random.RandomState:
     if isinstance(random_state, np.random.RandomState):
         return random_state
     return np.random.RandomState(random_state)
+
+
+def _validate_data_naming(estimator, X, y="no_validation", *, reset: bool, x_name: str = "X", **kwargs):
+    """scikit-learn's ``validate_data``, whose errors say which input failed: X or y.
+
+    Some of scikit-learn's messages name neither ("could not convert string to float: 'a'", "Complex data not
+    supported"). Those are raised again, as the same exception type, with the input named first and
+    scikit-learn's text kept after it: its conformance checks search that text. Only a failure pays for telling
+    X from y (X is checked again alone); a success validates once.
+    """
+    try:
+        return validate_data(estimator, X, y, reset=reset, **kwargs)
+    except (TypeError, ValueError) as exc:
+        if type(exc) not in (TypeError, ValueError):  # a subclass may take other constructor arguments
+            raise
+        message = _message_naming_the_input(str(exc), partial(_input_at_fault, estimator, X, y, reset, x_name,
+                                                              kwargs))
+        if message is None:
+            raise
+        raise type(exc)(message) from None
+
+
+# a standalone X or y, as in "Input X contains NaN" or "X has 1 features", but not a quoted value such as 'X'
+_NAMES_AN_INPUT = re.compile(r"(?<![\w'\"`])[Xy](?![\w'\"`])")
+
+
+def _message_naming_the_input(message: str, input_at_fault) -> str | None:
+    """A validation message that names its input, or None when scikit-learn's already does."""
+    if _NAMES_AN_INPUT.search(message):
+        return None
+    if "inconsistent numbers of samples" in message:
+        return f"X and y have different numbers of samples: {message}"
+    name = input_at_fault()
+    if message.startswith("Complex data not supported"):
+        # scikit-learn appends the whole array; the first line says what is wrong
+        return f"{name} contains complex numbers: {message.splitlines()[0]}"
+    if any(sign in message for sign in ("convert string to float", "must be a string or a", "bytes/strings")):
+        return f"{name} contains strings or objects that are not numbers: {message}"
+    return f"invalid {name}: {message}"
+
+
+def _input_at_fault(estimator, X, y, reset: bool, x_name: str, kwargs) -> str:
+    """The name of the input that failed validation: X's name if X fails alone, else "y"."""
+    if isinstance(y, str) and y == "no_validation":
+        return x_name
+    x_kwargs = {key: value for key, value in kwargs.items() if key not in ("multi_output", "y_numeric")}
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # the failed call has warned already
+            if reset:  # validate_data would record X's width and feature names
+                check_array(X, input_name="X", estimator=estimator, **x_kwargs)
+            else:
+                validate_data(estimator, X, reset=False, **x_kwargs)
+    except (TypeError, ValueError):
+        return x_name
+    return "y"
+
+
+def _check_target_scale(y, loss: str, dtype, name: str = "y") -> None:
+    """Refuse regression targets whose loss cannot be represented in ``dtype``, rather than end with inf or NaN.
+
+    The network starts with outputs near 0, so the squared error starts as a sum of ``y.size`` terms near
+    ``y ** 2``: finite while ``max|y| <= sqrt(finfo(dtype).max / y.size)`` (at most about 1.3e154 in float64
+    and 1.8e19 in float32, less for more values). The Poisson deviance has no square; its targets need only fit
+    in ``dtype``.
+    """
+    dtype = np.dtype(dtype)
+    if y.size == 0:
+        return
+    largest = max(abs(float(y.max())), abs(float(y.min())))
+    finfo = np.finfo(dtype)
+    if loss == "squared_error":
+        limit = float(np.sqrt(finfo.max / y.size))
+        why = f"the squared error of {y.size} such values overflows {dtype.name}"
+    else:
+        limit = float(finfo.max)
+        why = f"{dtype.name} cannot represent it"
+    if largest <= limit:
+        return
+    advice = ("Rescale the targets, for example with sklearn.compose.TransformedTargetRegressor("
+              "regressor=MLPRegressor(...), transformer=sklearn.preprocessing.StandardScaler())")
+    if dtype != np.float64:
+        advice += ", or fit the model on float64 X"
+    raise ValueError(f"{name} is too large for loss={loss!r}: its largest absolute value is {largest:.6g}, above "
+                     f"{limit:.3g}, where {why}. {advice}.")
 
 
 _EXTRA_DOC = """
@@ -624,8 +725,8 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
         return "logistic"
 
     def _validate_input(self, X, y, incremental, reset):
-        X, y = validate_data(self, X, y, accept_sparse=["csr", "csc"], multi_output=True,
-                             dtype=(np.float64, np.float32), reset=reset)
+        X, y = _validate_data_naming(self, X, y, accept_sparse=["csr", "csc"], multi_output=True,
+                                     dtype=(np.float64, np.float32), reset=reset)
         if y.ndim == 2 and y.shape[1] == 1:
             y = column_or_1d(y, warn=True)
         if (not hasattr(self, "classes_")) or (not self.warm_start and not incremental):
@@ -758,12 +859,20 @@ class MLPRegressor(RegressorMixin, _BaseMLP):
         return "exp" if self.loss == "poisson" else "identity"
 
     def _validate_input(self, X, y, incremental, reset):
-        X, y = validate_data(self, X, y, accept_sparse=["csr", "csc"], multi_output=True, y_numeric=True,
-                             dtype=(np.float64, np.float32), reset=reset)
+        X, y = _validate_data_naming(self, X, y, accept_sparse=["csr", "csc"], multi_output=True, y_numeric=True,
+                                     dtype=(np.float64, np.float32), reset=reset)
         if y.ndim == 2 and y.shape[1] == 1:
             y = column_or_1d(y, warn=True)
+        if y.dtype.kind not in "biuf":  # y_numeric converts object arrays only; strings get through
+            try:
+                y = y.astype(np.float64)
+            except (TypeError, ValueError) as exc:
+                raise type(exc)(f"y contains strings or objects that are not numbers: {exc}") from None
         if self.loss == "poisson" and np.min(y) < 0:
             raise ValueError("loss='poisson' requires non-negative y")
+        # the dtype training will run in: X's on a first fit, the network's when training continues
+        model = getattr(self, "model_", None) if not reset else None
+        _check_target_scale(y, self.loss, X.dtype if model is None else model.dtype)
         return X, y
 
     def _score_function(self, y, out, sample_weight):
@@ -774,12 +883,21 @@ class MLPRegressor(RegressorMixin, _BaseMLP):
         """Fit the model to data matrix X and target(s) y.
 
         ``validation_data=(X_val, y_val)`` (glassnet extra) records ``val_loss`` and ``val_score`` in ``history_``
-        every epoch without changing the training (stochastic solvers).
+        every epoch without changing the training (stochastic solvers). Targets so large that the loss would
+        overflow the working dtype (``max|y| > sqrt(finfo(dtype).max / y.size)`` for the squared error: at most
+        about 1.3e154 in float64 and 1.8e19 in float32, less for more values) raise ValueError before training,
+        rather than end with ``loss_ = inf``.
         """
         return self._fit(X, y, sample_weight=sample_weight, incremental=False, validation_data=validation_data)
 
     def _encode_targets(self, y):
-        return np.asarray(y, dtype=np.float64)
+        try:
+            y = np.asarray(y, dtype=np.float64)
+        except (TypeError, ValueError) as exc:
+            raise type(exc)(f"validation_data's y_val contains strings or objects that are not numbers: {exc}") \
+                from None
+        _check_target_scale(y, self.loss, self.model_.dtype, name="validation_data's y_val")
+        return y
 
     @available_if(lambda est: est._check_solver())
     @_fit_context(prefer_skip_nested_validation=True)

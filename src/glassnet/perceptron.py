@@ -27,9 +27,10 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.class_weight import compute_class_weight
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.multiclass import check_classification_targets
-from sklearn.utils.validation import check_is_fitted, validate_data
+from sklearn.utils.validation import check_is_fitted
 
 from . import activations
+from .estimators import _validate_data_naming
 
 __all__ = ["Perceptron"]
 
@@ -264,7 +265,7 @@ class Perceptron(ClassifierMixin, BaseEstimator):
             one-vs-rest.
         """
         check_is_fitted(self)
-        X = validate_data(self, X, dtype=np.float64, reset=False)
+        X = _validate_data_naming(self, X, dtype=np.float64, reset=False)
         z = X @ self.coef_.T + self.intercept_
         return z.ravel() if z.shape[1] == 1 else z
 
@@ -365,7 +366,7 @@ class Perceptron(ClassifierMixin, BaseEstimator):
             raise ValueError("class_weight 'balanced' is not supported for partial_fit: the class frequencies of "
                              "one batch are not those of the data. Compute them once with "
                              "sklearn.utils.class_weight.compute_class_weight and pass the resulting dict.")
-        X, y = validate_data(self, X, y, dtype=np.float64, reset=first_call)
+        X, y = _validate_data_naming(self, X, y, dtype=np.float64, reset=first_call)
         check_classification_targets(y)
         classes_ = self._resolve_classes(y, classes, incremental, first_call)
 
@@ -390,7 +391,13 @@ class Perceptron(ClassifierMixin, BaseEstimator):
         if self.early_stopping and not incremental:
             splitter = StratifiedShuffleSplit(test_size=self.validation_fraction,
                                               random_state=int(rng.integers(np.iinfo(np.int32).max)))
-            train, val = next(splitter.split(np.zeros((len(y), 1)), y))
+            try:
+                train, val = next(splitter.split(np.zeros((len(y), 1)), y))
+            except ValueError as exc:
+                # the splitter speaks of test_size, which the user never passed
+                raise ValueError(f"early_stopping=True cannot hold out validation_fraction="
+                                 f"{self.validation_fraction} of X and y (n_samples={len(y)}), stratified by "
+                                 f"class, for validation: {exc}") from None
 
         f = activations.get(self.activation).forward
         Xt, Tt, St = X[train], T[train], weights[train]
