@@ -353,3 +353,18 @@ def test_fit_after_a_failed_fit_trains_as_a_fresh_fit_does():
     clean = _fitted("regressor")
     for a, b in zip(estimator.coefs_, clean.coefs_):
         np.testing.assert_array_equal(a, b)
+
+
+@pytest.mark.parametrize("dtype, z", [("float32", 100.0), ("float64", 800.0)])
+def test_an_overflowing_exponential_unit_under_a_saturated_tanh_has_a_zero_gradient_not_nan(dtype, z):
+    """d tanh(w e^z) / dz = (1 - tanh(w e^z)^2) w e^z tends to 0 as z grows: e^z overflows to inf, tanh
+    saturates, and the gradient must be that limit, 0, rather than 0 * inf = NaN."""
+    model = gn.Sequential([gn.Dense(1, activation="exponential"), gn.Dense(1, activation="tanh")], input_dim=1,
+                          seed=0, dtype=dtype)
+    model.compile(loss="mse", optimizer="sgd")
+    model.set_weights([np.ones((1, 1)), np.zeros(1), np.full((1, 1), 0.5), np.zeros(1)])
+    loss, grads = model.loss_and_gradients(np.array([[z]]), np.array([[0.0]]))
+    assert loss == pytest.approx(1.0)                     # tanh(inf) = 1 against a target of 0
+    for g in grads:
+        assert np.isfinite(g).all()
+    np.testing.assert_array_equal(grads[0], 0.0)          # the exponential's weight: the limit, 0

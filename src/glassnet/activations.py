@@ -269,8 +269,11 @@ class Softplus(Activation):
 class Exponential(Activation):
     r""":math:`a = e^z`, :math:`a' = a`: the output of a Poisson regression (scikit-learn's ``exp``).
 
-    Overflows to inf for :math:`z` above about 88 (float32) or 709 (float64), as the mathematics says; use it
-    only on outputs trained with the Poisson loss, which is computed from ``z`` directly.
+    Where :math:`e^z` exceeds the largest float (:math:`z` above about 88 in float32, 709 in float64) ``a`` is
+    held at that largest value rather than inf (Keras and PyTorch give inf). The mathematics there is huge but
+    finite, and so is every gradient through a unit that saturates further on: a tanh above it passes back 0,
+    and 0 times the largest float is 0, where IEEE's 0 * inf would be NaN. The Poisson loss is computed from
+    ``z`` directly.
     """
 
     name = "exponential"
@@ -278,10 +281,15 @@ class Exponential(Activation):
 
     def forward(self, z):
         with np.errstate(over="ignore"):
-            return np.exp(z)
+            a = np.exp(z)
+        return np.minimum(a, np.finfo(a.dtype).max, out=a)
 
     def derivative(self, z, a):
         return a
+
+    def backward(self, grad, z, a, out=None):
+        with np.errstate(over="ignore"):  # a large gradient times a huge slope: inf, as the mathematics says
+            return np.multiply(grad, a, out=out)
 
 
 class Swish(Activation):
