@@ -335,7 +335,9 @@ class _BaseMLP(BaseEstimator):
             W = layer.params["W"].ravel()
             values += np.dot(W, W)
             if self.alpha:
-                layer.grads["W"] += self.alpha * layer.params["W"]
+                # alpha * W into a reused array (a new one each batch costs page faults): the same bits
+                penalty = layer._buffer("alpha_W", layer.params["W"].shape)
+                layer.grads["W"] += np.multiply(layer.params["W"], self.alpha, out=penalty)
         for g in model._grads:
             g /= sw_sum
         loss += (0.5 * self.alpha) * values / sw_sum
@@ -403,6 +405,7 @@ class _BaseMLP(BaseEstimator):
         model.stop_training = False
         callbacks.on_train_begin()
         logs = {}
+        gather = _BatchGatherer(batch_size)
         try:
             self.n_iter_ = 0
             for it in range(self.max_iter):
@@ -414,7 +417,7 @@ class _BaseMLP(BaseEstimator):
                 for batch_slice in gen_batches(n_samples, batch_size):
                     idx = sample_idx[batch_slice] if self.shuffle else batch_slice
                     swb = None if sample_weight is None else sample_weight[idx]
-                    batch_loss, out = self._train_step(X[idx], y[idx], swb)
+                    batch_loss, out = self._train_step(gather(X, idx), y[idx], swb)
                     opt.step(model._params, model._grads)
                     accumulated_loss += batch_loss * (batch_slice.stop - batch_slice.start)
                     outputs.append(out.copy())
@@ -562,6 +565,23 @@ def _random_state(random_state) -> np.random.RandomState:
     if isinstance(random_state, np.random.RandomState):
         return random_state
     return np.random.RandomState(random_state)
+
+
+class _BatchGatherer:
+    """``X[idx]`` for dense X into one array reused from batch to batch (a fresh batch of 256 x 784 float64 rows
+    costs page faults on every step); sparse X and slices are indexed as they are."""
+
+    def __init__(self, batch_size: int):
+        self.batch_size = batch_size
+        self.buffer = None
+
+    def __call__(self, X, idx):
+        if not isinstance(X, np.ndarray) or not isinstance(idx, np.ndarray) or X.ndim != 2:
+            return X[idx]
+        if self.buffer is None or self.buffer.dtype != X.dtype or self.buffer.shape[1] != X.shape[1]:
+            self.buffer = np.empty((self.batch_size, X.shape[1]), X.dtype)
+        # indices come from a permutation of range(n_samples): always valid, so no bounds-checking copy
+        return np.take(X, idx, axis=0, out=self.buffer[:len(idx)], mode="clip")
 
 
 def _validate_data_naming(estimator, X, y="no_validation", *, reset: bool, x_name: str = "X", **kwargs):
