@@ -291,6 +291,12 @@ def suites(quick: bool):
                 "sklearn MLPClassifier sgd, float64 X": sklearn_fit(X64, y, "sklearn"),
                 "glassnet MLPClassifier adam, float32 X": sklearn_fit(X, y, "glassnet", "adam"),
                 "sklearn MLPClassifier adam, float32 X": sklearn_fit(X, y, "sklearn", "adam"),
+                "glassnet MLPClassifier adam, float64 X": sklearn_fit(X64, y, "glassnet", "adam"),
+                "sklearn MLPClassifier adam, float64 X": sklearn_fit(X64, y, "sklearn", "adam"),
+                "glassnet MLPClassifier lbfgs (20 iterations), float32 X": sklearn_fit(X, y, "glassnet", "lbfgs"),
+                "sklearn MLPClassifier lbfgs (20 iterations), float32 X": sklearn_fit(X, y, "sklearn", "lbfgs"),
+                "glassnet MLPClassifier lbfgs (20 iterations), float64 X": sklearn_fit(X64, y, "glassnet", "lbfgs"),
+                "sklearn MLPClassifier lbfgs (20 iterations), float64 X": sklearn_fit(X64, y, "sklearn", "lbfgs"),
             },
         },
         "xor 2-4-1 full batch (us/step)": {

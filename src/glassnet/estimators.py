@@ -512,9 +512,12 @@ class _BaseMLP(BaseEstimator):
         sizes = np.cumsum([0] + [p.size for p in params])
         losses = []
 
-        def loss_and_grad(packed):
+        def unpack(packed):
             for p, start, stop in zip(params, sizes[:-1], sizes[1:]):
                 p[...] = packed[start:stop].reshape(p.shape)
+
+        def loss_and_grad(packed):
+            unpack(packed)
             loss, _ = self._train_step(X, y, sample_weight)
             return loss, np.concatenate([g.ravel() for g in grads]).astype(np.float64)
 
@@ -526,7 +529,7 @@ class _BaseMLP(BaseEstimator):
                      **_get_additional_lbfgs_options_dict("iprint", iprint)})
         self.n_iter_ = _check_optimize_result("lbfgs", result, self.max_iter)
         self.loss_ = result.fun
-        loss_and_grad(result.x)
+        unpack(result.x)  # as scikit-learn: the solution's weights, without another pass over the data
         self.history_ = {"loss": losses}
 
     # --- predicting --------------------------------------------------------------------------------------
