@@ -316,6 +316,19 @@ def suites(quick: bool):
     }
 
 
+def _pairs(times: dict) -> list[tuple[str, str, float]]:
+    """(glassnet row, its counterpart, ratio of medians) for rows named alike ("glassnet X" / "sklearn X")."""
+    out = []
+    for ours in times:
+        if not ours.startswith("glassnet "):
+            continue
+        for other in ("sklearn", "PyTorch"):
+            name = other + ours[len("glassnet"):].replace("Sequential ", "")
+            if name in times:
+                out.append((ours, name, statistics.median(times[ours]) / statistics.median(times[name])))
+    return out
+
+
 def machine() -> str:
     import numpy
 
@@ -363,6 +376,9 @@ def main(argv=None) -> None:
             fn()  # warm-up: imports, first-touch allocation
         for _ in range(args.rounds):
             for k, fn in suite["runs"].items():
+                # BLAS and OpenMP worker threads spin for a while after their last job: let the previous
+                # implementation's go idle, so that they do not steal the cores from the next one
+                time.sleep(0.3)
                 times[k].append(_timed(fn) / suite["steps"])
         scale = 1e6 if "us/step" in name else 1.0
         first = statistics.median(next(iter(times.values())))
@@ -371,6 +387,11 @@ def main(argv=None) -> None:
         for k, ts in times.items():
             med = statistics.median(ts)
             print(f"| {k} | {med * scale:.4g} | {med / first:.2f} |")
+        pairs = _pairs(times)
+        if pairs:
+            print("\n| glassnet against | glassnet / other (median) |\n|---|---|")
+            for ours, other, ratio in pairs:
+                print(f"| {other} | {ratio:.2f} |")
     if args.scaling:
         scaling(args.quick)
         memmap_memory(args.quick)
