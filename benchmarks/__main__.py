@@ -390,7 +390,7 @@ def main(argv=None) -> None:
         pairs = _pairs(times)
         if pairs:
             print("\n| glassnet against | glassnet / other (median) |\n|---|---|")
-            for ours, other, ratio in pairs:
+            for _ours, other, ratio in pairs:
                 print(f"| {other} | {ratio:.2f} |")
     if args.scaling:
         scaling(args.quick)

@@ -406,3 +406,8 @@ def test_crossentropy_value_from_the_softmax_output_matches_logsumexp(dtype, rto
     expected = np.mean(logsumexp(z64, axis=1) - z64[np.arange(50), y])
     assert loss.value_from_logits(y, z, a=a) == pytest.approx(expected, rel=rtol)
     assert loss.value_from_logits(y, z) == pytest.approx(expected, rel=rtol)
+    one_hot = np.eye(4, dtype=dtype)[y]
+    assert loss.value_from_logits(one_hot, z, a=a) == loss.value_from_logits(y, z, a=a)  # the same bits
+    soft = rng.dirichlet(np.ones(4), 50).astype(dtype) * 2                              # rows summing to 2
+    expected_soft = np.mean(logsumexp(z64, axis=1) * 2 - np.sum(soft * z64, axis=1))
+    assert loss.value_from_logits(soft, z, a=a) == pytest.approx(expected_soft, rel=rtol * 10)

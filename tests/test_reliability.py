@@ -6,11 +6,13 @@ import signal
 import subprocess
 import sys
 import time
+import warnings
 
 import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from sklearn.exceptions import ConvergenceWarning
 
 import glassnet as gn
 from glassnet.io import ModelFileError
@@ -93,3 +95,21 @@ def test_header_claiming_huge_tensors_is_refused_without_allocating(tmp_path):
     path.write_bytes(struct.pack("<Q", len(raw)) + raw + b"\0" * 64)
     with pytest.raises(ModelFileError):
         gn.load_model(path)
+
+
+def test_a_pickled_estimator_carries_its_weights_not_its_training_data():
+    """L-BFGS trains on the whole data set at once; the layers' last-batch values (their inputs: X itself) and
+    work arrays must not ride along in a pickle, which is then about the size of the weights."""
+    import pickle
+
+    rng = np.random.default_rng(0)
+    X, y = rng.normal(size=(3000, 40)), rng.integers(0, 3, 3000)
+    clf = gn.MLPClassifier((16,), solver="lbfgs", max_iter=5, random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        clf.fit(X, y)
+    weights = sum(w.nbytes for w in clf.coefs_ + clf.intercepts_)
+    blob = pickle.dumps(clf)
+    assert len(blob) < 4 * weights + 50_000, (len(blob), weights, X.nbytes)
+    restored = pickle.loads(blob)
+    np.testing.assert_array_equal(restored.predict_proba(X), clf.predict_proba(X))

@@ -126,9 +126,13 @@ class Layer:
         return buffer
 
     def __getstate__(self):
-        # copies (copy.copy in the analysis tools, pickles) get work arrays of their own, made on demand
+        # copies (copy.copy in the analysis tools, pickles) get work arrays of their own, made on demand; and
+        # a pickle does not carry the last batch's values (after an L-BFGS fit, the whole training set)
         state = self.__dict__.copy()
         state.pop("_buffers", None)
+        for key in ("inputs", "preactivation", "outputs", "mask", "_xhat"):
+            if key in state:
+                state[key] = None
         return state
 
     # --- config --------------------------------------------------------------------------------------------

@@ -263,12 +263,14 @@ class CategoricalCrossentropy(Loss):
         return _scale_rows(g, sample_weight)
 
     def value_from_logits(self, y_true, z, sample_weight=None, a=None):
-        if a is not None and y_true.ndim == 1:
-            # -log a_y needs one log per row where logsumexp needs a pass over all of z; unless a_y has
-            # underflowed (logits far apart), where only logsumexp stays finite and exact
-            p = a[np.arange(len(a)), y_true]
+        if a is not None:
+            # -log a_y needs one log per row where logsumexp needs a pass over all of z; unless a softmax output
+            # has underflowed (logits far apart), where only logsumexp stays finite and exact. One-hot rows give
+            # the same bits as their labels (the zero terms add -0.0)
+            p = a[np.arange(len(a)), y_true] if y_true.ndim == 1 else a
             if p.min() > _LOG_SAFE[p.dtype.char]:
-                return _weighted_mean(-np.log(p), sample_weight)
+                per = -np.log(p) if y_true.ndim == 1 else -np.sum(y_true * np.log(p), axis=1)
+                return _weighted_mean(per, sample_weight)
         lse = _logsumexp(z)
         if y_true.ndim == 1:
             per = lse - z[np.arange(len(z)), y_true]

@@ -189,7 +189,9 @@ class Sequential:
     def forward(self, X: np.ndarray, training: bool = False) -> np.ndarray:
         """Forward pass that keeps each layer's intermediate values (for ``backward`` and the analysis tools).
 
-        ``X`` must already be a validated array of the model's dtype; use ``predict`` for user data.
+        ``X`` must already be a validated array of the model's dtype; use ``predict`` for user data. The
+        returned array, like every layer's ``outputs``, is the layer's work array, overwritten by the next
+        ``forward`` with as many rows: copy it to keep it.
         """
         for layer in self.layers:
             X = layer.forward(X, training)
