@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 
 import glassnet as gn
-from glassnet import optimizers
+from glassnet import _blas, optimizers
 
 
 class _ReadsGradients(gn.callbacks.Callback):
@@ -28,14 +28,17 @@ class _CountingSGD(optimizers.SGD):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.calls = {"step": 0, "step_scaled": 0}
+        #: per step_scaled call, how many parameters had taken their step inside the weight product
+        self.fused_counts = []
 
     def step(self, params, grads):
         self.calls["step"] += 1
         super().step(params, grads)
 
-    def step_scaled(self, params, scaled_grads):
+    def step_scaled(self, params, scaled_grads, fused=()):
         self.calls["step_scaled"] += 1
-        super().step_scaled(params, scaled_grads)
+        self.fused_counts.append(len(fused))
+        super().step_scaled(params, scaled_grads, fused)
 
 
 def _data(n=64, d=5, k=3, seed=0):
@@ -75,6 +78,10 @@ def test_fast_path_matches_the_reference_path(sgd, extras, dtype, rtol):
     steps = 4 * 7
     assert fast_opt.calls == {"step": 0, "step_scaled": steps}
     assert ref_opt.calls == {"step": steps, "step_scaled": 0}
+    # the three kernels take their step inside the weight product (BLAS's beta), except on each epoch's last
+    # batch (its gradients are kept for the epoch's callbacks) and with Nesterov momentum
+    fusing = _blas.available(dtype) and not sgd.get("nesterov")
+    assert fast_opt.fused_counts == ([3] * 6 + [0]) * 4 if fusing else [0] * steps
     assert fast_opt.iterations == ref_opt.iterations == steps
     for a, b in zip(fast.get_weights(), ref.get_weights()):
         assert a.dtype == b.dtype == np.dtype(dtype)
@@ -187,3 +194,48 @@ def test_training_buffers_are_reused_and_copies_of_a_layer_get_their_own():
     assert not np.shares_memory(out, first)
     np.testing.assert_allclose(first, np.maximum(2 * X @ layer.params["W"] + layer.params["b"], 0))
     assert layer.forward(X[:3], training=True).shape == (3, 7)
+
+
+@pytest.mark.skipif(not _blas.available(np.float32), reason="NumPy's BLAS is not one glassnet can call")
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("beta", [1.0, 0.9, 0.0])
+def test_gemm_into_an_existing_array_matches_numpy(dtype, beta):
+    rng = np.random.default_rng(3)
+    A, B, C = (rng.normal(size=s).astype(dtype) for s in ((33, 17), (33, 9), (17, 9)))
+    expected = -0.25 * (A.T.astype(np.float64) @ B) + beta * C
+    assert _blas.gemm_tn(C, A, B, -0.25, beta)
+    np.testing.assert_allclose(C, expected, rtol=1e-5 if dtype == np.float32 else 1e-12, atol=1e-6)
+
+
+@pytest.mark.parametrize("case", ["non-contiguous", "mixed dtypes", "shapes", "sparse", "read-only"])
+def test_gemm_declines_what_it_cannot_do_and_leaves_the_target_alone(case):
+    import scipy.sparse
+
+    rng = np.random.default_rng(4)
+    A, B, C = rng.normal(size=(6, 4)), rng.normal(size=(6, 3)), rng.normal(size=(4, 3))
+    if case == "non-contiguous":
+        A = np.asfortranarray(A)
+    elif case == "mixed dtypes":
+        B = B.astype(np.float32)
+    elif case == "shapes":
+        C = rng.normal(size=(3, 4))
+    elif case == "sparse":
+        A = scipy.sparse.csr_matrix(A)
+    else:
+        C.flags.writeable = False
+    before = C.copy()
+    assert not _blas.gemm_tn(C, A, B, 1.0, 1.0)
+    np.testing.assert_array_equal(C, before)
+
+
+def test_without_numpys_blas_the_fast_path_still_folds_and_agrees(monkeypatch):
+    X, y = _data()
+    with_blas_opt, without_opt = _CountingSGD(0.1), _CountingSGD(0.1)
+    with_blas, without = _model(with_blas_opt), _model(without_opt)
+    with_blas.fit(X, y, epochs=2, batch_size=10, verbose=0)
+    monkeypatch.setattr(_blas, "_GEMM", {})
+    without.fit(X, y, epochs=2, batch_size=10, verbose=0)
+    assert without_opt.fused_counts == [0] * 14 and without_opt.calls["step_scaled"] == 14
+    for a, b in zip(with_blas.get_weights(), without.get_weights()):
+        np.testing.assert_allclose(a, b, rtol=1e-11, atol=1e-13)
+    assert all(getattr(layer, "fused_step", None) is None for layer in with_blas.layers)

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from . import activations, initializers
+from . import _blas, activations, initializers
 from ._validation import check_float, check_int, unknown_name_message
 
 __all__ = ["LAYERS", "Activation", "BatchNorm", "Dense", "Dropout", "Layer", "get"]
@@ -214,20 +214,30 @@ class Dense(Layer):
         return self.backward_preactivation(delta)
 
     def backward_preactivation(self, delta: np.ndarray) -> np.ndarray | None:
-        """Backward from ``delta = dL/dz`` (the fused loss path enters here). Returns dL/dx."""
+        """Backward from ``delta = dL/dz`` (the fused loss path enters here). Returns dL/dx.
+
+        If the training loop has set ``fused_step = (C, beta)`` (plain SGD, see ``Sequential.fit``), ``delta``
+        is already scaled by ``-lr`` and the weight product goes straight into ``C = x.T @ delta + beta * C``
+        (C is W itself, or SGD's velocity) instead of ``grads["W"]``; ``fused`` then says whether it did.
+        """
         W = self.params["W"]
-        if isinstance(self.inputs, np.ndarray):
-            np.matmul(self.inputs.T, delta, out=self.grads["W"])
-        else:  # a scipy.sparse batch (the estimators accept CSR/CSC input)
-            self.grads["W"][...] = self.inputs.T @ delta
+        # the input gradient first: a step taken inside the weight product below changes W
+        grad_input = (np.matmul(delta, W.T, out=self._buffer("grad_input", (delta.shape[0], W.shape[0])))
+                      if self.needs_input_grad else None)
+        step, self.fused_step = self.__dict__.get("fused_step"), None
+        self.fused = (step is not None and not self.has_penalty
+                      and _blas.gemm_tn(step[0], self.inputs, delta, 1.0, step[1]))
+        if not self.fused:
+            if isinstance(self.inputs, np.ndarray):
+                np.matmul(self.inputs.T, delta, out=self.grads["W"])
+            else:  # a scipy.sparse batch (the estimators accept CSR/CSC input)
+                self.grads["W"][...] = self.inputs.T @ delta
+            if self.l1:
+                self.grads["W"] += self.dtype.type(self.l1) * np.sign(W)
+            if self.l2:
+                self.grads["W"] += self.dtype.type(2 * self.l2) * W
         np.sum(delta, axis=0, out=self.grads["b"])
-        if self.l1:
-            self.grads["W"] += self.dtype.type(self.l1) * np.sign(W)
-        if self.l2:
-            self.grads["W"] += self.dtype.type(2 * self.l2) * W
-        if not self.needs_input_grad:
-            return None
-        return np.matmul(delta, W.T, out=self._buffer("grad_input", (delta.shape[0], W.shape[0])))
+        return grad_input
 
     def infer(self, x):
         # the pre-activation is a fresh array nobody else sees, so the activation may overwrite it

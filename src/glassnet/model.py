@@ -21,8 +21,8 @@ import warnings
 
 import numpy as np
 
+from . import _blas, losses, metrics, optimizers
 from . import layers as layers_module
-from . import losses, metrics, optimizers
 from ._validation import (
     check_array,
     check_bool,
@@ -204,13 +204,23 @@ class Sequential:
             grad_output = layer.backward(grad_output)
         return grad_output
 
-    def _forward_backward(self, X, y, sample_weight, training, input_gradient=False, grad_scale=None):
+    def _forward_backward(self, X, y, sample_weight, training, input_gradient=False, grad_scale=None,
+                          fused_steps=None):
         """One forward and backward pass: returns (loss including penalties, outputs, dL/dX or None).
 
         With ``grad_scale`` the backward pass starts from the loss gradient times that factor, so every
         gradient comes out multiplied by it (the backward pass is linear; only penalties are not, see
-        ``_can_fold_gradient_scale``).
+        ``_can_fold_gradient_scale``). ``fused_steps`` maps Dense layers to the ``fused_step`` they take inside
+        their weight product, if the loss is finite.
         """
+        try:
+            return self._forward_backward_unsafe(X, y, sample_weight, training, input_gradient, grad_scale,
+                                                 fused_steps)
+        finally:
+            for layer in fused_steps or ():  # a step left behind by a failure must not fire in a later pass
+                layer.fused_step = None
+
+    def _forward_backward_unsafe(self, X, y, sample_weight, training, input_gradient, grad_scale, fused_steps):
         out = self.forward(X, training)
         last = self.layers[-1]
         self.layers[0].needs_input_grad = input_gradient
@@ -219,6 +229,7 @@ class Sequential:
             grad = self.loss.gradient_from_logits(y, last.preactivation, out, sample_weight)
             if grad_scale is not None:
                 grad = grad * grad.dtype.type(grad_scale)
+            self._set_fused_steps(fused_steps, loss)
             grad = last.backward_preactivation(grad)
             rest = self.layers[-2::-1]
         else:
@@ -226,10 +237,18 @@ class Sequential:
             grad = self.loss.gradient(y, out, sample_weight)
             if grad_scale is not None:
                 grad = grad * grad.dtype.type(grad_scale)
+            self._set_fused_steps(fused_steps, loss)
             rest = self.layers[::-1]
         for layer in rest:
             grad = layer.backward(grad)
         return loss + self._penalty(), out, grad
+
+    @staticmethod
+    def _set_fused_steps(fused_steps, loss) -> None:
+        # only a finite loss may move weights inside the backward pass: fit stops at the others untouched
+        if fused_steps and math.isfinite(loss):
+            for layer, step in fused_steps.items():
+                layer.fused_step = step
 
     def _penalty(self) -> float:
         return sum(layer.penalty() for layer in self.layers)
@@ -433,6 +452,11 @@ class Sequential:
         # at the gradients between batches
         fold = self._can_fold_gradient_scale(cbs)
         scale = None
+        # and takes each Dense kernel's step inside the product that computes its gradient (BLAS's beta),
+        # except on the last batch of an epoch, whose gradients the epoch's callbacks may read
+        position = {id(p): i for i, p in enumerate(self._params)}
+        fusable = [(layer, position[id(layer.params["W"])]) for layer in self.layers
+                   if isinstance(layer, layers_module.Dense)] if fold and _blas.available(self.dtype) else []
         x_buffer = np.empty((batch_size,) + X.shape[1:], X.dtype) if shuffle else None
         y_buffer = np.empty((batch_size,) + y.shape[1:], y.dtype) if shuffle else None
         start_state = (snapshots[0], self._rng_states(), previous)
@@ -457,14 +481,19 @@ class Sequential:
                     swb = None if sample_weight is None else sample_weight[idx]
                     cb.on_batch_begin(batch, {"batch": batch, "size": len(Xb)})
                     scale = self.optimizer.gradient_scale() if fold else None
-                    loss, out, _ = self._forward_backward(Xb, yb, swb, training=True, grad_scale=scale)
+                    targets = {} if batch == steps - 1 else {
+                        layer: target for layer, i in fusable
+                        if (target := self.optimizer.fused_target(i, self._params)) is not None}
+                    loss, out, _ = self._forward_backward(Xb, yb, swb, training=True, grad_scale=scale,
+                                                          fused_steps=targets)
                     if not math.isfinite(loss):
                         self._diverged(loss, epoch, batch, snapshots[-1] if batch else snapshots[0], history)
                         break
                     if scale is None:
                         self.optimizer.step(self._params, self._grads)
                     else:
-                        self.optimizer.step_scaled(self._params, self._grads)
+                        fused = {i for layer, i in fusable if layer in targets and layer.fused}
+                        self.optimizer.step_scaled(self._params, self._grads, fused)
                     total += loss * len(Xb)
                     seen += len(Xb)
                     if self.metrics:

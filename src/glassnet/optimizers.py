@@ -71,9 +71,15 @@ class Optimizer(Configurable):
         ``step_scaled`` instead of the gradients to ``step``; None if this optimiser needs the gradients."""
         return None
 
-    def step_scaled(self, params: list[np.ndarray], scaled_grads: list[np.ndarray]) -> None:
-        """``step`` from gradients already multiplied by ``gradient_scale()``."""
+    def step_scaled(self, params: list[np.ndarray], scaled_grads: list[np.ndarray], fused=()) -> None:
+        """``step`` from gradients already multiplied by ``gradient_scale()``; the parameters whose indices are in
+        ``fused`` had their scaled gradient added into their ``fused_target`` already."""
         raise NotImplementedError(f"{type(self).__name__} takes plain gradients (gradient_scale() is None)")
+
+    def fused_target(self, i: int, params: list[np.ndarray]) -> tuple[np.ndarray, float] | None:
+        """``(C, beta)``: the array into which parameter ``i``'s scaled gradient ``s`` may be added as
+        ``C = s + beta * C`` while it is computed (see ``step_scaled``), or None."""
+        return None
 
     def _wide_update_step(self, p, g, state, lr) -> None:
         """The update in float64, for a parameter whose state was widened (see ``step``)."""
@@ -170,12 +176,23 @@ class SGD(Optimizer):
             return -self.current_learning_rate()
         return None
 
-    def step_scaled(self, params, scaled_grads):
+    def step_scaled(self, params, scaled_grads, fused=()):
         if self._state is None or len(self._state) != len(params):
             self.build(params)
         self.iterations += 1
-        for p, step, state in zip(params, scaled_grads, self._state):
-            self._apply(p, step, state)
+        for i, (p, step, state) in enumerate(zip(params, scaled_grads, self._state)):
+            if i not in fused:
+                self._apply(p, step, state)
+            elif self.momentum:
+                p += state["velocity"]  # the velocity took v = step + momentum * v inside the product
+
+    def fused_target(self, i, params):
+        # p += step (C = p, beta = 1), or v = step + momentum * v (C = v); Nesterov also needs step alone
+        if self._state is None or len(self._state) != len(params):
+            self.build(params)
+        if not self.momentum:
+            return params[i], 1.0
+        return None if self.nesterov else (self._state[i]["velocity"], self.momentum)
 
     def _apply(self, p, step, state):
         """The update from ``step = -lr * g`` (p + (-x) is bit for bit p - x, so this is the rule above)."""
