@@ -156,6 +156,11 @@ class SGD(Optimizer):
     This is the Keras and scikit-learn form (the velocity carries the learning rate). PyTorch keeps the
     learning rate outside (``b = momentum * b + g; p -= lr * b``, Nesterov ``p -= lr * (g + momentum * b)``);
     the two give identical steps while the learning rate is constant and differ only after it changes.
+
+    Without clipping, ``Sequential.fit`` never materialises ``lr * g``: it scales the loss gradient by ``-lr``
+    (``gradient_scale``), so the backward pass yields the steps (``step_scaled``), and each Dense kernel adds its
+    step straight into ``p`` (or ``v``) inside the product that computes it (``fused_target``). The same rule,
+    rounded in another order: equal to the plain ``step`` to about 1e-7 in float32, not bit for bit.
     """
 
     name = "sgd"
