@@ -315,32 +315,19 @@ def test_success_validates_once_and_only_failure_checks_X_again(monkeypatch):
 # Early stopping: the split speaks of early_stopping and validation_fraction, not test_size
 # --------------------------------------------------------------------------------------------------
 
-def test_early_stopping_on_one_sample_names_the_parameters():
-    estimator = _fitted("classifier")
+@pytest.mark.parametrize("kind, n, y, match", [
+    ("classifier", 1, Y_CLASS[:1], ("early_stopping=True", "validation_fraction=0.1", "n_samples=1", "test_size")),
+    ("classifier", 10, [0, 1] * 5,
+     ("early_stopping=True", "validation_fraction=0.1", "n_samples=10", "number of classes = 2")),
+    ("regressor", 10, Y_REG[:10],
+     ("The validation set is too small", "validation_fraction=0.1", "holds out 1", "n_samples=10")),
+    ("perceptron", 2, [0, 1],
+     ("early_stopping=True", "validation_fraction=0.1", "n_samples=2", "least populated class")),
+], ids=["one-sample", "fewer-held-out-than-classes", "one-sample-validation-set", "perceptron"])
+def test_early_stopping_splits_that_cannot_be_made_name_the_parameters(kind, n, y, match):
+    estimator = _fitted(kind)
     estimator.set_params(early_stopping=True)
-    _raises(estimator, lambda e: e.fit(X[:1], Y_CLASS[:1]), ValueError,
-            ("early_stopping=True", "validation_fraction=0.1", "n_samples=1", "test_size"))
-
-
-def test_early_stopping_with_fewer_held_out_samples_than_classes():
-    estimator = _fitted("classifier")
-    estimator.set_params(early_stopping=True)
-    _raises(estimator, lambda e: e.fit(X[:10], [0, 1] * 5), ValueError,
-            ("early_stopping=True", "validation_fraction=0.1", "n_samples=10", "number of classes = 2"))
-
-
-def test_early_stopping_with_a_one_sample_validation_set():
-    estimator = _fitted("regressor")
-    estimator.set_params(early_stopping=True)
-    _raises(estimator, lambda e: e.fit(X[:10], Y_REG[:10]), ValueError,
-            ("The validation set is too small", "validation_fraction=0.1", "holds out 1", "n_samples=10"))
-
-
-def test_perceptron_early_stopping_split_names_the_parameters():
-    estimator = _fitted("perceptron")
-    estimator.set_params(early_stopping=True)
-    _raises(estimator, lambda e: e.fit(X[:2], [0, 1]), ValueError,
-            ("early_stopping=True", "validation_fraction=0.1", "n_samples=2", "least populated class"))
+    _raises(estimator, lambda e: e.fit(X[:n], y), ValueError, match)
 
 
 def test_fit_after_a_failed_fit_trains_as_a_fresh_fit_does():
