@@ -239,3 +239,10 @@ def test_without_numpys_blas_the_fast_path_still_folds_and_agrees(monkeypatch):
     for a, b in zip(with_blas.get_weights(), without.get_weights()):
         np.testing.assert_allclose(a, b, rtol=1e-11, atol=1e-13)
     assert all(getattr(layer, "fused_step", None) is None for layer in with_blas.layers)
+
+
+def test_the_environment_can_turn_numpys_blas_off(monkeypatch):
+    monkeypatch.setenv("GLASSNET_NUMPY_BLAS", "0")
+    assert _blas._load() == {}
+    monkeypatch.delenv("GLASSNET_NUMPY_BLAS")
+    assert set(_blas._load()) <= {np.dtype(np.float32), np.dtype(np.float64)}

@@ -7,7 +7,8 @@ network). NumPy's ``matmul`` always overwrites its output, and SciPy's BLAS wrap
 whose worker threads fight NumPy's (six times slower when mixed), so this module calls the GEMM of the very
 library NumPy's ``matmul`` uses, found among the loaded libraries with threadpoolctl (a scikit-learn
 dependency). That is the ILP64 OpenBLAS inside NumPy's wheels (``scipy_cblas_sgemm64_``); anywhere else
-(another BLAS, another build) ``gemm_tn`` returns False and callers keep their NumPy path.
+(another BLAS, another build) ``gemm_tn`` returns False and callers keep their NumPy path, as they do when
+the environment sets ``GLASSNET_NUMPY_BLAS=0``.
 """
 
 from __future__ import annotations
