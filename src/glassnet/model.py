@@ -481,7 +481,7 @@ class Sequential:
                     swb = None if sample_weight is None else sample_weight[idx]
                     cb.on_batch_begin(batch, {"batch": batch, "size": len(Xb)})
                     scale = self.optimizer.gradient_scale() if fold else None
-                    targets = {} if batch == steps - 1 else {
+                    targets = {} if scale is None or batch == steps - 1 else {
                         layer: target for layer, i in fusable
                         if (target := self.optimizer.fused_target(i, self._params)) is not None}
                     loss, out, _ = self._forward_backward(Xb, yb, swb, training=True, grad_scale=scale,

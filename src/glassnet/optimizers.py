@@ -193,6 +193,8 @@ class SGD(Optimizer):
 
     def fused_target(self, i, params):
         # p += step (C = p, beta = 1), or v = step + momentum * v (C = v); Nesterov also needs step alone
+        if self.gradient_scale() is None:
+            return None
         if self._state is None or len(self._state) != len(params):
             self.build(params)
         if not self.momentum:
