@@ -55,7 +55,7 @@ from . import initializers
 from .callbacks import Callback, CallbackList
 from .layers import BatchNorm, Dense, Dropout
 from .losses import Loss
-from .model import Sequential
+from .model import Sequential, _BatchGatherer
 from .optimizers import SGD, Adam
 
 __all__ = ["MLPClassifier", "MLPRegressor"]
@@ -568,23 +568,6 @@ def _random_state(random_state) -> np.random.RandomState:
     if isinstance(random_state, np.random.RandomState):
         return random_state
     return np.random.RandomState(random_state)
-
-
-class _BatchGatherer:
-    """``X[idx]`` for dense X into one array reused from batch to batch (a fresh batch of 256 x 784 float64 rows
-    costs page faults on every step); sparse X and slices are indexed as they are."""
-
-    def __init__(self, batch_size: int):
-        self.batch_size = batch_size
-        self.buffer = None
-
-    def __call__(self, X, idx):
-        if not isinstance(X, np.ndarray) or not isinstance(idx, np.ndarray) or X.ndim != 2:
-            return X[idx]
-        if self.buffer is None or self.buffer.dtype != X.dtype or self.buffer.shape[1] != X.shape[1]:
-            self.buffer = np.empty((self.batch_size, X.shape[1]), X.dtype)
-        # indices come from a permutation of range(n_samples): always valid, so no bounds-checking copy
-        return np.take(X, idx, axis=0, out=self.buffer[:len(idx)], mode="clip")
 
 
 def _validate_data_naming(estimator, X, y="no_validation", *, reset: bool, x_name: str = "X", **kwargs):

@@ -225,30 +225,23 @@ class Sequential:
         last = self.layers[-1]
         self.layers[0].needs_input_grad = input_gradient
         if self.fused:
+            # the fused pair's gradient is dL/dz of the last layer: its activation's backward is skipped
             loss = self.loss.value_from_logits(y, last.preactivation, sample_weight, a=out)
             grad = self.loss.gradient_from_logits(y, last.preactivation, out, sample_weight)
-            if grad_scale is not None:
-                grad = grad * grad.dtype.type(grad_scale)
-            self._set_fused_steps(fused_steps, loss)
-            grad = last.backward_preactivation(grad)
-            rest = self.layers[-2::-1]
+            backward = [last.backward_preactivation] + [layer.backward for layer in self.layers[-2::-1]]
         else:
             loss = self.loss.value(y, out, sample_weight)
             grad = self.loss.gradient(y, out, sample_weight)
-            if grad_scale is not None:
-                grad = grad * grad.dtype.type(grad_scale)
-            self._set_fused_steps(fused_steps, loss)
-            rest = self.layers[::-1]
-        for layer in rest:
-            grad = layer.backward(grad)
-        return loss + self._penalty(), out, grad
-
-    @staticmethod
-    def _set_fused_steps(fused_steps, loss) -> None:
+            backward = [layer.backward for layer in self.layers[::-1]]
+        if grad_scale is not None:
+            grad = grad * grad.dtype.type(grad_scale)
         # only a finite loss may move weights inside the backward pass: fit stops at the others untouched
         if fused_steps and math.isfinite(loss):
             for layer, step in fused_steps.items():
                 layer.fused_step = step
+        for layer_backward in backward:
+            grad = layer_backward(grad)
+        return loss + self._penalty(), out, grad
 
     def _penalty(self) -> float:
         return sum(layer.penalty() for layer in self.layers)
@@ -457,8 +450,7 @@ class Sequential:
         position = {id(p): i for i, p in enumerate(self._params)}
         fusable = [(layer, position[id(layer.params["W"])]) for layer in self.layers
                    if isinstance(layer, layers_module.Dense)] if fold and _blas.available(self.dtype) else []
-        x_buffer = np.empty((batch_size,) + X.shape[1:], X.dtype) if shuffle else None
-        y_buffer = np.empty((batch_size,) + y.shape[1:], y.dtype) if shuffle else None
+        gather_X, gather_y = _BatchGatherer(batch_size), _BatchGatherer(batch_size)
         start_state = (snapshots[0], self._rng_states(), previous)
         try:
             for epoch in range(initial_epoch, epochs):
@@ -468,16 +460,8 @@ class Sequential:
                 total, seen, outputs = 0.0, 0, []
                 for batch in range(steps):
                     start = batch * batch_size
-                    if shuffle:
-                        idx = order[start:start + batch_size]
-                        # gathered into buffers reused from batch to batch, never a shuffled copy of the data;
-                        # mode="clip" (the indices are a permutation, always valid) spares NumPy a bounds-checking
-                        # copy that makes out= three times slower
-                        Xb = np.take(X, idx, axis=0, out=x_buffer[:len(idx)], mode="clip")
-                        yb = np.take(y, idx, axis=0, out=y_buffer[:len(idx)], mode="clip")
-                    else:
-                        idx = slice(start, start + batch_size)
-                        Xb, yb = X[idx], y[idx]
+                    idx = order[start:start + batch_size] if shuffle else slice(start, start + batch_size)
+                    Xb, yb = gather_X(X, idx), gather_y(y, idx)
                     swb = None if sample_weight is None else sample_weight[idx]
                     cb.on_batch_begin(batch, {"batch": batch, "size": len(Xb)})
                     scale = self.optimizer.gradient_scale() if fold else None
@@ -710,6 +694,27 @@ class Sequential:
                         layer.state[k][...] = v
                     if rng_state:
                         layer.rng.bit_generator.state = rng_state
+
+
+class _BatchGatherer:
+    """``X[idx]`` for the indices of one shuffled batch, gathered into an array reused from batch to batch: never
+    a shuffled copy of the data set, nor a new array per batch (a fresh 256 x 784 batch costs page faults).
+
+    The indices must come from a permutation of ``range(len(X))``: they are always valid, so ``mode="clip"``
+    spares NumPy the bounds-checking copy that makes ``take(out=...)`` three times slower. Anything else
+    (a slice, a scipy.sparse ``X``) is indexed as it is.
+    """
+
+    def __init__(self, batch_size: int):
+        self.batch_size = batch_size
+        self.buffer: np.ndarray | None = None
+
+    def __call__(self, X, idx):
+        if not isinstance(X, np.ndarray) or not isinstance(idx, np.ndarray):
+            return X[idx]
+        if self.buffer is None or self.buffer.dtype != X.dtype or self.buffer.shape[1:] != X.shape[1:]:
+            self.buffer = np.empty((self.batch_size,) + X.shape[1:], X.dtype)
+        return np.take(X, idx, axis=0, out=self.buffer[:len(idx)], mode="clip")
 
 
 def _resolve_metrics(metric_list) -> dict:

@@ -26,6 +26,7 @@ epochs on smaller data; :data:`EPOCH_SCALE` shrinks every epoch count further (t
 
 from __future__ import annotations
 
+import inspect
 import math
 import textwrap
 import time
@@ -72,6 +73,30 @@ class ScenarioResult(Section):
     name: str = ""
     data: dict[str, Any] = field(default_factory=dict)
     seconds: float = 0.0
+
+
+_SCENARIO_SECTIONS = """
+Parameters
+----------
+quick : bool
+    Fewer epochs and smaller data.
+seed : int
+    Seed of the data and of every network.
+
+Returns
+-------
+ScenarioResult
+    ``data``: {data}"""
+
+
+def _scenario(data: str):
+    """Append the Parameters and Returns sections every scenario shares to its docstring; ``data`` says what
+    the result's ``data`` dict holds."""
+    def document(function):
+        function.__doc__ = inspect.cleandoc(function.__doc__) + "\n" + _SCENARIO_SECTIONS.format(
+            data="\n    ".join(textwrap.wrap(data, 108)))
+        return function
+    return document
 
 
 # --------------------------------------------------------------------------------------------------------------
@@ -168,22 +193,10 @@ def _printout(number: int, result: ScenarioResult) -> str:
 # 1-2. One neuron
 # --------------------------------------------------------------------------------------------------------------
 
+@_scenario('``converged`` and ``epochs`` by gate (``"AND"``, ``"OR"``, ``"XOR"``), and '
+            '``best_xor_correct``, the most XOR points any epoch got right.')
 def perceptron_logic_gates(quick: bool, seed: int) -> ScenarioResult:
-    """The perceptron learns AND and OR, and cannot learn XOR: no straight line separates its classes.
-
-    Parameters
-    ----------
-    quick : bool
-        Fewer epochs and smaller data.
-    seed : int
-        Seed of the data and of every network.
-
-    Returns
-    -------
-    ScenarioResult
-        ``data``: ``converged`` and ``epochs`` by gate (``"AND"``, ``"OR"``, ``"XOR"``), and
-        ``best_xor_correct``, the most XOR points any epoch got right.
-    """
+    """The perceptron learns AND and OR, and cannot learn XOR: no straight line separates its classes."""
     from sklearn.exceptions import ConvergenceWarning
 
     from . import plots
@@ -233,21 +246,9 @@ def perceptron_logic_gates(quick: bool, seed: int) -> ScenarioResult:
         data={"converged": converged, "epochs": epochs, "best_xor_correct": best})
 
 
+@_scenario('``accuracy`` and the ``probabilities`` of class 1 at the test points.')
 def sigmoid_perceptron_blobs(quick: bool, seed: int) -> ScenarioResult:
-    """A sigmoid neuron separates two blobs with a line, and says how sure it is of every point.
-
-    Parameters
-    ----------
-    quick : bool
-        Fewer epochs and smaller data.
-    seed : int
-        Seed of the data and of every network.
-
-    Returns
-    -------
-    ScenarioResult
-        ``data``: ``accuracy`` and the ``probabilities`` of class 1 at the test points.
-    """
+    """A sigmoid neuron separates two blobs with a line, and says how sure it is of every point."""
     from sklearn.exceptions import ConvergenceWarning
 
     from . import plots
@@ -291,22 +292,10 @@ def sigmoid_perceptron_blobs(quick: bool, seed: int) -> ScenarioResult:
 # 3-4. A hidden layer
 # --------------------------------------------------------------------------------------------------------------
 
+@_scenario('``solved``, ``roles`` (the gate each hidden unit computes), ``strategy`` (how the output '
+            'combines them, from :func:`~glassnet.analysis.layer_strategy`), ``outputs`` and ``attempts``.')
 def mlp_xor(quick: bool, seed: int) -> ScenarioResult:
-    """A 2-2-1 network solves XOR; its two hidden units compute logic gates that the output combines.
-
-    Parameters
-    ----------
-    quick : bool
-        Fewer epochs and smaller data.
-    seed : int
-        Seed of the data and of every network.
-
-    Returns
-    -------
-    ScenarioResult
-        ``data``: ``solved``, ``roles`` (the gate each hidden unit computes), ``strategy`` (how the output
-        combines them, from :func:`~glassnet.analysis.layer_strategy`), ``outputs`` and ``attempts``.
-    """
+    """A 2-2-1 network solves XOR; its two hidden units compute logic gates that the output combines."""
     from . import plots
     from .analysis import layer_strategy, logic_roles
 
@@ -354,21 +343,9 @@ def mlp_xor(quick: bool, seed: int) -> ScenarioResult:
               "outputs": outputs.tolist(), "attempts": len(attempts)})
 
 
+@_scenario('``loss``, ``max_relative_error`` against central differences and ``passed``.')
 def backprop_step(quick: bool, seed: int) -> ScenarioResult:
-    """One step of backpropagation on a 2-2-1 network, every number shown, then checked numerically.
-
-    Parameters
-    ----------
-    quick : bool
-        Fewer epochs and smaller data.
-    seed : int
-        Seed of the data and of every network.
-
-    Returns
-    -------
-    ScenarioResult
-        ``data``: ``loss``, ``max_relative_error`` against central differences and ``passed``.
-    """
+    """One step of backpropagation on a 2-2-1 network, every number shown, then checked numerically."""
     from .analysis import explain_step, gradient_check
 
     model = _network(2, [2], "sigmoid", 2, seed, SGD(0.1))
@@ -398,21 +375,9 @@ def backprop_step(quick: bool, seed: int) -> ScenarioResult:
 # 5-6. Non-linear problems
 # --------------------------------------------------------------------------------------------------------------
 
+@_scenario('``test_accuracy`` by network.')
 def circles(quick: bool, seed: int) -> ScenarioResult:
-    """A circle inside a circle: one neuron fails, eight hidden units draw a closed boundary.
-
-    Parameters
-    ----------
-    quick : bool
-        Fewer epochs and smaller data.
-    seed : int
-        Seed of the data and of every network.
-
-    Returns
-    -------
-    ScenarioResult
-        ``data``: ``test_accuracy`` by network.
-    """
+    """A circle inside a circle: one neuron fails, eight hidden units draw a closed boundary."""
     from . import plots
     from .analysis import noise_robustness
 
@@ -461,21 +426,9 @@ def circles(quick: bool, seed: int) -> ScenarioResult:
         data={"test_accuracy": {r["network"]: r["test accuracy"] for r in rows}})
 
 
+@_scenario('``test_r2`` and ``test_mse``.')
 def sine_regression(quick: bool, seed: int) -> ScenarioResult:
-    """A network approximates y = sin(x) + 0.5 cos(2x) from noisy samples: regression.
-
-    Parameters
-    ----------
-    quick : bool
-        Fewer epochs and smaller data.
-    seed : int
-        Seed of the data and of every network.
-
-    Returns
-    -------
-    ScenarioResult
-        ``data``: ``test_r2`` and ``test_mse``.
-    """
+    """A network approximates y = sin(x) + 0.5 cos(2x) from noisy samples: regression."""
     from . import plots
 
     X, y = datasets.make_sine(n_samples=150 if quick else 300, noise=0.1, x_range=(-2 * np.pi, 2 * np.pi),
@@ -532,22 +485,10 @@ def sine_regression(quick: bool, seed: int) -> ScenarioResult:
 # 7-8. Training
 # --------------------------------------------------------------------------------------------------------------
 
+@_scenario("``convergence`` (the 2-3-1 run's convergence report), ``learning_rates`` and "
+            '``hidden_sizes`` (the summary tables).')
 def training_dynamics(quick: bool, seed: int) -> ScenarioResult:
-    """How weights, gradients and the loss move, and what the learning rate and the hidden size change.
-
-    Parameters
-    ----------
-    quick : bool
-        Fewer epochs and smaller data.
-    seed : int
-        Seed of the data and of every network.
-
-    Returns
-    -------
-    ScenarioResult
-        ``data``: ``convergence`` (the 2-3-1 run's convergence report), ``learning_rates`` and
-        ``hidden_sizes`` (the summary tables).
-    """
+    """How weights, gradients and the loss move, and what the learning rate and the hidden size change."""
     from . import plots
     from .analysis import TrainingRecorder, analyze_convergence, weight_evolution
     from .analysis.experiments import compare_hidden_sizes, compare_learning_rates
@@ -624,21 +565,9 @@ def training_dynamics(quick: bool, seed: int) -> ScenarioResult:
         data={"convergence": report.to_dict(), "learning_rates": lr_table, "hidden_sizes": size_table})
 
 
+@_scenario('``codes``, the finding codes of each run; ``findings`` holds them all.')
 def training_problems(quick: bool, seed: int) -> ScenarioResult:
-    """The classic training problems, each produced on purpose and recognised by ``diagnose``.
-
-    Parameters
-    ----------
-    quick : bool
-        Fewer epochs and smaller data.
-    seed : int
-        Seed of the data and of every network.
-
-    Returns
-    -------
-    ScenarioResult
-        ``data``: ``codes``, the finding codes of each run; ``findings`` holds them all.
-    """
+    """The classic training problems, each produced on purpose and recognised by ``diagnose``."""
     from dataclasses import replace
 
     from . import plots
@@ -722,21 +651,9 @@ def training_problems(quick: bool, seed: int) -> ScenarioResult:
 # 9-11. Design choices
 # --------------------------------------------------------------------------------------------------------------
 
+@_scenario('``rows`` (the comparison) and ``properties`` (range and slopes).')
 def activation_functions(quick: bool, seed: int) -> ScenarioResult:
-    """The activations side by side: their shapes and gradients, and how each trains the same network.
-
-    Parameters
-    ----------
-    quick : bool
-        Fewer epochs and smaller data.
-    seed : int
-        Seed of the data and of every network.
-
-    Returns
-    -------
-    ScenarioResult
-        ``data``: ``rows`` (the comparison) and ``properties`` (range and slopes).
-    """
+    """The activations side by side: their shapes and gradients, and how each trains the same network."""
     from . import activations, plots
     from .analysis.experiments import compare_activations
 
@@ -789,21 +706,9 @@ def activation_functions(quick: bool, seed: int) -> ScenarioResult:
         data={"rows": table, "properties": properties})
 
 
+@_scenario('``signal`` (activation spread per layer by initial scale) and ``rows``.')
 def weight_initialization(quick: bool, seed: int) -> ScenarioResult:
-    """Why the scale of the initial weights matters: signals that vanish or explode, and a network that trains.
-
-    Parameters
-    ----------
-    quick : bool
-        Fewer epochs and smaller data.
-    seed : int
-        Seed of the data and of every network.
-
-    Returns
-    -------
-    ScenarioResult
-        ``data``: ``signal`` (activation spread per layer by initial scale) and ``rows``.
-    """
+    """Why the scale of the initial weights matters: signals that vanish or explode, and a network that trains."""
     from . import initializers, plots
     from .analysis import hidden_activations
     from .analysis.experiments import compare_initializers
@@ -861,21 +766,9 @@ def weight_initialization(quick: bool, seed: int) -> ScenarioResult:
         data={"signal": spread, "rows": table})
 
 
+@_scenario('``rows``, one per (depth, width).')
 def depth_vs_width(quick: bool, seed: int) -> ScenarioResult:
-    """Shallow-and-wide against deep-and-narrow networks on a three-armed spiral.
-
-    Parameters
-    ----------
-    quick : bool
-        Fewer epochs and smaller data.
-    seed : int
-        Seed of the data and of every network.
-
-    Returns
-    -------
-    ScenarioResult
-        ``data``: ``rows``, one per (depth, width).
-    """
+    """Shallow-and-wide against deep-and-narrow networks on a three-armed spiral."""
     from . import plots
     from .analysis.experiments import compare_depth_width
 
@@ -927,30 +820,15 @@ def depth_vs_width(quick: bool, seed: int) -> ScenarioResult:
 # 12-13. Real data
 # --------------------------------------------------------------------------------------------------------------
 
+@_scenario('``test_accuracy``; ``findings`` holds what diagnose found.')
 def digits(quick: bool, seed: int) -> ScenarioResult:
-    """Handwritten digits: 64 pixels in, 10 classes out, with what it confuses and how noise hurts it.
-
-    Parameters
-    ----------
-    quick : bool
-        Fewer epochs and smaller data.
-    seed : int
-        Seed of the data and of every network.
-
-    Returns
-    -------
-    ScenarioResult
-        ``data``: ``test_accuracy``; ``findings`` holds what diagnose found.
-    """
+    """Handwritten digits: 64 pixels in, 10 classes out, with what it confuses and how noise hurts it."""
     from . import plots
     from .analysis import noise_robustness
     from .analysis.diagnose import diagnose
     from .layers import Dropout
 
-    X, y = datasets.load_digits()
-    if quick:
-        keep = np.random.default_rng(seed).permutation(len(X))[:900]
-        X, y = X[keep], y[keep]
+    X, y = _digits(quick, seed)
     X_train, X_test, y_train, y_test = _split(X, y, seed)
     model = Sequential([Dense(64, activation="relu"), Dropout(0.1), Dense(10, activation="softmax")], input_dim=64,
                        seed=seed)
@@ -998,30 +876,15 @@ def digits(quick: bool, seed: int) -> ScenarioResult:
         findings=findings, data={"test_accuracy": accuracy})
 
 
+@_scenario('``mse``, ``pca_mse``, ``baseline_mse``, ``nearest_centre_accuracy`` and ``codes_shape``.')
 def autoencoder(quick: bool, seed: int) -> ScenarioResult:
-    """A 64-32-2-32-64 autoencoder squeezes each digit through two numbers; the digits sort themselves.
-
-    Parameters
-    ----------
-    quick : bool
-        Fewer epochs and smaller data.
-    seed : int
-        Seed of the data and of every network.
-
-    Returns
-    -------
-    ScenarioResult
-        ``data``: ``mse``, ``pca_mse``, ``baseline_mse``, ``nearest_centre_accuracy`` and ``codes_shape``.
-    """
+    """A 64-32-2-32-64 autoencoder squeezes each digit through two numbers; the digits sort themselves."""
     from sklearn.decomposition import PCA
 
     from . import plots
     from .analysis import hidden_activations
 
-    X, y = datasets.load_digits()
-    if quick:
-        keep = np.random.default_rng(seed).permutation(len(X))[:900]
-        X, y = X[keep], y[keep]
+    X, y = _digits(quick, seed)
     model = Sequential([Dense(32, activation="tanh"), Dense(2, activation="linear"), Dense(32, activation="tanh"),
                         Dense(64, activation="sigmoid")], input_dim=64, seed=seed)
     model.compile(loss="mse", optimizer=Adam(0.01))
@@ -1103,6 +966,15 @@ def _network(input_dim: int, hidden: Sequence[int], activation: str, n_classes: 
     model = Sequential(layers, input_dim=input_dim, seed=seed)
     model.compile(loss=loss, optimizer=optimizer, metrics=["accuracy"])
     return model
+
+
+def _digits(quick: bool, seed: int):
+    """scikit-learn's bundled digits; a random 900 of them in the quick tour."""
+    X, y = datasets.load_digits()
+    if quick:
+        keep = np.random.default_rng(seed).permutation(len(X))[:900]
+        X, y = X[keep], y[keep]
+    return X, y
 
 
 def _split(X, y, seed: int, test_size: float = 0.3, stratify: bool = True):
