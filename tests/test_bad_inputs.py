@@ -914,3 +914,24 @@ def test_the_documented_exception_types_are_what_the_readme_says():
     assert issubclass(InvalidParameterError, ValueError)
     assert issubclass(NotFittedError, ValueError)
     assert issubclass(gn.DivergenceWarning, UserWarning)
+
+
+@pytest.mark.parametrize("call, match", [
+    (lambda o, p: o.step(p, p[:1]), ("grads", "2 parameters", "1 arrays")),
+    (lambda o, p: o.step(p, [p[0], np.zeros(5)]), ("grads[1]", "(3,)", "(5,)")),
+    (lambda o, p: o.step_scaled(p, [p[0], "x"]), ("scaled_grads[1]", "str")),
+    (lambda o, p: o.fused_target(2, p), ("i", "2")),
+], ids=["step-count", "step-shape", "step-scaled-type", "fused-target-index"])
+def test_optimizer_entry_points_check_their_arrays_and_change_nothing(call, match):
+    optimizer = gn.optimizers.SGD(0.1, momentum=0.9)
+    params = [np.ones((2, 3)), np.ones(3)]
+    optimizer.step(params, [np.ones((2, 3)), np.ones(3)])
+    before = ([p.copy() for p in params], optimizer.get_state())
+    with pytest.raises(ValueError) as info:
+        call(optimizer, params)
+    for text in match:
+        assert text in str(info.value)
+    for a, b in zip(params, before[0]):
+        np.testing.assert_array_equal(a, b)
+    assert optimizer.iterations == before[1]["iterations"] == 1
+    np.testing.assert_array_equal(optimizer.get_state()["slots"][0]["velocity"], before[1]["slots"][0]["velocity"])

@@ -19,7 +19,7 @@ import numpy as np
 
 from . import schedules
 from ._registry import Configurable, resolve
-from ._validation import check_bool, check_float
+from ._validation import check_bool, check_float, check_int
 
 __all__ = ["OPTIMIZERS", "SGD", "Adagrad", "Adam", "AdamW", "Optimizer", "RMSprop", "get"]
 
@@ -45,6 +45,7 @@ class Optimizer(Configurable):
     # --- the update ----------------------------------------------------------------------------------------
     def step(self, params: list[np.ndarray], grads: list[np.ndarray]) -> None:
         """Apply one update to every parameter in place."""
+        _check_pairs(params, grads, "grads")
         if self._state is None or len(self._state) != len(params):
             self.build(params)
         lr = self.current_learning_rate()
@@ -182,6 +183,7 @@ class SGD(Optimizer):
         return None
 
     def step_scaled(self, params, scaled_grads, fused=()):
+        _check_pairs(params, scaled_grads, "scaled_grads")
         if self._state is None or len(self._state) != len(params):
             self.build(params)
         self.iterations += 1
@@ -193,6 +195,7 @@ class SGD(Optimizer):
 
     def fused_target(self, i, params):
         # p += step (C = p, beta = 1), or v = step + momentum * v (C = v); Nesterov also needs step alone
+        check_int(i, "i", minimum=0, maximum=len(params) - 1)
         if self.gradient_scale() is None:
             return None
         if self._state is None or len(self._state) != len(params):
@@ -389,6 +392,17 @@ OPTIMIZERS: dict[str, type[Optimizer]] = {cls.name: cls for cls in (SGD, Adagrad
 def get(optimizer: str | Optimizer | dict) -> Optimizer:
     """Resolve a name (``"adam"``), a config dict or an instance; an unknown name lists the valid ones."""
     return resolve(optimizer, OPTIMIZERS, "optimizer", Optimizer)
+
+
+def _check_pairs(params, grads, name: str) -> None:
+    """One array per parameter, each of its parameter's shape (a few microseconds a step)."""
+    if len(params) != len(grads):
+        raise ValueError(f"{name} must hold one array per parameter: {len(params)} parameters, received "
+                         f"{len(grads)} arrays")
+    for k, (p, g) in enumerate(zip(params, grads)):
+        if getattr(g, "shape", None) != p.shape:
+            raise ValueError(f"{name}[{k}] must have its parameter's shape {p.shape}, received "
+                             f"{getattr(g, 'shape', type(g).__name__)}")
 
 
 class _SquareOverflow(ArithmeticError):
