@@ -137,6 +137,22 @@ def test_forward_matches_closed_form(name):
     z = np.array([-6.0, -2.5, -1.0, -0.3, 0.0, 0.2, 0.7, 1.5, 3.0, 6.0])
     expected = np.array([CLOSED_FORMS[name](float(v)) for v in z])
     np.testing.assert_allclose(activations.get(name).forward(z), expected, rtol=1e-13, atol=1e-15)
+    # calling the activation is its forward (the base class once bound __call__ to its own abstract forward)
+    np.testing.assert_allclose(activations.get(name)(z), expected, rtol=1e-13, atol=1e-15)
+
+
+@pytest.mark.parametrize("name", ["relu", "elu", "selu"])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_max_with_zero_keeps_nan_dtype_and_works_on_any_shape(name, dtype):
+    """ReLU-type units compare with a row of zeros (NumPy's fast loop) rather than a scalar 0: the same values,
+    NaN passed through, on 1-d, 2-d, 3-d and 0-d input."""
+    act = activations.get(name)
+    z = np.array([[np.nan, -2.0, 0.0, 3.0]], dtype)
+    for shaped in (z, z[0], z.reshape(1, 2, 2), z[0, 3]):
+        out = act.forward(np.asarray(shaped))
+        expected = np.asarray([CLOSED_FORMS[name](float(v)) for v in np.ravel(shaped)])
+        assert out.dtype == dtype and out.shape == np.shape(shaped)
+        np.testing.assert_allclose(np.ravel(out), expected, rtol=1e-6, equal_nan=True)
 
 
 def test_softmax_closed_form():
