@@ -48,6 +48,8 @@ SETTINGS = [
     {"solver": "sgd", "learning_rate": "invscaling"}, {"solver": "sgd", "learning_rate": "adaptive", "tol": 0.1},
     {"solver": "adam"}, {"solver": "adam", "early_stopping": True}, {"solver": "lbfgs"},
     {"solver": "adam", "alpha": 0.1, "batch_size": 17},
+    # plain SGD takes each kernel's step, L2 decay included, inside the product that computes its gradient
+    {"solver": "sgd", "momentum": 0.0}, {"solver": "sgd", "momentum": 0.0, "alpha": 0.1, "batch_size": 17},
 ]
 
 
@@ -91,10 +93,13 @@ def test_regressor_from_given_starting_weights_matches_scikit_learn(solver, loss
     assert _max_diff(*fitted) < 1e-6
 
 
-def test_multilabel_sample_weight_and_sparse_input_match_scikit_learn():
+@pytest.mark.parametrize("settings", [{}, {"solver": "sgd", "momentum": 0.0, "alpha": 0.01}], ids=["adam", "sgd"])
+def test_multilabel_sample_weight_and_sparse_input_match_scikit_learn(settings):
+    """Sparse input takes NumPy's product for the first kernel, not BLAS's in-place one: plain SGD's decay and
+    step then follow separately, and must come to the same."""
     X, Y = make_multilabel_classification(n_samples=150, n_features=6, n_classes=3, random_state=0)
     w = np.random.default_rng(0).uniform(0.5, 2.0, size=150)
-    kwargs = {"hidden_layer_sizes": (8,), "random_state": 0, "max_iter": 25}
+    kwargs = {"hidden_layer_sizes": (8,), "random_state": 0, "max_iter": 25, **settings}
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
         ours = gn.MLPClassifier(**kwargs).fit(sp.csr_matrix(X), Y, sample_weight=w)
@@ -176,6 +181,37 @@ def test_history_model_and_analysis_work_on_a_fitted_estimator():
     assert isinstance(est.model_, gn.Sequential)
     assert est.coefs_[0] is est.model_.layers[0].params["W"]
     np.testing.assert_allclose(est.model_.predict(X)[:, 0], est.predict_proba(X)[:, 1], rtol=1e-12)
+
+
+def test_plain_sgd_leaves_the_last_batchs_true_gradient_at_each_epoch_end():
+    """Plain SGD steps inside the weight products (no gradient array) on every batch but an epoch's last, whose
+    gradients callbacks then read: they must be d(batch loss)/d(weights before the step), by central differences,
+    with those weights recovered from the step, W_before = W_after + lr * g."""
+    X, y = make_moons(n_samples=120, noise=0.2, random_state=0)
+    lr, alpha = 0.05, 0.3
+    grads = []
+    record = gn.callbacks.LambdaCallback(on_epoch_end=lambda e, logs: grads.append(
+        [g.copy() for g in est.model_._grads]))
+    est = gn.MLPClassifier((5,), solver="sgd", momentum=0.0, learning_rate_init=lr, alpha=alpha, batch_size=50,
+                           shuffle=False, max_iter=2, random_state=0, callbacks=[record])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        est.fit(X, y)
+    model = est.model_
+    for p, g in zip(model._params, grads[-1]):
+        p += lr * g
+    Xb, yb = X[100:], y[100:, None].astype(float)  # the last batch: 20 rows
+    rng = np.random.default_rng(0)
+    for p, g in zip(model._params, grads[-1]):
+        for flat in rng.choice(p.size, size=min(4, p.size), replace=False):
+            i = np.unravel_index(flat, p.shape)
+            old = p[i]
+            p[i] = old + 1e-6
+            up = est._train_step(Xb, yb, None)[0]
+            p[i] = old - 1e-6
+            down = est._train_step(Xb, yb, None)[0]
+            p[i] = old
+            assert g[i] == pytest.approx((up - down) / 2e-6, rel=1e-5, abs=1e-8)
 
 
 def test_validation_data_gives_per_epoch_curves_without_changing_training():
