@@ -237,6 +237,35 @@ def test_gemm_declines_what_it_cannot_do_and_leaves_the_target_alone(case):
     np.testing.assert_array_equal(C, before)
 
 
+@pytest.mark.skipif(not _blas.available(np.float32), reason="NumPy's BLAS is not one glassnet can call")
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_axpby_matches_numpy(dtype):
+    rng = np.random.default_rng(5)
+    x, y = (rng.normal(size=(7, 5)).astype(dtype) for _ in range(2))
+    expected = 0.1 * x.astype(np.float64) + 0.9 * y
+    assert _blas.axpby(y, x, 0.1, 0.9)
+    np.testing.assert_allclose(y, expected, rtol=1e-6 if dtype == np.float32 else 1e-15)
+
+
+@pytest.mark.parametrize("case", ["non-contiguous", "mixed dtypes", "shapes", "read-only", "list"])
+def test_axpby_declines_what_it_cannot_do_and_leaves_the_target_alone(case):
+    rng = np.random.default_rng(6)
+    x, y = rng.normal(size=(4, 6)), rng.normal(size=(4, 6))
+    if case == "non-contiguous":
+        x = np.asfortranarray(x)
+    elif case == "mixed dtypes":
+        x = x.astype(np.float32)
+    elif case == "shapes":
+        x = x.reshape(6, 4)
+    elif case == "read-only":
+        y.flags.writeable = False
+    else:
+        x = x.tolist()
+    before = y.copy()
+    assert not _blas.axpby(y, x, 0.5, 0.5)
+    np.testing.assert_array_equal(y, before)
+
+
 def test_without_numpys_blas_the_fast_path_still_folds_and_agrees(monkeypatch):
     X, y = _data()
     with_blas_opt, without_opt = _CountingSGD(0.1), _CountingSGD(0.1)

@@ -8,7 +8,7 @@ import math
 import numpy as np
 import pytest
 
-from glassnet import optimizers, schedules
+from glassnet import _blas, optimizers, schedules
 
 NAMES = sorted(optimizers.OPTIMIZERS)
 
@@ -127,8 +127,13 @@ def test_every_optimiser_has_a_hand_computed_case():
     assert {case[0] for case in CASES} == set(NAMES)
 
 
+@pytest.mark.parametrize("numpys_blas", [True, False], ids=["blas", "numpy"])
 @pytest.mark.parametrize("name, kwargs, ref, ref_kwargs, torch_case", CASES, ids=IDS)
-def test_three_steps_match_the_hand_written_rule(name, kwargs, ref, ref_kwargs, torch_case):
+def test_three_steps_match_the_hand_written_rule(name, kwargs, ref, ref_kwargs, torch_case, numpys_blas,
+                                                 monkeypatch):
+    """Moving averages go through NumPy's own BLAS (axpby) where it can be called, else through NumPy: both."""
+    if not numpys_blas:
+        monkeypatch.setattr(_blas, "_GEMM", {})
     params, grads = make_problem()
     history = run(optimizers.get({"name": name, **kwargs}), params, grads)
     for i, p in enumerate(params):

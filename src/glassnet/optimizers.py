@@ -13,11 +13,12 @@ evaluated at the step count.
 
 from __future__ import annotations
 
+import math
 import numbers
 
 import numpy as np
 
-from . import schedules
+from . import _blas, schedules
 from ._registry import Configurable, resolve
 from ._validation import check_bool, check_float, check_int
 
@@ -285,12 +286,10 @@ class RMSprop(Optimizer):
         t = p.dtype.type
         square = _square(g, out=self._scratch(p))
         v = state["square_avg"]
-        v *= t(self.rho)
-        v += t(1 - self.rho) * square
+        _moving_average(v, square, self.rho, self._scratch(p, 1))
         if self.centered:
             m = state["grad_avg"]
-            m *= t(self.rho)
-            m += t(1 - self.rho) * g
+            _moving_average(m, g, self.rho, self._scratch(p, 1))
             denom = np.sqrt(v - m * m) + t(self.epsilon)
         else:
             denom = np.sqrt(v) + t(self.epsilon)
@@ -338,22 +337,19 @@ class Adam(Optimizer):
         work, denom = self._scratch(p, 0), self._scratch(p, 1)  # reused arrays: no allocation per step
         square = _square(g, out=denom)
         self._decay(p, lr)
-        m *= t(self.beta_1)
-        m += np.multiply(g, t(1 - self.beta_1), out=work)
-        v *= t(self.beta_2)
-        square *= t(1 - self.beta_2)
-        v += square
+        _moving_average(m, g, self.beta_1, work)
+        _moving_average(v, square, self.beta_2, work)
         c1 = 1 - self.beta_1 ** self.iterations
-        c2 = 1 - self.beta_2 ** self.iterations
-        if self.epsilon_hat:
-            np.sqrt(v, out=denom)
-            np.multiply(m, t(lr * np.sqrt(c2) / c1), out=work)
-        else:
-            np.sqrt(np.divide(v, t(c2), out=denom), out=denom)
-            np.multiply(m, t(lr / c1), out=work)
-        denom += t(self.epsilon)
-        work /= denom
-        p -= work
+        root_c2 = math.sqrt(1 - self.beta_2 ** self.iterations)
+        # both forms as lr * root_c2 / c1 * m / (sqrt(v) + eps): PyTorch's multiplied through by root_c2 (the
+        # same number, rounded otherwise), which saves dividing all of v by c2
+        eps = self.epsilon if self.epsilon_hat else self.epsilon * root_c2
+        np.sqrt(v, out=denom)
+        denom += t(eps)
+        np.divide(m, denom, out=work)
+        if not _blas.axpby(p, work, -lr * root_c2 / c1, 1.0):
+            work *= t(lr * root_c2 / c1)
+            p -= work
 
     def _decay(self, p, lr) -> None:
         """AdamW's decoupled weight decay; nothing for Adam."""
@@ -403,6 +399,15 @@ def _check_pairs(params, grads, name: str) -> None:
         if getattr(g, "shape", None) != p.shape:
             raise ValueError(f"{name}[{k}] must have its parameter's shape {p.shape}, received "
                              f"{getattr(g, 'shape', type(g).__name__)}")
+
+
+def _moving_average(avg: np.ndarray, x: np.ndarray, beta: float, work: np.ndarray) -> None:
+    """``avg = beta * avg + (1 - beta) * x`` in place: one BLAS pass where NumPy's BLAS can be called, else three
+    NumPy passes (``work`` is scratch)."""
+    if not _blas.axpby(avg, x, 1 - beta, beta):
+        t = avg.dtype.type
+        avg *= t(beta)
+        avg += np.multiply(x, t(1 - beta), out=work)
 
 
 class _SquareOverflow(ArithmeticError):
