@@ -214,6 +214,27 @@ def test_plain_sgd_leaves_the_last_batchs_true_gradient_at_each_epoch_end():
             assert g[i] == pytest.approx((up - down) / 2e-6, rel=1e-5, abs=1e-8)
 
 
+@pytest.mark.parametrize("weighted", [False, True])
+@pytest.mark.parametrize("cls", [gn.MLPClassifier, gn.MLPRegressor])
+def test_lbfgs_full_batch_in_chunks_gives_the_whole_batch_loss_and_gradients(cls, weighted, monkeypatch):
+    """L-BFGS sums its full-batch pass over chunks of rows (bounded work arrays): the loss and every gradient,
+    L2 term included once, equal one pass over all rows, which the tests above compare with scikit-learn."""
+    X, y = make_moons(n_samples=203, noise=0.2, random_state=0)
+    w = np.random.default_rng(1).uniform(0.5, 2.0, size=len(X)) if weighted else None
+    est = cls(hidden_layer_sizes=(6, 4), solver="lbfgs", alpha=0.3, max_iter=2, random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        est.fit(X, y, sample_weight=w)
+    Y = y[:, None].astype(float)
+    whole = est._train_step(X, Y, w)[0]
+    expected = [g.copy() for g in est.model_._grads]
+    monkeypatch.setattr(gn.estimators, "_FULL_BATCH_CHUNK", 16)  # 13 chunks of 15 or 16 rows
+    chunked = est._full_batch_step(X, Y, w)
+    assert chunked == pytest.approx(whole, rel=1e-13)
+    for g, e in zip(est.model_._grads, expected):
+        np.testing.assert_allclose(g, e, rtol=1e-11, atol=1e-15)
+
+
 def test_validation_data_gives_per_epoch_curves_without_changing_training():
     X, y = make_moons(n_samples=300, noise=0.2, random_state=0)
     X_val, y_val = make_moons(n_samples=100, noise=0.2, random_state=1)

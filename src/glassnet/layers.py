@@ -118,13 +118,14 @@ class Layer:
 
         Training writes each batch's intermediate values into these instead of allocating new arrays (a fresh
         256x256 product costs more than the arithmetic around it). What ``forward`` returns and keeps is
-        therefore overwritten by the next ``forward``: copy it to keep it.
+        therefore overwritten by the next ``forward``: copy it to keep it. A batch with fewer rows than the
+        array (an epoch's last, a chunk's last) gets its first rows, a view that is C-contiguous still.
         """
         buffers = self.__dict__.setdefault("_buffers", {})
         buffer = buffers.get(name)
-        if buffer is None or buffer.shape != shape:
+        if buffer is None or buffer.shape[1:] != shape[1:] or buffer.shape[0] < shape[0]:
             buffer = buffers[name] = np.empty(shape, self.dtype)
-        return buffer
+        return buffer if buffer.shape[0] == shape[0] else buffer[:shape[0]]
 
     def __getstate__(self):
         # copies (copy.copy in the analysis tools, pickles) get work arrays of their own, made on demand; and
