@@ -351,29 +351,29 @@ class _BaseMLP(BaseEstimator):
         finally:
             for layer in dense:
                 layer.fused_step = None
-        fused = set()
+        fused = {index for layer, index in stepped.items() if layer.fused}
         for layer in dense:
-            W = layer.params["W"]
-            if layer.fused and id(W) in stepped:
-                fused.add(stepped[id(W)])
-            elif decay and not layer.fused:  # NumPy's product (sparse input, no BLAS) overwrote the start
+            if decay and not layer.fused:  # NumPy's product (sparse input, no BLAS) overwrote the start
+                W = layer.params["W"]
                 layer.grads["W"] += np.multiply(W, decay, out=layer._buffer("alpha_W", W.shape))
         loss += (0.5 * self.alpha) * values / sw_sum
         return float(loss), out, fused
 
     def _plan_fused_steps(self, dense, scale, decay) -> dict:
-        """Set each Dense layer's ``fused_step`` for ``_train_step``; returns ``{id(W): parameter index}`` for the
-        kernels whose SGD step is taken inside their product."""
+        """Set each Dense layer's ``fused_step`` for ``_train_step``; returns ``{layer: parameter index}`` for the
+        layers whose kernel takes its SGD step inside its product."""
         model = self.model_
         stepped = {}
         for layer in dense:
             W, grad = layer.params["W"], layer.grads["W"]
-            index = next(i for i, p in enumerate(model._params) if p is W)
-            target = None if scale is None else model.optimizer.fused_target(index, model._params)
+            index = target = None
+            if scale is not None:  # only SGD's scaled steps can be fused; Adam and L-BFGS skip the lookup
+                index = next(i for i, p in enumerate(model._params) if p is W)
+                target = model.optimizer.fused_target(index, model._params)
             if target is not None and target[0] is W and target[1] == 1.0:
                 # plain SGD: the L2 decay rides on BLAS's beta
                 layer.fused_step = (W, 1.0 + decay)
-                stepped[id(W)] = index
+                stepped[layer] = index
             elif decay:
                 np.multiply(W, decay, out=grad)
                 layer.fused_step = (grad, 1.0)
