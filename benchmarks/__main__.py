@@ -103,10 +103,18 @@ def numpy_loop(X, y, batch=256, sizes=(784, 256, 128, 10), lr=0.01):
     return run
 
 
-def glassnet_fit(X, y, optimizer="sgd"):
+def glassnet_fit(X, y, optimizer="sgd", kernels=True):
+    """``kernels=False``: the NumPy path, as where numba is not installed."""
     import glassnet as gn
+    from glassnet import _kernels
 
     def run():
+        if not kernels:
+            saved, _kernels._jit = _kernels._module(), False
+            try:
+                return glassnet_fit(X, y, optimizer)()
+            finally:
+                _kernels._jit = saved
         model = gn.Sequential([gn.Dense(256, activation="relu"), gn.Dense(128, activation="relu"),
                                gn.Dense(10, activation="softmax")], input_dim=784, seed=0)
         opt = gn.optimizers.SGD(0.01) if optimizer == "sgd" else gn.optimizers.Adam(0.001)
@@ -331,6 +339,7 @@ def suites(quick: bool):
                 "glassnet Sequential SGD": glassnet_fit(X, y, "sgd"),
                 "PyTorch SGD": torch_fit(X, y, "sgd"),
                 "glassnet Sequential Adam": glassnet_fit(X, y, "adam"),
+                "glassnet Sequential Adam, NumPy path (no numba)": glassnet_fit(X, y, "adam", kernels=False),
                 "PyTorch Adam": torch_fit(X, y, "adam"),
                 "glassnet MLPClassifier sgd, float32 X": sklearn_fit(X, y, "glassnet"),
                 "sklearn MLPClassifier sgd, float32 X": sklearn_fit(X, y, "sklearn"),
@@ -393,11 +402,17 @@ def machine() -> str:
         torch_version = torch.__version__
     except ImportError:
         torch_version = "absent"
+    try:
+        import numba
+
+        numba_version = numba.__version__
+    except ImportError:
+        numba_version = "absent (glassnet's NumPy path)"
     import sklearn
 
     return (f"nproc={os.cpu_count()}, {platform.processor() or platform.machine()}, Python "
             f"{platform.python_version()}, NumPy {numpy.__version__}, BLAS: {blas}, scikit-learn "
-            f"{sklearn.__version__}, PyTorch {torch_version}")
+            f"{sklearn.__version__}, PyTorch {torch_version}, numba {numba_version}")
 
 
 def main(argv=None) -> None:

@@ -8,7 +8,7 @@ import math
 import numpy as np
 import pytest
 
-from glassnet import _blas, optimizers, schedules
+from glassnet import _blas, _kernels, optimizers, schedules
 
 NAMES = sorted(optimizers.OPTIMIZERS)
 
@@ -127,13 +127,25 @@ def test_every_optimiser_has_a_hand_computed_case():
     assert {case[0] for case in CASES} == set(NAMES)
 
 
-@pytest.mark.parametrize("numpys_blas", [True, False], ids=["blas", "numpy"])
-@pytest.mark.parametrize("name, kwargs, ref, ref_kwargs, torch_case", CASES, ids=IDS)
-def test_three_steps_match_the_hand_written_rule(name, kwargs, ref, ref_kwargs, torch_case, numpys_blas,
-                                                 monkeypatch):
-    """Moving averages go through NumPy's own BLAS (axpby) where it can be called, else through NumPy: both."""
-    if not numpys_blas:
+def use_path(path, monkeypatch):
+    """Run the optimisers through one path: the compiled kernels (where numba is installed), NumPy's own BLAS
+    (axpby) for the moving averages, or NumPy alone."""
+    if path == "kernels":
+        if not _kernels.available():
+            pytest.skip("numba is not installed")
+        return
+    monkeypatch.setattr(_kernels, "_jit", False)
+    if path == "numpy":
         monkeypatch.setattr(_blas, "_GEMM", {})
+
+
+PATHS = ["kernels", "blas", "numpy"]
+
+
+@pytest.mark.parametrize("path", PATHS)
+@pytest.mark.parametrize("name, kwargs, ref, ref_kwargs, torch_case", CASES, ids=IDS)
+def test_three_steps_match_the_hand_written_rule(name, kwargs, ref, ref_kwargs, torch_case, path, monkeypatch):
+    use_path(path, monkeypatch)
     params, grads = make_problem()
     history = run(optimizers.get({"name": name, **kwargs}), params, grads)
     for i, p in enumerate(params):
@@ -142,10 +154,12 @@ def test_three_steps_match_the_hand_written_rule(name, kwargs, ref, ref_kwargs, 
             np.testing.assert_allclose(history[t][i], expected[t], rtol=1e-12, atol=1e-14)
 
 
+@pytest.mark.parametrize("path", PATHS)
 @pytest.mark.parametrize("name, kwargs, ref, ref_kwargs, torch_case", [c for c in CASES if c[4]],
                          ids=[i for i, c in zip(IDS, CASES) if c[4]])
-def test_three_steps_match_torch(name, kwargs, ref, ref_kwargs, torch_case):
+def test_three_steps_match_torch(name, kwargs, ref, ref_kwargs, torch_case, path, monkeypatch):
     torch = pytest.importorskip("torch")
+    use_path(path, monkeypatch)
     params, grads = make_problem(seed=1)
     history = run(optimizers.get({"name": name, **kwargs}), params, grads)
     tparams = [torch.tensor(p, requires_grad=True) for p in params]
@@ -159,8 +173,10 @@ def test_three_steps_match_torch(name, kwargs, ref, ref_kwargs, torch_case):
             np.testing.assert_allclose(history[t][i], tp.detach().numpy(), rtol=1e-10, atol=1e-12)
 
 
+@pytest.mark.parametrize("path", PATHS)
 @pytest.mark.parametrize("name, kwargs, ref, ref_kwargs, torch_case", CASES, ids=IDS)
-def test_float32_parameters_stay_float32(name, kwargs, ref, ref_kwargs, torch_case):
+def test_float32_parameters_stay_float32(name, kwargs, ref, ref_kwargs, torch_case, path, monkeypatch):
+    use_path(path, monkeypatch)
     params, grads = make_problem()
     opt = optimizers.get({"name": name, **kwargs})
     p32 = [p.astype(np.float32) for p in params]
@@ -170,6 +186,60 @@ def test_float32_parameters_stay_float32(name, kwargs, ref, ref_kwargs, torch_ca
     for i, p in enumerate(params):
         expected = ref(p, [g[i] for g in grads], **ref_kwargs)[-1]
         np.testing.assert_allclose(history[-1][i], expected, rtol=1e-4, atol=1e-5)
+
+
+def _adam_numpy_and_kernel(name, kwargs, params, grads, monkeypatch):
+    """The same run of Adam/AdamW through the NumPy path and through the compiled kernel."""
+    with monkeypatch.context() as patch:
+        patch.setattr(_kernels, "_jit", False)
+        numpy_history = run(optimizers.get({"name": name, **kwargs}), params, grads)
+    return numpy_history, run(optimizers.get({"name": name, **kwargs}), params, grads)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("name, kwargs", [("adam", {}), ("adam", {"epsilon_hat": True, "learning_rate": 0.1}),
+                                          ("adamw", {"weight_decay": 0.3, "learning_rate": 0.05})])
+def test_adams_compiled_kernel_equals_its_numpy_path(name, kwargs, dtype, monkeypatch):
+    """One compiled pass against the seven NumPy/BLAS passes, on 2-D parameters of large and tiny gradients
+    (whose squares underflow), zeros, NaN and infinity: equal up to a rounding or two, NaN and inf alike."""
+    if not _kernels.available():
+        pytest.skip("numba is not installed")
+    rng = np.random.default_rng(3)
+    params = [rng.normal(size=(300, 70)).astype(dtype), rng.normal(size=70).astype(dtype)]
+    grads = []
+    for _ in range(4):
+        g = [(rng.normal(size=p.shape) * 10.0 ** rng.integers(-25, 15, size=p.shape)).astype(dtype) for p in params]
+        g[0][0, :3] = [0.0, np.nan, np.inf]
+        grads.append(g)
+    with np.errstate(invalid="ignore"):  # inf - inf in the parameter that met an infinite gradient
+        numpy_history, kernel_history = _adam_numpy_and_kernel(name, kwargs, params, grads, monkeypatch)
+    rtol = 1e-5 if dtype == np.float32 else 1e-13
+    for numpy_params, kernel_params in zip(numpy_history, kernel_history):
+        for a, b in zip(numpy_params, kernel_params):
+            assert a.dtype == b.dtype == dtype
+            np.testing.assert_allclose(b, a, rtol=rtol, atol=0)  # NaN where NaN, inf where inf
+
+
+def test_adams_kernel_declines_what_it_does_not_take():
+    """An overflowing float32 square, a non-contiguous or read-only array: False, and nothing changed."""
+    if not _kernels.available():
+        pytest.skip("numba is not installed")
+    rng = np.random.default_rng(0)
+    p, g, m, v = (rng.normal(size=(4, 6)).astype(np.float32) for _ in range(4))
+    g[1, 2] = 1e30  # its square overflows float32
+    saved = [a.copy() for a in (p, g, m, v)]
+    args = (0.9, 0.999, 0.01, 1e-8)
+    assert not _kernels.adam(p, g, m, v, *args)
+    g[1, 2] = 1.0
+    assert not _kernels.adam(p[:, ::2], g[:, ::2], m[:, ::2], v[:, ::2], *args)
+    frozen = p.copy()
+    frozen.flags.writeable = False
+    assert not _kernels.adam(frozen, g, m, v, *args)
+    assert not _kernels.adam(p, g.astype(np.float64), m, v, *args)
+    for a, b in zip((p, m, v), saved[:1] + saved[2:]):
+        np.testing.assert_array_equal(a, b)
+    assert _kernels.adam(p, g, m, v, *args)
+    assert not np.array_equal(p, saved[0])
 
 
 @pytest.mark.parametrize("name, kwargs, ref, ref_kwargs, torch_case", CASES, ids=IDS)

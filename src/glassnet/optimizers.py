@@ -18,7 +18,7 @@ import numbers
 
 import numpy as np
 
-from . import _blas, schedules
+from . import _blas, _kernels, schedules
 from ._registry import Configurable, resolve
 from ._validation import check_bool, check_float, check_int
 
@@ -334,25 +334,30 @@ class Adam(Optimizer):
     def update_step(self, p, g, state, lr):
         t = p.dtype.type
         m, v = state["m"], state["v"]
-        work, denom = self._scratch(p, 0), self._scratch(p, 1)  # reused arrays: no allocation per step
-        square = _square(g, out=denom)
-        self._decay(p, lr)
-        _moving_average(m, g, self.beta_1, work)
-        _moving_average(v, square, self.beta_2, work)
         c1 = 1 - self.beta_1 ** self.iterations
         root_c2 = math.sqrt(1 - self.beta_2 ** self.iterations)
         # both forms as lr * root_c2 / c1 * m / (sqrt(v) + eps): PyTorch's multiplied through by root_c2 (the
         # same number, rounded otherwise), which saves dividing all of v by c2
         eps = self.epsilon if self.epsilon_hat else self.epsilon * root_c2
+        step, decay = lr * root_c2 / c1, self._decay_factor(lr)
+        if _kernels.adam(p, g, m, v, self.beta_1, self.beta_2, step, eps, decay):
+            return  # the whole update in one compiled pass (numba installed); below, the NumPy reference
+        work, denom = self._scratch(p, 0), self._scratch(p, 1)  # reused arrays: no allocation per step
+        square = _square(g, out=denom)
+        if decay != 1.0:
+            p *= t(decay)
+        _moving_average(m, g, self.beta_1, work)
+        _moving_average(v, square, self.beta_2, work)
         np.sqrt(v, out=denom)
         denom += t(eps)
         np.divide(m, denom, out=work)
-        if not _blas.axpby(p, work, -lr * root_c2 / c1, 1.0):
-            work *= t(lr * root_c2 / c1)
+        if not _blas.axpby(p, work, -step, 1.0):
+            work *= t(step)
             p -= work
 
-    def _decay(self, p, lr) -> None:
-        """AdamW's decoupled weight decay; nothing for Adam."""
+    def _decay_factor(self, lr) -> float:
+        """What AdamW multiplies the parameters by before its step; 1.0 for Adam."""
+        return 1.0
 
     def get_config(self):
         return {**super().get_config(), "beta_1": self.beta_1, "beta_2": self.beta_2, "epsilon": self.epsilon,
@@ -375,8 +380,8 @@ class AdamW(Adam):
         super().__init__(learning_rate, **kwargs)
         self.weight_decay = check_float(weight_decay, "weight_decay", minimum=0.0)
 
-    def _decay(self, p, lr):
-        p *= p.dtype.type(1 - lr * self.weight_decay)
+    def _decay_factor(self, lr):
+        return 1 - lr * self.weight_decay
 
     def get_config(self):
         return {**super().get_config(), "weight_decay": self.weight_decay}

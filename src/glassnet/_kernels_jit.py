@@ -1,0 +1,39 @@
+"""The compiled loops behind ``_kernels`` (imported from there, and only where numba is installed).
+
+Every array is 1-D and C-contiguous and every scalar has the arrays' dtype, so that float32 stays float32
+throughout, as in the NumPy path. No fast-math: each operation rounds as NumPy's does, and NaN and infinity
+pass through. No early exits either, so that LLVM vectorises each loop.
+"""
+
+from __future__ import annotations
+
+import numba
+import numpy as np
+
+_JIT = {"cache": True, "nogil": True, "error_model": "numpy"}
+
+
+@numba.njit(**_JIT)
+def square_overflows(g) -> bool:
+    """Whether the square of some finite ``g[i]`` overflows its dtype (``optimizers._square``'s rare case)."""
+    found = False
+    for i in range(g.shape[0]):
+        found |= (g[i] * g[i] == np.inf) & (abs(g[i]) != np.inf)
+    return found
+
+
+@numba.njit(**_JIT)
+def adam(p, g, m, v, beta_1, one_minus_beta_1, beta_2, one_minus_beta_2, step, epsilon, decay):
+    """Adam's update in one pass, each line as the NumPy path computes it::
+
+        m = (1 - beta_1) * g + beta_1 * m
+        v = (1 - beta_2) * g * g + beta_2 * v
+        p = decay * p - step * (m / (sqrt(v) + epsilon))
+    """
+    for i in range(p.shape[0]):
+        gi = g[i]
+        mi = one_minus_beta_1 * gi + beta_1 * m[i]
+        vi = one_minus_beta_2 * (gi * gi) + beta_2 * v[i]
+        m[i] = mi
+        v[i] = vi
+        p[i] = decay * p[i] - step * (mi / (np.sqrt(vi) + epsilon))
