@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 
 import glassnet as gn
-from glassnet import _blas, optimizers
+from glassnet import _blas, _kernels, activations, optimizers
 
 
 class _ReadsGradients(gn.callbacks.Callback):
@@ -284,3 +284,92 @@ def test_the_environment_can_turn_numpys_blas_off(monkeypatch):
     assert _blas._load() == {}
     monkeypatch.delenv("GLASSNET_NUMPY_BLAS")
     assert set(_blas._load()) <= {np.dtype(np.float32), np.dtype(np.float64)}
+
+
+# --- the optional compiled kernels (numba) against the NumPy path they replace ---------------------------------
+def _needs_kernels():
+    if not _kernels.available():
+        pytest.skip("numba is not installed")
+
+
+def _numpy_path(monkeypatch):
+    monkeypatch.setattr(_kernels, "_jit", False)
+
+
+def _awkward_batch(dtype, rows=37, cols=19, seed=0):
+    """Pre-activations with every awkward value: NaN, +-inf, +-0, the dtype's extremes and subnormals."""
+    rng = np.random.default_rng(seed)
+    info = np.finfo(dtype)
+    z = (rng.normal(size=(rows, cols)) * 10.0 ** rng.integers(-3, 3, size=(rows, cols))).astype(dtype)
+    z.flat[:9] = [np.nan, np.inf, -np.inf, 0.0, -0.0, info.max, -info.max, info.tiny / 4, -info.tiny / 4]
+    return z
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_relus_compiled_kernels_equal_its_numpy_path_bit_for_bit(dtype, monkeypatch):
+    """Bias + ReLU forward and ReLU backward: the same bits as NumPy's passes, NaN and inf included (an
+    infinite gradient through a closed unit gives NaN, as NumPy's multiplication by the mask does)."""
+    _needs_kernels()
+    relu = activations.get("relu")
+    z0, b = _awkward_batch(dtype), _awkward_batch(dtype, rows=1, seed=1)[0]
+    grad = np.roll(_awkward_batch(dtype, seed=2), 5)  # plain numbers where z is exactly +-0
+    results = {}
+    for path in ("kernels", "numpy"):
+        with monkeypatch.context() as patch:
+            if path == "numpy":
+                _numpy_path(patch)
+            z, a, out = z0.copy(), np.empty_like(z0), np.empty_like(z0)
+            with np.errstate(all="ignore"):
+                a_returned = relu.forward_biased_into(z, b, a)
+                delta = relu.backward(grad, z, a, out=out)
+            assert a_returned is a and delta is out
+            results[path] = (z, a, delta)
+    for kernel, numpy in zip(results["kernels"], results["numpy"]):
+        np.testing.assert_array_equal(kernel, numpy)  # NaN where NaN
+        numbers = ~np.isnan(numpy)
+        np.testing.assert_array_equal(np.signbit(kernel[numbers]), np.signbit(numpy[numbers]))  # -0.0 too
+    assert np.isnan(results["kernels"][2]).any()  # the case above really met inf * 0
+
+
+@pytest.mark.parametrize("case", ["strided", "mixed-dtypes", "float16", "read-only", "bias-length", "1-d"])
+def test_relus_kernels_decline_what_they_do_not_take_and_change_nothing(case):
+    _needs_kernels()
+    z, b = np.ones((4, 6)), np.ones(6)
+    a, grad, out = np.zeros((4, 6)), np.ones((4, 6)), np.zeros((4, 6))
+    if case == "strided":
+        z, a, grad, out = z[:, ::2], a[:, ::2], grad[:, ::2], out[:, ::2]
+        b = b[::2]
+    elif case == "mixed-dtypes":
+        b, grad = b.astype(np.float32), grad.astype(np.float32)
+    elif case == "float16":
+        z, b, a, grad, out = (x.astype(np.float16) for x in (z, b, a, grad, out))
+    elif case == "read-only":
+        a.flags.writeable = out.flags.writeable = False
+    elif case == "bias-length":
+        b = np.ones(5)
+    else:
+        z, a, grad, out = z[0], a[0], grad[0], out[0]
+    saved = [x.copy() for x in (z, a, out)]
+    assert not _kernels.bias_relu(z, b, a)
+    if case != "bias-length":
+        assert not _kernels.relu_backward(grad, z, out)
+    for x, before in zip((z, a, out), saved):
+        np.testing.assert_array_equal(x, before)
+
+
+@pytest.mark.parametrize("dtype, rtol", [("float64", 1e-12), ("float32", 2e-5)])
+@pytest.mark.parametrize("optimizer", ["adam", "adamw", "sgd"])
+def test_a_fit_through_the_compiled_kernels_matches_the_numpy_path(optimizer, dtype, rtol, monkeypatch):
+    """Whole fits (ReLU layers, Adam's update) with and without numba: the same weights up to rounding."""
+    _needs_kernels()
+    X, y = _data(n=96)
+    weights = {}
+    for path in ("kernels", "numpy"):
+        with monkeypatch.context() as patch:
+            if path == "numpy":
+                _numpy_path(patch)
+            model = _model(optimizer, dtype=dtype)
+            model.fit(X, y, epochs=4, batch_size=16, verbose=0)
+            weights[path] = model.get_weights()
+    for kernel, numpy in zip(weights["kernels"], weights["numpy"]):
+        np.testing.assert_allclose(kernel, numpy, rtol=rtol, atol=rtol * 1e-2)

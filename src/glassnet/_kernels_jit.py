@@ -37,3 +37,21 @@ def adam(p, g, m, v, beta_1, one_minus_beta_1, beta_2, one_minus_beta_2, step, e
         m[i] = mi
         v[i] = vi
         p[i] = decay * p[i] - step * (mi / (np.sqrt(vi) + epsilon))
+
+
+@numba.njit(**_JIT)
+def bias_relu(z, b, a):
+    """``z += b`` and ``a = max(z, 0)`` in one pass over a 2-D batch (NaN stays NaN, as ``np.maximum``)."""
+    for i in range(z.shape[0]):
+        for j in range(z.shape[1]):
+            zij = z[i, j] + b[j]
+            z[i, j] = zij
+            a[i, j] = 0.0 if zij <= 0.0 else zij  # -0.0 too becomes 0.0, as in np.maximum(z, 0)
+
+
+@numba.njit(**_JIT)
+def relu_backward(grad, z, out):
+    """``out = grad * (z > 0)``, as NumPy multiplies by the mask (so NaN or inf times a 0 is NaN)."""
+    for i in range(z.shape[0]):
+        for j in range(z.shape[1]):
+            out[i, j] = grad[i, j] * (z[i, j] > 0.0)
