@@ -296,6 +296,29 @@ def _numpy_path(monkeypatch):
     monkeypatch.setattr(_kernels, "_jit", False)
 
 
+def test_the_environment_can_turn_the_kernels_off(monkeypatch):
+    monkeypatch.setenv("GLASSNET_KERNELS", "0")
+    assert _kernels._load() is False
+    monkeypatch.delenv("GLASSNET_KERNELS")
+    if _kernels.available():
+        assert _kernels._load() is _kernels._module()
+
+
+def test_a_numba_that_fails_to_load_leaves_the_numpy_path_with_a_warning(monkeypatch):
+    import builtins
+
+    real_import = builtins.__import__
+
+    def failing_import(name, *args, **kwargs):
+        if name == "numba" or (len(args) > 2 and args[2] and "_kernels_jit" in args[2]):
+            raise RuntimeError("cannot cache function 'adam': no locator available")
+        return real_import(name, *args, **kwargs)
+
+    monkeypatch.setattr(builtins, "__import__", failing_import)
+    with pytest.warns(RuntimeWarning, match="compiled kernels are off.*no locator available"):
+        assert _kernels._load() is False
+
+
 def _awkward_batch(dtype, rows=37, cols=19, seed=0):
     """Pre-activations with every awkward value: NaN, +-inf, +-0, the dtype's extremes and subnormals."""
     rng = np.random.default_rng(seed)

@@ -3,28 +3,43 @@
 Where numba is installed (``pip install "glassnet[fast]"``), Adam's update runs as one compiled loop instead of
 seven NumPy and BLAS passes over every parameter (235k float32 parameters: ~100 us against ~320 us), and a
 Dense layer's bias and ReLU, and ReLU's backward, take one pass each instead of two (256x256 float32: ~13 us
-against ~40 us each). Each
-function here returns False, having changed nothing, when it cannot run (no numba, or arrays it does not
-take), and the caller then runs its NumPy path. That path stays the reference: the tests run both and compare
-them. The loops are compiled on first use (about a second per dtype) and cached on disk by numba.
+against ~40 us each). Each function here returns False, having changed nothing, when it cannot run (no numba,
+arrays it does not take, or ``GLASSNET_KERNELS=0`` in the environment), and the caller then runs its NumPy
+path. That path stays the reference: the tests run both and compare them. numba is imported on first use, not
+with glassnet; the loops are compiled then (about a second per dtype) and cached on disk.
 """
 
 from __future__ import annotations
 
+import os
+import warnings
+
 import numpy as np
 
 _FLOATS = (np.dtype(np.float32), np.dtype(np.float64))
-_jit = None  # the compiled module once imported; False where numba is missing
+_jit = None  # the compiled module once imported; False where the kernels cannot run
+
+
+def _load():
+    """The compiled module, or False: numba missing, turned off by ``GLASSNET_KERNELS=0``, or failing to load
+    (then with a warning that says why; training goes on through the NumPy path)."""
+    if os.environ.get("GLASSNET_KERNELS", "1") == "0":
+        return False
+    try:
+        from . import _kernels_jit
+    except ImportError:
+        return False
+    except Exception as exc:  # e.g. numba finding nowhere to cache the compiled loops
+        warnings.warn(f"glassnet's compiled kernels are off, the NumPy path runs instead: numba failed with "
+                      f"{type(exc).__name__}: {exc}", RuntimeWarning, stacklevel=3)
+        return False
+    return _kernels_jit
 
 
 def _module():
     global _jit
     if _jit is None:
-        try:
-            from . import _kernels_jit
-        except ImportError:
-            _kernels_jit = False
-        _jit = _kernels_jit
+        _jit = _load()
     return _jit
 
 
