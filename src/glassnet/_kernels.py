@@ -59,24 +59,23 @@ def adam(p, g, m, v, beta_1: float, beta_2: float, step: float, epsilon: float, 
     path's ``_square`` handles that).
     """
     jit = _module()
-    dtype = p.dtype
-    if (not jit or dtype not in _FLOATS
-            or any(a.dtype != dtype or a.shape != p.shape or not a.flags.c_contiguous for a in (p, g, m, v))
+    if (not jit or not _takes((p, g, m, v), np.ndim(p)) or not (p.shape == g.shape == m.shape == v.shape)
             or not all(a.flags.writeable for a in (p, m, v))):
         return False
     p, g, m, v = (a.reshape(-1) for a in (p, g, m, v))
     if jit.square_overflows(g):
         return False
-    t = dtype.type
+    t = p.dtype.type
     jit.adam(p, g, m, v, t(beta_1), t(1 - beta_1), t(beta_2), t(1 - beta_2), t(step), t(epsilon), t(decay))
     return True
 
 
 def _takes(arrays, ndim: int) -> bool:
     """Whether the compiled kernels take these arrays: one float dtype, ``ndim`` dimensions, C-contiguous."""
+    if not all(isinstance(a, np.ndarray) for a in arrays):
+        return False
     dtype = arrays[0].dtype
-    return dtype in _FLOATS and all(isinstance(a, np.ndarray) and a.dtype == dtype and a.ndim == ndim
-                                    and a.flags.c_contiguous for a in arrays)
+    return dtype in _FLOATS and all(a.dtype == dtype and a.ndim == ndim and a.flags.c_contiguous for a in arrays)
 
 
 def bias_relu(z, b, a) -> bool:

@@ -1,8 +1,8 @@
 """The compiled loops behind ``_kernels`` (imported from there, and only where numba is installed).
 
-Every array is 1-D and C-contiguous and every scalar has the arrays' dtype, so that float32 stays float32
-throughout, as in the NumPy path. No fast-math: each operation rounds as NumPy's does, and NaN and infinity
-pass through. No early exits either, so that LLVM vectorises each loop.
+Every array is C-contiguous (Adam's flattened to 1-D, a batch 2-D) and every scalar has the arrays' dtype, so
+that float32 stays float32 throughout, as in the NumPy path. No fast-math: each operation rounds as NumPy's
+does, and NaN and infinity pass through. No early exits either, so that LLVM vectorises each loop.
 """
 
 from __future__ import annotations
