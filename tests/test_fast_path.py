@@ -205,6 +205,28 @@ def test_training_buffers_are_reused_and_copies_of_a_layer_get_their_own():
     assert layer.forward(X[:3], training=True).shape == (3, 7)
 
 
+def test_by_default_only_kernels_big_enough_to_pay_take_their_step_inside_the_product(monkeypatch):
+    """A 100x200 kernel (20 000 elements) fuses its step; the 200x3 and 3x4 ones (under ``FUSE_MIN_SIZE``) take
+    NumPy's product and a separate update, which is faster there. The weights equal the reference path's."""
+    monkeypatch.setattr(_blas, "FUSE_MIN_SIZE", 16384)
+    if not _blas.available(np.float64):
+        pytest.skip("NumPy's BLAS cannot be called here")
+    rng = np.random.default_rng(0)
+    X, y = rng.normal(size=(64, 100)), rng.integers(0, 4, size=64)
+    weights, counts = [], []
+    for callbacks in ([], [_ReadsGradients()]):
+        model = gn.Sequential([gn.Dense(200, activation="relu"), gn.Dense(3, activation="tanh"),
+                               gn.Dense(4, activation="softmax")], input_dim=100, seed=1, dtype="float64")
+        opt = _CountingSGD(0.05)
+        model.compile(loss="categorical_crossentropy", optimizer=opt)
+        model.fit(X, y, epochs=2, batch_size=16, callbacks=callbacks, verbose=0)
+        weights.append(model.get_weights())
+        counts.append(opt.fused_counts)
+    assert counts[0] == ([1, 1, 1, 0]) * 2 and counts[1] == []
+    for fast, reference in zip(*weights):
+        np.testing.assert_allclose(fast, reference, rtol=1e-11, atol=1e-13)
+
+
 @pytest.mark.skipif(not _blas.available(np.float32), reason="NumPy's BLAS is not one glassnet can call")
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 @pytest.mark.parametrize("beta", [1.0, 0.9, 0.0])

@@ -22,7 +22,7 @@ import os
 
 import numpy as np
 
-__all__ = ["available", "axpby", "gemm_tn"]
+__all__ = ["available", "axpby", "gemm_tn", "worth_fusing"]
 
 _ROW_MAJOR, _NO_TRANS, _TRANS = 101, 111, 112
 
@@ -73,9 +73,19 @@ def _function(dtype, which: int):
     return None if found is None else found[which]
 
 
+#: Below this many elements in ``C`` a fused product does not pay: calling BLAS through ctypes costs ~8 us more
+#: than NumPy's ``matmul``, more than the pass over ``C`` it saves (a 16x16 kernel: 10 us against 3 us).
+FUSE_MIN_SIZE = 16384
+
+
 def available(dtype) -> bool:
     """Whether ``gemm_tn`` can run for arrays of ``dtype``."""
     return np.dtype(dtype) in _functions()
+
+
+def worth_fusing(C: np.ndarray) -> bool:
+    """Whether taking a step inside ``gemm_tn(C, ...)`` is faster than NumPy's product and a separate pass."""
+    return C.size >= FUSE_MIN_SIZE and available(C.dtype)
 
 
 def gemm_tn(C: np.ndarray, A: np.ndarray, B: np.ndarray, alpha: float, beta: float) -> bool:

@@ -50,8 +50,8 @@ from sklearn.utils.validation import (
     validate_data,
 )
 
+from . import _blas, initializers
 from . import activations as activations_module
-from . import initializers
 from .callbacks import Callback, CallbackList
 from .layers import BatchNorm, Dense, Dropout
 from .losses import Loss
@@ -366,6 +366,8 @@ class _BaseMLP(BaseEstimator):
         stepped = {}
         for layer in dense:
             W, grad = layer.params["W"], layer.grads["W"]
+            if not _blas.worth_fusing(W):  # a small kernel: NumPy's product, then the decay added afterwards
+                continue
             index = target = None
             if scale is not None:  # only SGD's scaled steps can be fused; Adam and L-BFGS skip the lookup
                 index = next(i for i, p in enumerate(model._params) if p is W)

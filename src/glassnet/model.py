@@ -449,7 +449,7 @@ class Sequential:
         # except on the last batch of an epoch, whose gradients the epoch's callbacks may read
         position = {id(p): i for i, p in enumerate(self._params)}
         fusable = [(layer, position[id(layer.params["W"])]) for layer in self.layers
-                   if isinstance(layer, layers_module.Dense)] if fold and _blas.available(self.dtype) else []
+                   if isinstance(layer, layers_module.Dense) and _blas.worth_fusing(layer.params["W"])] if fold else []
         gather_X, gather_y = _BatchGatherer(batch_size), _BatchGatherer(batch_size)
         start_state = (snapshots[0], self._rng_states(), previous)
         try:
