@@ -411,3 +411,21 @@ def test_crossentropy_value_from_the_softmax_output_matches_logsumexp(dtype, rto
     soft = rng.dirichlet(np.ones(4), 50).astype(dtype) * 2                              # rows summing to 2
     expected_soft = np.mean(logsumexp(z64, axis=1) * 2 - np.sum(soft * z64, axis=1))
     assert loss.value_from_logits(soft, z, a=a) == pytest.approx(expected_soft, rel=rtol * 10)
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_the_loss_of_an_empty_batch_is_a_clear_error_not_nan(name):
+    with pytest.raises(ValueError, match="0 rows"):
+        losses.get(name).value(np.zeros((0, 1)), np.full((0, 1), 0.5))
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("shape", [(1, 1), (7, 1), (33, 3), (256, 10), (1000, 17)])
+def test_the_batch_means_equal_numpys_mean_bit_for_bit(shape, dtype):
+    """The losses average without ``ndarray.mean``'s Python wrapper: the same sums, the same bits."""
+    rng = np.random.default_rng(0)
+    elementwise = (rng.normal(size=shape) * 10.0 ** rng.integers(-8, 8, size=shape)).astype(dtype)
+    rows = losses._row_means(elementwise)
+    np.testing.assert_array_equal(rows, elementwise.mean(axis=1))
+    assert rows.dtype == dtype
+    assert losses._weighted_mean(rows, None) == float(rows.mean(dtype=np.float64))
