@@ -19,6 +19,7 @@ from sklearn.preprocessing import StandardScaler
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
 import glassnet as gn
+from glassnet import _blas
 
 
 @parametrize_with_checks([
@@ -67,6 +68,23 @@ def test_classifier_gives_scikit_learns_coefs_from_the_same_random_state(setting
     for attr in ("loss_curve_", "validation_scores_"):
         if hasattr(theirs, attr) and getattr(theirs, attr) is not None:
             np.testing.assert_allclose(getattr(ours, attr), getattr(theirs, attr), rtol=1e-6)
+
+
+def test_plain_sgd_with_the_default_fuse_threshold_matches_scikit_learn(monkeypatch):
+    """By default only kernels of at least ``FUSE_MIN_SIZE`` elements step inside their product: here the
+    130x130 one fuses, the 2x130 and 130x1 ones take NumPy's product, decay and step. (The other tests fuse
+    every kernel, see conftest.)"""
+    monkeypatch.setattr(_blas, "FUSE_MIN_SIZE", 16384)
+    X, y = make_moons(n_samples=200, noise=0.2, random_state=0)
+    kwargs = {"hidden_layer_sizes": (130, 130), "random_state": 3, "max_iter": 15, "solver": "sgd",
+              "momentum": 0.0, "alpha": 0.1, "batch_size": 17}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        ours = gn.MLPClassifier(**kwargs).fit(X, y)
+        theirs = sk.MLPClassifier(**kwargs).fit(X, y)
+    assert [_blas.worth_fusing(W) for W in ours.coefs_] == [False, True, False] or not _blas.available(np.float64)
+    assert _max_diff(ours, theirs) < 1e-6
+    np.testing.assert_allclose(ours.loss_curve_, theirs.loss_curve_, rtol=1e-6)
 
 
 @pytest.mark.parametrize("solver", ["sgd", "adam", "lbfgs"])
