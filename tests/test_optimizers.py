@@ -201,7 +201,8 @@ def _adam_numpy_and_kernel(name, kwargs, params, grads, monkeypatch):
                                           ("adamw", {"weight_decay": 0.3, "learning_rate": 0.05})])
 def test_adams_compiled_kernel_equals_its_numpy_path(name, kwargs, dtype, monkeypatch):
     """One compiled pass against the seven NumPy/BLAS passes, on 2-D parameters of large and tiny gradients
-    (whose squares underflow), zeros, NaN and infinity: equal up to a rounding or two, NaN and inf alike."""
+    (whose squares underflow), zeros, NaN and infinity: NaN and inf alike, the numbers equal up to the few
+    roundings a BLAS that fuses multiply-adds would change (with NumPy's OpenBLAS here: bit for bit)."""
     if not _kernels.available():
         pytest.skip("numba is not installed")
     rng = np.random.default_rng(3)
@@ -213,7 +214,7 @@ def test_adams_compiled_kernel_equals_its_numpy_path(name, kwargs, dtype, monkey
         grads.append(g)
     with np.errstate(invalid="ignore"):  # inf - inf in the parameter that met an infinite gradient
         numpy_history, kernel_history = _adam_numpy_and_kernel(name, kwargs, params, grads, monkeypatch)
-    rtol = 1e-5 if dtype == np.float32 else 1e-13
+    rtol = 2e-6 if dtype == np.float32 else 1e-14
     for numpy_params, kernel_params in zip(numpy_history, kernel_history):
         for a, b in zip(numpy_params, kernel_params):
             assert a.dtype == b.dtype == dtype
