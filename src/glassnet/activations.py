@@ -77,9 +77,9 @@ class Activation(Configurable):
         returns the result, which may instead be a new array, or ``z`` itself for the identity."""
         return self.forward(z)
 
-    def forward_biased_into(self, z: np.ndarray, b: np.ndarray, out: np.ndarray) -> np.ndarray:
-        """``z += b``, then ``forward_into(z, out)``: a Dense layer's bias and activation, which an activation may
-        take in one pass (ReLU, with the compiled kernels)."""
+    def _forward_biased_into(self, z: np.ndarray, b: np.ndarray, out: np.ndarray) -> np.ndarray:
+        """``z += b``, then ``forward_into(z, out)``: Dense's bias and activation (an internal hook, not checked:
+        Dense passes its own work arrays), which an activation may take in one pass (ReLU, compiled kernels)."""
         z += b
         return self.forward_into(z, out)
 
@@ -192,10 +192,10 @@ class ReLU(Activation):
     def forward_into(self, z, out):
         return np.maximum(z, zero_row(z), out=out)
 
-    def forward_biased_into(self, z, b, out):
+    def _forward_biased_into(self, z, b, out):
         if _kernels.bias_relu(z, b, out):  # one compiled pass where numba is installed
             return out
-        return super().forward_biased_into(z, b, out)
+        return super()._forward_biased_into(z, b, out)
 
     def derivative(self, z, a):
         return (z > 0).astype(z.dtype)

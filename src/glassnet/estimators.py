@@ -50,8 +50,8 @@ from sklearn.utils.validation import (
     validate_data,
 )
 
-from . import _blas, initializers
 from . import activations as activations_module
+from . import initializers
 from .callbacks import Callback, CallbackList
 from .layers import BatchNorm, Dense, Dropout
 from .losses import Loss
@@ -342,7 +342,7 @@ class _BaseMLP(BaseEstimator):
             delta *= sample_weight.reshape(-1, 1)
         delta *= delta.dtype.type(factor)
         decay = factor * self.alpha if penalty else 0.0  # the L2 term's gradient per unit of W, times the scale
-        stepped = self._plan_fused_steps(dense, scale, decay)
+        stepped = self._plan_fused_steps(scale, decay)
         try:
             model.layers[0].needs_input_grad = False
             grad = model.layers[-1].backward_preactivation(delta)
@@ -359,19 +359,16 @@ class _BaseMLP(BaseEstimator):
         loss += (0.5 * self.alpha) * values / sw_sum
         return float(loss), out, fused
 
-    def _plan_fused_steps(self, dense, scale, decay) -> dict:
-        """Set each Dense layer's ``fused_step`` for ``_train_step``; returns ``{layer: parameter index}`` for the
-        layers whose kernel takes its SGD step inside its product."""
+    def _plan_fused_steps(self, scale, decay) -> dict:
+        """Set the ``fused_step`` of each Dense layer whose kernel is large enough for it (``_fusable_kernels``; the
+        others take NumPy's product, the decay added after) for ``_train_step``; returns ``{layer: parameter
+        index}`` for the layers whose kernel takes its SGD step inside its product."""
         model = self.model_
         stepped = {}
-        for layer in dense:
+        for layer, index in model._fusable_kernels().items():
             W, grad = layer.params["W"], layer.grads["W"]
-            if not _blas.worth_fusing(W):  # a small kernel: NumPy's product, then the decay added afterwards
-                continue
-            index = target = None
-            if scale is not None:  # only SGD's scaled steps can be fused; Adam and L-BFGS skip the lookup
-                index = next(i for i, p in enumerate(model._params) if p is W)
-                target = model.optimizer.fused_target(index, model._params)
+            # only SGD's scaled steps can be fused
+            target = None if scale is None else model.optimizer.fused_target(index, model._params)
             if target is not None and target[0] is W and target[1] == 1.0:
                 # plain SGD: the L2 decay rides on BLAS's beta
                 layer.fused_step = (W, 1.0 + decay)

@@ -205,7 +205,7 @@ class Dense(Layer):
             np.matmul(x, self.params["W"], out=z)
         else:  # a scipy.sparse batch (the estimators accept CSR/CSC input)
             z[...] = x @ self.params["W"]
-        a = self.activation.forward_biased_into(z, self.params["b"], self._buffer("a", shape))
+        a = self.activation._forward_biased_into(z, self.params["b"], self._buffer("a", shape))
         self.inputs, self.preactivation, self.outputs = x, z, a
         return a
 

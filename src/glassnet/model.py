@@ -243,6 +243,13 @@ class Sequential:
             grad = layer_backward(grad)
         return loss + self._penalty(), out, grad
 
+    def _fusable_kernels(self) -> dict:
+        """``{Dense layer: index of its kernel in _params}`` for the kernels that may take plain SGD's step inside
+        the product computing their gradient: those large enough for it to pay (``_blas.worth_fusing``)."""
+        position = {id(p): i for i, p in enumerate(self._params)}
+        return {layer: position[id(layer.params["W"])] for layer in self.layers
+                if isinstance(layer, layers_module.Dense) and _blas.worth_fusing(layer.params["W"])}
+
     def _penalty(self) -> float:
         return sum(layer.penalty() for layer in self.layers)
 
@@ -447,9 +454,7 @@ class Sequential:
         scale = None
         # and takes each Dense kernel's step inside the product that computes its gradient (BLAS's beta),
         # except on the last batch of an epoch, whose gradients the epoch's callbacks may read
-        position = {id(p): i for i, p in enumerate(self._params)}
-        fusable = [(layer, position[id(layer.params["W"])]) for layer in self.layers
-                   if isinstance(layer, layers_module.Dense) and _blas.worth_fusing(layer.params["W"])] if fold else []
+        fusable = list(self._fusable_kernels().items()) if fold else []
         gather_X, gather_y = _BatchGatherer(batch_size), _BatchGatherer(batch_size)
         start_state = (snapshots[0], self._rng_states(), previous)
         try:
