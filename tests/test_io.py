@@ -143,6 +143,37 @@ def test_refuses_a_plain_safetensors_file_unknown_versions_and_altered_tensors(t
         gn.load_model(write(tensors, {**meta, "model": "{not json"}))
 
 
+def test_damaged_random_generator_states_are_refused_as_model_file_errors(tmp_path):
+    """Every field of a stored generator state is checked before NumPy sees it: an out-of-range integer once
+    reached ``bit_generator.state`` and came out as NumPy's OverflowError (a fuzzing failure in CI)."""
+    good = tmp_path / "good.safetensors"
+    gn.save_model(_model(), good)
+    tensors = load_file(good)
+    header_len = struct.unpack("<Q", good.read_bytes()[:8])[0]
+    meta = json.loads(good.read_bytes()[8:8 + header_len])["__metadata__"]
+    rng = json.loads(meta["rng"])
+    assert gn.load_model(good) is not None
+    damaged = []
+    for value in (2**128, -1, 2**300, "7", 1.5, True, None):
+        for field in ("state", "inc"):
+            state = json.loads(json.dumps(rng))
+            state["shuffle"]["state"][field] = value
+            damaged.append(state)
+    for key, value in (("has_uint32", 2), ("uinteger", 2**32), ("uinteger", -3), ("bit_generator", "MT19937")):
+        state = json.loads(json.dumps(rng))
+        state["init"][key] = value
+        damaged.append(state)
+    layer_state = json.loads(json.dumps(rng))
+    layer_state["layers"]["0"] = layer_state["layers"]["2"]  # layer 0 (Dense) has no generator
+    damaged += [layer_state, {"layers": {"99": rng["shuffle"]}}, {"layers": {"-1": rng["shuffle"]}}, [1, 2],
+                {"shuffle": {"bit_generator": "PCG64", "state": {"state": 1}}}]
+    path = tmp_path / "damaged.safetensors"
+    for state in damaged:
+        save_file(tensors, path, metadata={**meta, "rng": json.dumps(state)})
+        with pytest.raises(ModelFileError, match="random generator"):
+            gn.load_model(path)
+
+
 def test_bad_arguments_name_the_parameter(tmp_path):
     with pytest.raises(TypeError, match="model"):
         gn.save_model("not a model", tmp_path / "m.safetensors")

@@ -202,7 +202,7 @@ def _adam_numpy_and_kernel(name, kwargs, params, grads, monkeypatch):
 def test_adams_compiled_kernel_equals_its_numpy_path(name, kwargs, dtype, monkeypatch):
     """One compiled pass against the seven NumPy/BLAS passes, on 2-D parameters of large and tiny gradients
     (whose squares underflow), zeros, NaN and infinity: NaN and inf alike, the numbers equal up to the few
-    roundings a BLAS that fuses multiply-adds would change (with NumPy's OpenBLAS here: bit for bit)."""
+    roundings a BLAS that fuses multiply-adds would change."""
     if not _kernels.available():
         pytest.skip("numba is not installed")
     rng = np.random.default_rng(3)
@@ -215,10 +215,13 @@ def test_adams_compiled_kernel_equals_its_numpy_path(name, kwargs, dtype, monkey
     with np.errstate(invalid="ignore"):  # inf - inf in the parameter that met an infinite gradient
         numpy_history, kernel_history = _adam_numpy_and_kernel(name, kwargs, params, grads, monkeypatch)
     rtol = 2e-6 if dtype == np.float32 else 1e-14
+    # a BLAS whose axpby fuses multiply-adds (OpenBLAS on CPUs with FMA) rounds each step's last bits otherwise:
+    # a few units in the last place of the step, lr * O(1), which near p = 0 is a large relative difference
+    atol = 8 * np.finfo(dtype).eps * kwargs.get("learning_rate", 0.001)
     for numpy_params, kernel_params in zip(numpy_history, kernel_history):
         for a, b in zip(numpy_params, kernel_params):
             assert a.dtype == b.dtype == dtype
-            np.testing.assert_allclose(b, a, rtol=rtol, atol=0)  # NaN where NaN, inf where inf
+            np.testing.assert_allclose(b, a, rtol=rtol, atol=atol)  # NaN where NaN, inf where inf
 
 
 def test_adams_kernel_declines_what_it_does_not_take():

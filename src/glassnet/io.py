@@ -275,7 +275,7 @@ def _set_history(model, text, path) -> None:
         history.epoch = [int(e) for e in data["epoch"]]
         history.history = {str(k): [float(v) for v in values] for k, values in data["history"].items()}
         history.diverged = bool(data.get("diverged", False))
-    except (KeyError, TypeError, ValueError, AttributeError) as exc:
+    except (KeyError, TypeError, ValueError, AttributeError, OverflowError) as exc:
         raise ModelFileError(f"{path}: the stored training history is invalid: {exc}") from None
     history.set_model(model)
     model.history = history
@@ -324,12 +324,48 @@ def _rng_states(model) -> dict:
 
 
 def _set_rng_states(model, states, path) -> None:
-    try:
-        if "shuffle" in states:
-            model._rng.bit_generator.state = states["shuffle"]
-        if "init" in states:
-            model._init_rng.bit_generator.state = states["init"]
-        for i, state in (states.get("layers") or {}).items():
-            model.layers[int(i)].rng.bit_generator.state = state
-    except (TypeError, ValueError, KeyError, IndexError, AttributeError) as exc:
-        raise ModelFileError(f"{path}: the stored random generator state is invalid: {exc}") from None
+    """Set the model's generators from the file, each state checked first (a damaged one is refused, never
+    handed to NumPy, which raises OverflowError or worse for out-of-range integers)."""
+    if not isinstance(states, dict):
+        raise ModelFileError(f"{path}: the stored random generator states must be an object, found "
+                             f"{type(states).__name__}")
+    layers = states.get("layers") or {}
+    if not isinstance(layers, dict):
+        raise ModelFileError(f"{path}: the stored layer generator states must be an object")
+    targets = []
+    for key, generator in (("shuffle", model._rng), ("init", model._init_rng)):
+        if key in states:
+            targets.append((generator, _check_rng_state(states[key], f"rng.{key}", path)))
+    for i, state in layers.items():
+        index = int(i) if isinstance(i, str) and i.isdigit() else -1
+        rng = getattr(model.layers[index], "rng", None) if 0 <= index < len(model.layers) else None
+        if rng is None:
+            raise ModelFileError(f"{path}: a random generator state is stored for layer {i!r}, which has none")
+        targets.append((rng, _check_rng_state(state, f"rng.layers.{i}", path)))
+    for generator, state in targets:
+        generator.bit_generator.state = state
+
+
+#: NumPy's PCG64 state: the name, two 128-bit integers, and a buffered 32-bit half
+_PCG64_FIELDS = {"state": 2**128, "inc": 2**128}
+
+
+def _check_rng_state(state, where: str, path) -> dict:
+    """A PCG64 state as ``bit_generator.state`` takes it, every field of the right type and range."""
+    problem = None
+    if not isinstance(state, dict) or state.get("bit_generator") != "PCG64":
+        problem = "not a PCG64 generator state"
+    elif not isinstance(state.get("state"), dict) or set(state["state"]) != set(_PCG64_FIELDS):
+        problem = "its 'state' must hold the integers 'state' and 'inc'"
+    elif not all(_int_in(state["state"][k], limit) for k, limit in _PCG64_FIELDS.items()):
+        problem = "its 'state' and 'inc' must be integers in [0, 2**128)"
+    elif not _int_in(state.get("has_uint32"), 2) or not _int_in(state.get("uinteger"), 2**32):
+        problem = "'has_uint32' must be 0 or 1 and 'uinteger' an integer in [0, 2**32)"
+    if problem:
+        raise ModelFileError(f"{path}: the stored random generator state {where} is invalid: {problem}")
+    return {"bit_generator": "PCG64", "state": {k: state["state"][k] for k in _PCG64_FIELDS},
+            "has_uint32": state["has_uint32"], "uinteger": state["uinteger"]}
+
+
+def _int_in(value, limit: int) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and 0 <= value < limit
