@@ -7,6 +7,8 @@ import os
 import pytest
 from hypothesis import settings
 
+from glassnet import _blas
+
 # CI runs hypothesis derandomized (HYPOTHESIS_PROFILE=ci, set by .ci/run, or any CI environment), so a failure
 # found there is found again on the next run and on a developer's machine; local runs keep the random search,
 # which explores new examples each time.
@@ -14,7 +16,6 @@ settings.register_profile("ci", derandomize=True, database=None, print_blob=True
 settings.register_profile("dev", print_blob=True)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE") or ("ci" if os.environ.get("CI") else "dev"))
 
-from glassnet import _blas
 
 
 @pytest.fixture(autouse=True)
