@@ -106,15 +106,12 @@ def numpy_loop(X, y, batch=256, sizes=(784, 256, 128, 10), lr=0.01):
 def glassnet_fit(X, y, optimizer="sgd", kernels=True):
     """``kernels=False``: the NumPy path, as where numba is not installed."""
     import glassnet as gn
-    from glassnet import _kernels
+    from glassnet import _fast
 
     def run():
         if not kernels:
-            saved, _kernels._jit = _kernels._module(), False
-            try:
+            with _fast.using("blas" if _fast.blas.available() else "numpy"):
                 return glassnet_fit(X, y, optimizer)()
-            finally:
-                _kernels._jit = saved
         model = gn.Sequential([gn.Dense(256, activation="relu"), gn.Dense(128, activation="relu"),
                                gn.Dense(10, activation="softmax")], input_dim=784, seed=0)
         opt = gn.optimizers.SGD(0.01) if optimizer == "sgd" else gn.optimizers.Adam(0.001)

@@ -19,7 +19,6 @@ from sklearn.preprocessing import StandardScaler
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
 import glassnet as gn
-from glassnet import _blas
 
 
 @parametrize_with_checks([
@@ -70,11 +69,9 @@ def test_classifier_gives_scikit_learns_coefs_from_the_same_random_state(setting
             np.testing.assert_allclose(getattr(ours, attr), getattr(theirs, attr), rtol=1e-6)
 
 
-def test_plain_sgd_with_the_default_fuse_threshold_matches_scikit_learn(monkeypatch):
-    """By default only kernels of at least ``FUSE_MIN_SIZE`` elements step inside their product: here the
-    130x130 one fuses, the 2x130 and 130x1 ones take NumPy's product, decay and step. (The other tests fuse
-    every kernel, see conftest.)"""
-    monkeypatch.setattr(_blas, "FUSE_MIN_SIZE", 16384)
+def test_plain_sgd_on_kernels_large_enough_for_blas_matches_scikit_learn():
+    """A 130x130 kernel is large enough for its SGD step and L2 term to go through BLAS's axpby (where NumPy's
+    BLAS can be called), the others through NumPy: the same coefs_ as scikit-learn's."""
     X, y = make_moons(n_samples=200, noise=0.2, random_state=0)
     kwargs = {"hidden_layer_sizes": (130, 130), "random_state": 3, "max_iter": 15, "solver": "sgd",
               "momentum": 0.0, "alpha": 0.1, "batch_size": 17}
@@ -82,7 +79,6 @@ def test_plain_sgd_with_the_default_fuse_threshold_matches_scikit_learn(monkeypa
         warnings.simplefilter("ignore", ConvergenceWarning)
         ours = gn.MLPClassifier(**kwargs).fit(X, y)
         theirs = sk.MLPClassifier(**kwargs).fit(X, y)
-    assert [_blas.worth_fusing(W) for W in ours.coefs_] == [False, True, False] or not _blas.available(np.float64)
     assert _max_diff(ours, theirs) < 1e-6
     np.testing.assert_allclose(ours.loss_curve_, theirs.loss_curve_, rtol=1e-6)
 
@@ -201,33 +197,47 @@ def test_history_model_and_analysis_work_on_a_fitted_estimator():
     np.testing.assert_allclose(est.model_.predict(X)[:, 0], est.predict_proba(X)[:, 1], rtol=1e-12)
 
 
-def test_plain_sgd_leaves_the_last_batchs_true_gradient_at_each_epoch_end():
-    """Plain SGD steps inside the weight products (no gradient array) on every batch but an epoch's last, whose
-    gradients callbacks then read: they must be d(batch loss)/d(weights before the step), by central differences,
-    with those weights recovered from the step, W_before = W_after + lr * g."""
+@pytest.mark.parametrize("solver", ["sgd", "adam"])
+def test_callbacks_see_each_batchs_true_gradient(solver):
+    """On the one loop a batch callback sees, at each batch's end, the gradients of that batch's loss (L2 term
+    included) at the weights before the step: what central differences of the network's loss give."""
     X, y = make_moons(n_samples=120, noise=0.2, random_state=0)
     lr, alpha = 0.05, 0.3
-    grads = []
-    record = gn.callbacks.LambdaCallback(on_epoch_end=lambda e, logs: grads.append(
-        [g.copy() for g in est.model_._grads]))
-    est = gn.MLPClassifier((5,), solver="sgd", momentum=0.0, learning_rate_init=lr, alpha=alpha, batch_size=50,
+    seen = []
+
+    def grab(batch, logs):
+        model = est.model_
+        seen.append(([w.copy() for w in model.get_weights()],
+                     [layer.grads[k].copy() for layer in model.layers for k in layer.params]))
+
+    record = gn.callbacks.LambdaCallback(on_batch_end=grab)
+    est = gn.MLPClassifier((5,), solver=solver, momentum=0.0, learning_rate_init=lr, alpha=alpha, batch_size=50,
                            shuffle=False, max_iter=2, random_state=0, callbacks=[record])
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
         est.fit(X, y)
+    assert len(seen) == 6  # 3 batches (50, 50, 20 rows) in each of 2 epochs
     model = est.model_
-    for p, g in zip(model._params, grads[-1]):
-        p += lr * g
-    Xb, yb = X[100:], y[100:, None].astype(float)  # the last batch: 20 rows
+    Xb, yb = X[100:], y[100:, None].astype(float)  # epoch 2's last batch: 20 rows
+    # the weights before that batch's step are those after the previous batch
+    before, grads = seen[-2][0], seen[-1][1]
+    model.set_weights(before)
+    loss = model.loss
     rng = np.random.default_rng(0)
-    for p, g in zip(model._params, grads[-1]):
+    params = [layer.params[k] for layer in model.layers for k in layer.params]
+
+    def batch_loss():
+        out = model.predict(Xb)
+        return loss.value(yb, out) + loss.penalty_scale(len(Xb)) * sum(layer.penalty() for layer in model.layers)
+
+    for p, g in zip(params, grads):
         for flat in rng.choice(p.size, size=min(4, p.size), replace=False):
             i = np.unravel_index(flat, p.shape)
             old = p[i]
             p[i] = old + 1e-6
-            up = est._train_step(Xb, yb, None)[0]
+            up = batch_loss()
             p[i] = old - 1e-6
-            down = est._train_step(Xb, yb, None)[0]
+            down = batch_loss()
             p[i] = old
             assert g[i] == pytest.approx((up - down) / 2e-6, rel=1e-5, abs=1e-8)
 
@@ -244,13 +254,19 @@ def test_lbfgs_full_batch_in_chunks_gives_the_whole_batch_loss_and_gradients(cls
         warnings.simplefilter("ignore", ConvergenceWarning)
         est.fit(X, y, sample_weight=w)
     Y = y[:, None].astype(float)
-    whole = est._train_step(X, Y, w)[0]
-    expected = [g.copy() for g in est.model_._grads]
+    grads = [layer.grads[k] for layer in est.model_.layers for k in layer.params]
+    whole = est._full_batch_pass(X, Y, w)
+    expected = [g.copy() for g in grads]
     monkeypatch.setattr(gn.estimators, "_FULL_BATCH_CHUNK", 16)  # 13 chunks of 15 or 16 rows
-    chunked = est._full_batch_step(X, Y, w)
+    chunked = est._full_batch_pass(X, Y, w)
     assert chunked == pytest.approx(whole, rel=1e-13)
-    for g, e in zip(est.model_._grads, expected):
+    for g, e in zip(grads, expected):
         np.testing.assert_allclose(g, e, rtol=1e-11, atol=1e-15)
+    # and the whole pass is the network's loss and gradients (an independent path through loss_and_gradients)
+    loss, reference = est.model_.loss_and_gradients(X, Y, training=True, sample_weight=w)
+    assert whole == pytest.approx(loss, rel=1e-12)
+    for g, e in zip(expected, reference):
+        np.testing.assert_allclose(g, e, rtol=1e-10, atol=1e-14)
 
 
 def test_validation_data_gives_per_epoch_curves_without_changing_training():

@@ -53,3 +53,20 @@ def resolve(value, registry: dict[str, type], kind: str, base: type, aliases: di
             return registry[name]()
         raise ValueError(unknown_name_message(value, kind, list(registry) + list(aliases)))
     raise TypeError(f"{kind} must be a name, a config dict or a {base.__name__}, received {kind}={value!r}")
+
+
+#: the classes files may name (``io`` rebuilds models through it, so that it never imports ``model``)
+CLASSES: dict[str, type] = {}
+
+
+def register_class(cls: type) -> type:
+    """Make ``cls`` findable by its name (``Sequential`` registers itself when its module loads)."""
+    CLASSES[cls.__name__] = cls
+    return cls
+
+
+def get_class(name: str) -> type:
+    """The registered class called ``name``; a ValueError naming the registered ones otherwise."""
+    if name not in CLASSES:
+        raise ValueError(unknown_name_message(name, "class", list(CLASSES)))
+    return CLASSES[name]

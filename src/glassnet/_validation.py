@@ -8,19 +8,25 @@ from __future__ import annotations
 
 import difflib
 import numbers
+import os
 from collections.abc import Iterable
+from pathlib import Path
 
 import numpy as np
 
 __all__ = [
     "check_array",
     "check_bool",
+    "check_class_weight",
     "check_dtype",
     "check_float",
+    "check_instances",
     "check_int",
     "check_name",
+    "check_path",
     "check_random_state",
     "check_same_length",
+    "check_sample_weight",
 ]
 
 _DTYPES = {"float32": np.float32, "float64": np.float64}
@@ -167,6 +173,63 @@ def check_same_length(name_a: str, a: np.ndarray, name_b: str, b: np.ndarray) ->
     if a.shape[0] != b.shape[0]:
         raise ValueError(f"{name_a} and {name_b} must have the same number of samples, received "
                          f"{a.shape[0]} and {b.shape[0]}")
+
+
+def check_sample_weight(sample_weight, n: int, dtype, name: str = "sample_weight") -> np.ndarray | None:
+    """None, or one finite non-negative weight per sample as a 1-D array of ``dtype``."""
+    if sample_weight is None:
+        return None
+    sw = check_array(sample_weight, name, dtype=dtype, ndim=1, min_samples=0)
+    if len(sw) != n:
+        raise ValueError(f"{name} must have one weight per sample ({n}), received {len(sw)}")
+    if (sw < 0).any():
+        raise ValueError(f"{name} must be non-negative, received negative weights")
+    return sw
+
+
+def check_class_weight(class_weight, y: np.ndarray, dtype) -> np.ndarray:
+    """The weight of each sample's class from ``{class index: weight}``; ``y`` holds class indices, one-hot rows
+    or a 0/1 column."""
+    if not isinstance(class_weight, dict):
+        raise TypeError(f"class_weight must be a dict {{class: weight}}, received {type(class_weight).__name__}")
+    if y.ndim == 1:
+        labels = y
+    elif y.shape[1] > 1:
+        labels = np.argmax(y, axis=1)
+    else:
+        labels = np.rint(y[:, 0]).astype(np.intp)
+    w = np.ones(len(labels), dtype=dtype)
+    for cls, weight in class_weight.items():
+        if isinstance(cls, bool) or not isinstance(cls, numbers.Integral):
+            raise TypeError(f"class_weight keys must be integer class indices, received {cls!r}")
+        weight = check_float(weight, f"class_weight[{cls}]", minimum=0.0)
+        w[labels == cls] = weight
+    return w
+
+
+def check_instances(values, name: str, cls: type, what: str) -> list:
+    """``values`` (None, one ``cls`` instance, or an iterable of them) as a list; ``what`` names ``cls`` for the
+    message (e.g. "glassnet Callback objects")."""
+    if values is None:
+        return []
+    if isinstance(values, cls):
+        return [values]
+    if isinstance(values, (str, bytes)) or not isinstance(values, Iterable):
+        raise TypeError(f"{name} must be a list of {what}, received {name}={values!r}")
+    values = list(values)
+    for value in values:
+        if not isinstance(value, cls):
+            raise TypeError(f"{name} must be {what}, received {value!r} ({type(value).__name__})")
+    return values
+
+
+def check_path(path, name: str = "path") -> Path:
+    """A ``Path`` from a non-empty str or os.PathLike (bytes paths are refused: they are platform-specific)."""
+    if isinstance(path, bytes) or not isinstance(path, (str, os.PathLike)):
+        raise TypeError(f"{name} must be a str or os.PathLike, received {name}={path!r} ({type(path).__name__})")
+    if not os.fspath(path):
+        raise ValueError(f"{name} must not be empty")
+    return Path(path)
 
 
 def _all_finite(arr: np.ndarray) -> bool:

@@ -20,7 +20,7 @@ import math
 import numpy as np
 from scipy import special
 
-from . import _kernels
+from . import _fast
 from ._constants import zero_row
 from ._registry import Configurable, resolve
 from ._validation import check_float
@@ -193,18 +193,16 @@ class ReLU(Activation):
         return np.maximum(z, zero_row(z), out=out)
 
     def _forward_biased_into(self, z, b, out):
-        if _kernels.bias_relu(z, b, out):  # one compiled pass where numba is installed
-            return out
-        return super()._forward_biased_into(z, b, out)
+        return _fast.bias_relu(z, b, out)  # one compiled pass where numba runs
 
     def derivative(self, z, a):
         return (z > 0).astype(z.dtype)
 
     def backward(self, grad, z, a, out=None):
-        if out is not None and _kernels.relu_backward(grad, z, out):  # one compiled pass where numba is installed
-            return out
+        if out is not None:
+            return _fast.relu_backward(grad, z, out)  # one compiled pass where numba runs
         # multiplying by the mask is ~10x faster than np.where(z > 0, grad, 0)
-        return np.multiply(grad, z > 0, out=out)
+        return np.multiply(grad, z > 0)
 
 
 class LeakyReLU(Activation):

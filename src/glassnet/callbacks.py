@@ -36,9 +36,8 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 import numpy as np
-from tqdm import tqdm
 
-from ._validation import check_bool, check_float, check_int, check_name
+from ._validation import check_bool, check_float, check_int, check_name, check_path
 
 __all__ = [
     "CSVLogger",
@@ -103,18 +102,6 @@ class Callback:
 
     #: the attributes that make up the callback's running state (its "memory" of the run so far)
     state_attributes: tuple[str, ...] = ()
-
-    #: whether a batch hook reads the layers' gradients. With plain SGD, ``fit`` folds the learning rate into
-    #: the backward pass, so between the batches of an epoch ``layer.grads`` hold the step ``-lr * g``; they
-    #: hold the gradients again at each epoch's end. ``None`` (the default) assumes a callback that overrides
-    #: ``on_batch_begin`` or ``on_batch_end`` reads them, which keeps the gradients plain throughout.
-    reads_gradients: bool | None = None
-
-    def _watches_gradients(self) -> bool:
-        if self.reads_gradients is not None:
-            return self.reads_gradients
-        hooks = ("on_batch_begin", "on_batch_end")
-        return any(getattr(type(self), h) is not getattr(Callback, h) or h in vars(self) for h in hooks)
 
     def get_state(self) -> dict[str, Any]:
         """The running state (copies), so that ``save_model(..., callbacks=[...])`` can resume a run exactly."""
@@ -234,6 +221,22 @@ class CallbackList(Callback):
         for callback in self.callbacks:
             callback.on_batch_end(batch, logs)
 
+    def hook(self, name: str) -> Callable | None:
+        """``name``'s hook of the callbacks that have one (that override the base class's no-op, or set it on
+        the instance, as LambdaCallback does), as one function; None if none has: the loop then skips the call
+        altogether (a batch hook nobody uses costs nothing per batch)."""
+        hooks = [getattr(c, name) for c in self.callbacks
+                 if getattr(type(c), name) is not getattr(Callback, name) or name in vars(c)]
+        if not hooks:
+            return None
+        if len(hooks) == 1:
+            return hooks[0]
+
+        def call_all(*args):
+            for hook in hooks:
+                hook(*args)
+        return call_all
+
     def get_config(self) -> dict[str, Any]:
         raise NotImplementedError("CallbackList has no config of its own; save each callback's get_config()")
 
@@ -328,8 +331,6 @@ class TerminateOnNaN(Callback):
     ``UserWarning`` "Batch N: Invalid loss, terminating training".
     """
 
-    reads_gradients = False
-
     def on_batch_end(self, batch: int, logs: dict | None = None) -> None:
         loss = (logs or {}).get("loss")
         if loss is not None and not math.isfinite(float(loss)):
@@ -358,6 +359,8 @@ class ProgressBar(Callback):
         if self.verbose == 1:
             epochs = self.params.get("epochs")
             total = None if epochs is None else max(epochs - self.params.get("initial_epoch", 0), 0)
+            from tqdm import tqdm  # on first use: importing glassnet stays light
+
             # sys.stderr is looked up now, not at import, so redirected or captured streams are honoured.
             self._bar = tqdm(total=total, unit="epoch", file=sys.stderr)
 
@@ -403,7 +406,7 @@ class CSVLogger(Callback):
 
     def __init__(self, filename: str | os.PathLike, separator: str = ",", append: bool = False) -> None:
         super().__init__()
-        self.filename = _check_path(filename, "filename")
+        self.filename = os.fspath(check_path(filename, "filename"))
         if not isinstance(separator, str) or len(separator) != 1:
             raise ValueError(f"separator must be a single character, received separator={separator!r}")
         self.separator = separator
@@ -455,8 +458,8 @@ class CSVLogger(Callback):
 class ModelCheckpoint(Callback):
     """Saves the model at the end of every epoch, or only when the monitored quantity improves.
 
-    Files are written with ``glassnet.io.save_model``, which replaces the target atomically, so an interrupted
-    run never leaves a half-written checkpoint.
+    Files are written by the model's ``save`` (``glassnet.save_model``), which replaces the target atomically, so
+    an interrupted run never leaves a half-written checkpoint.
 
     Parameters
     ----------
@@ -486,7 +489,7 @@ class ModelCheckpoint(Callback):
     def __init__(self, filepath: str | os.PathLike, monitor: str = "val_loss", verbose: int = 0,
                  save_best_only: bool = False, mode: str = "auto", save_freq: str = "epoch") -> None:
         super().__init__()
-        self.filepath = _check_path(filepath, "filepath")
+        self.filepath = os.fspath(check_path(filepath, "filepath"))
         try:
             list(string.Formatter().parse(self.filepath))
         except ValueError as exc:
@@ -542,14 +545,10 @@ class ModelCheckpoint(Callback):
             raise ValueError(f"ModelCheckpoint could not fill filepath={self.filepath!r}: {exc}") from None
 
     def _save(self, path: str) -> None:
-        # Imported here, not at the top: io.py builds on model.py, which imports this module, so a top-level
-        # import would risk a cycle.
-        from .io import save_model
-
         directory = os.path.dirname(path)
         if directory:
             os.makedirs(directory, exist_ok=True)
-        save_model(self.model, path)
+        self.model.save(path)
 
     def get_config(self) -> dict[str, Any]:
         return {"filepath": self.filepath, "monitor": self.monitor, "verbose": self.verbose,
@@ -798,15 +797,6 @@ def _check_monitor(monitor) -> str:
         raise TypeError(f"monitor must be a non-empty string naming an epoch log key such as 'val_loss', "
                         f"received monitor={monitor!r}")
     return monitor
-
-
-def _check_path(path, name: str) -> str:
-    if isinstance(path, bytes) or not isinstance(path, (str, os.PathLike)):
-        raise TypeError(f"{name} must be a str or os.PathLike, received {name}={path!r}")
-    path = os.fspath(path)
-    if not path:
-        raise ValueError(f"{name} must not be empty")
-    return path
 
 
 def _resolve_mode(mode: str, monitor: str) -> str:

@@ -24,6 +24,10 @@ from pathlib import Path
 
 import numpy as np
 
+from ._registry import get_class
+from ._validation import check_instances, check_path
+from .callbacks import Callback, History
+
 FORMAT = "glassnet"
 FORMAT_VERSION = "1"
 
@@ -54,13 +58,11 @@ def save_model(model, path, callbacks=None) -> Path:
     """
     from safetensors.numpy import save
 
-    from .model import Sequential
-
-    if not isinstance(model, Sequential):
+    if not isinstance(model, get_class("Sequential")):
         raise TypeError(f"model must be a glassnet Sequential, received {type(model).__name__}")
     if not model.built:
         raise ValueError("model must be built (fit it, or give input_dim) before it can be saved")
-    path = _check_path(path)
+    path = check_path(path)
     if path.is_dir():
         raise IsADirectoryError(f"path {str(path)!r} is a folder; give a file name such as "
                                 f"{str(path / 'model.safetensors')!r}")
@@ -85,7 +87,7 @@ def save_model(model, path, callbacks=None) -> Path:
                                          default=float)
     if callbacks:
         states = []
-        for i, callback in enumerate(_check_callbacks(callbacks)):
+        for i, callback in enumerate(check_instances(callbacks, "callbacks", Callback, "glassnet Callback objects")):
             state, arrays = _split_arrays(callback.get_state())
             states.append({"class_name": type(callback).__name__, "state": state})
             tensors.update({f"callbacks.{i}.{key}": np.ascontiguousarray(a) for key, a in arrays.items()})
@@ -102,9 +104,7 @@ def load_model(path, callbacks=None):
     ``fit(initial_epoch=len(model.history.epoch))`` gives the same result as never stopping. Give
     ``callbacks`` (the same kinds, in the same order as when saving) to restore their running state too.
     """
-    from .model import Sequential
-
-    path = _check_path(path)
+    path = check_path(path)
     if not path.is_file():
         raise FileNotFoundError(f"no model file at {str(path)!r}")
     data = path.read_bytes()
@@ -117,7 +117,7 @@ def load_model(path, callbacks=None):
                              f"reads version {FORMAT_VERSION!r}")
     try:
         config = json.loads(metadata["model"])
-        model = Sequential.from_config(config)
+        model = get_class("Sequential").from_config(config)
         if not model.built:
             raise ModelFileError(f"{path}: the architecture has no input_dim")
         compile_config = json.loads(metadata["compile"]) if "compile" in metadata else None
@@ -165,12 +165,6 @@ def atomic_write_bytes(path, data: bytes) -> None:
             os.fsync(dir_fd)
         finally:
             os.close(dir_fd)
-
-
-def _check_path(path) -> Path:
-    if not isinstance(path, (str, os.PathLike)):
-        raise TypeError(f"path must be a str or path-like, received {type(path).__name__}")
-    return Path(path)
 
 
 def _parse(data: bytes, path):
@@ -240,16 +234,6 @@ def _expected_names(model) -> set[str]:
     return names
 
 
-def _check_callbacks(callbacks) -> list:
-    from .callbacks import Callback
-
-    callbacks = list(callbacks)
-    for c in callbacks:
-        if not isinstance(c, Callback):
-            raise TypeError(f"callbacks must be glassnet Callback objects, received {c!r}")
-    return callbacks
-
-
 def _split_arrays(state: dict) -> tuple[dict, dict]:
     """Separate a callback state's arrays (saved as tensors) from its JSON-safe values."""
     plain, arrays = {}, {}
@@ -265,8 +249,6 @@ def _split_arrays(state: dict) -> tuple[dict, dict]:
 
 
 def _set_history(model, text, path) -> None:
-    from .callbacks import History
-
     if text is None:
         return
     try:
@@ -285,7 +267,7 @@ def _set_callback_states(callbacks, text, tensors, path) -> set[str]:
     """Restore saved callback states into ``callbacks``; returns the tensor names used."""
     if not callbacks:
         return {k for k in tensors if k.startswith("callbacks.")}
-    callbacks = _check_callbacks(callbacks)
+    callbacks = check_instances(callbacks, "callbacks", Callback, "glassnet Callback objects")
     try:
         saved = json.loads(text) if text is not None else []
     except ValueError as exc:

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from . import _blas, activations, initializers
+from . import _fast, activations, initializers
 from ._constants import filled
 from ._validation import check_float, check_int, unknown_name_message
 
@@ -43,6 +43,9 @@ class Layer:
         self.built = False
         #: False for the first layer: the gradient with respect to the data is never needed, so never computed
         self.needs_input_grad = True
+        #: the factor on the penalty's gradient in ``backward``: the penalty's weight in the loss (1 unless the
+        #: loss scales it, as scikit-learn's estimators' L2 term, divided by the batch's sum of sample weights)
+        self.penalty_scale = 1.0
         self.inputs = self.preactivation = self.outputs = None
 
     # --- building ------------------------------------------------------------------------------------------
@@ -132,6 +135,7 @@ class Layer:
         # a pickle does not carry the last batch's values (after an L-BFGS fit, the whole training set)
         state = self.__dict__.copy()
         state.pop("_buffers", None)
+        state.pop("_work", None)
         for key in ("inputs", "preactivation", "outputs", "mask", "_xhat"):
             if key in state:
                 state[key] = None
@@ -199,47 +203,53 @@ class Dense(Layer):
         return self.units
 
     def forward(self, x, training=False):
-        shape = (x.shape[0], self.units)
-        z = self._buffer("z", shape)
+        z, a, _ = self._work_arrays(x.shape[0])
         if isinstance(x, np.ndarray):
             np.matmul(x, self.params["W"], out=z)
         else:  # a scipy.sparse batch (the estimators accept CSR/CSC input)
             z[...] = x @ self.params["W"]
-        a = self.activation._forward_biased_into(z, self.params["b"], self._buffer("a", shape))
+        a = self.activation._forward_biased_into(z, self.params["b"], a)
         self.inputs, self.preactivation, self.outputs = x, z, a
         return a
 
     def backward(self, grad_output):
         delta = self.activation.backward(grad_output, self.preactivation, self.outputs,
-                                         out=self._buffer("delta", grad_output.shape))
+                                         out=self._work_arrays(grad_output.shape[0])[2])
         return self.backward_preactivation(delta)
 
     def backward_preactivation(self, delta: np.ndarray) -> np.ndarray | None:
-        """Backward from ``delta = dL/dz`` (the fused loss path enters here). Returns dL/dx.
-
-        If the training loop has set ``fused_step = (C, beta)`` (plain SGD, see ``Sequential.fit``), ``delta``
-        is already scaled by ``-lr`` and the weight product goes straight into ``C = x.T @ delta + beta * C``
-        (C is W itself, or SGD's velocity) instead of ``grads["W"]``; ``fused`` then says whether it did.
-        """
-        W = self.params["W"]
-        # the input gradient first: a step taken inside the weight product below changes W
-        grad_input = (np.matmul(delta, W.T, out=self._buffer("grad_input", (delta.shape[0], W.shape[0])))
-                      if self.needs_input_grad else None)
-        step, self.fused_step = self.__dict__.get("fused_step"), None
-        self.fused = (step is not None and not self.has_penalty
-                      and _blas.gemm_tn(step[0], self.inputs, delta, 1.0, step[1]))
-        if not self.fused:
-            if isinstance(self.inputs, np.ndarray):
-                np.matmul(self.inputs.T, delta, out=self.grads["W"])
-            else:  # a scipy.sparse batch (the estimators accept CSR/CSC input)
-                self.grads["W"][...] = self.inputs.T @ delta
-            if self.l1:
-                self.grads["W"] += self.dtype.type(self.l1) * np.sign(W)
-            if self.l2:
-                self.grads["W"] += self.dtype.type(2 * self.l2) * W
+        """Backward from ``delta = dL/dz`` (the fused loss path enters here): fills ``grads``, returns dL/dx."""
+        W, grads, x = self.params["W"], self.grads, self.inputs
+        if isinstance(x, np.ndarray):
+            np.matmul(x.T, delta, out=grads["W"])
+        else:  # a scipy.sparse batch (the estimators accept CSR/CSC input)
+            grads["W"][...] = x.T @ delta
+        if self.l1 or self.l2:
+            self._add_penalty_gradient(W, grads["W"])
         # the column sum as one BLAS product with a row of ones: twice as fast as delta.sum(axis=0)
-        np.matmul(filled(delta.shape[0], 1, delta.dtype), delta, out=self.grads["b"])
-        return grad_input
+        np.matmul(filled(delta.shape[0], 1, delta.dtype), delta, out=grads["b"])
+        if not self.needs_input_grad:
+            return None
+        return np.matmul(delta, W.T, out=self._buffer("grad_input", (delta.shape[0], self.input_dim)))
+
+    def _add_penalty_gradient(self, W, grad) -> None:
+        scale = self.penalty_scale
+        if not scale:
+            return
+        if self.l1:
+            grad += self.dtype.type(self.l1 * scale) * np.sign(W)
+        if self.l2:
+            _fast.axpy(grad, W, 2 * self.l2 * scale, self._buffer("penalty", W.shape))
+
+    def _work_arrays(self, rows: int):
+        """``(z, a, delta)`` for a batch of ``rows``: arrays reused while the batch size stays (a fresh 256x256
+        product costs more than the arithmetic around it). What ``forward`` returns and keeps is therefore
+        overwritten by the next ``forward``: copy it to keep it."""
+        work = self.__dict__.get("_work")
+        if work is None or work[0] != rows:
+            shape = (rows, self.units)
+            work = self._work = (rows, self._buffer("z", shape), self._buffer("a", shape), self._buffer("delta", shape))
+        return work[1:]
 
     def infer(self, x):
         # the pre-activation is a fresh array nobody else sees, so the activation may overwrite it

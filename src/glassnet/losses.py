@@ -82,6 +82,12 @@ class Loss(Configurable):
         g *= g.dtype.type(1.0 / a.size)
         return _scale_rows(g, sample_weight)
 
+    def penalty_scale(self, n: int, sample_weight=None) -> float:
+        """The weight of the layers' penalties (L1/L2) in this loss for a batch of ``n`` rows: 1 (Keras's
+        convention: the penalty is added as it is). scikit-learn's estimators divide theirs by the batch's sum
+        of sample weights."""
+        return 1.0
+
     # --- targets and compatibility ----------------------------------------------------------------------------
     def prepare_targets(self, y, n_outputs: int, dtype) -> np.ndarray:
         """Check ``y`` against the output layer's width and return it in the form ``value``/``gradient`` take."""

@@ -1,6 +1,6 @@
 """Sequential: a stack of layers that builds, computes, learns and reports.
 
-The walk of one training step::
+The walk of one training step (run by :mod:`glassnet.training`, the one loop)::
 
     out = forward(X_batch, training=True)         # each layer keeps what its backward needs
     loss, delta = loss(y_batch, out)               # fused with a sigmoid/softmax/exponential output (losses.py)
@@ -16,37 +16,29 @@ from __future__ import annotations
 
 import contextlib
 import math
-import numbers
-import warnings
 
 import numpy as np
 
-from . import _blas, losses, metrics, optimizers
+from . import _registry, losses, metrics, optimizers
 from . import layers as layers_module
 from ._validation import (
     check_array,
     check_bool,
+    check_class_weight,
     check_dtype,
-    check_float,
     check_int,
     check_same_length,
+    check_sample_weight,
 )
 from .activations import Linear
-from .callbacks import Callback, CallbackList, History, ProgressBar
+from .callbacks import History
+from .training import DivergenceError, DivergenceWarning, Trainer, train_on_batch
 
 __all__ = ["DivergenceError", "DivergenceWarning", "Sequential"]
 
 
 _INFER_CHUNK = 4096
 _LINEAR = Linear()
-
-
-class DivergenceWarning(UserWarning):
-    """Training stopped because the loss or a parameter stopped being finite."""
-
-
-class DivergenceError(ValueError):
-    """``train_on_batch`` refused a step because the loss was not finite (the model is unchanged)."""
 
 
 class Sequential:
@@ -86,6 +78,8 @@ class Sequential:
         self.built = False
         self._params: list[np.ndarray] = []
         self._grads: list[np.ndarray] = []
+        self._penalised: list[layers_module.Layer] = []
+        self._fused = False
         init_seq, shuffle_seq = np.random.SeedSequence(seed).spawn(2)
         self._init_rng = np.random.default_rng(init_seq)
         self._rng = np.random.default_rng(shuffle_seq)
@@ -148,10 +142,13 @@ class Sequential:
         self.__dict__.update(state)
         self._params = [p for layer in self.layers for p in layer.params.values()]
         self._grads = [g for layer in self.layers for g in layer.grads.values()]
+        self._penalised = [layer for layer in self.layers if layer.has_penalty]
 
     def _collect_params(self) -> None:
         self._params = [p for layer in self.layers for p in layer.params.values()]
         self._grads = [g for layer in self.layers for g in layer.grads.values()]
+        self._penalised = [layer for layer in self.layers if layer.has_penalty]
+        self._fused = self.fused
         if self.optimizer is not None:
             self.optimizer.reset()
 
@@ -169,6 +166,7 @@ class Sequential:
         resolved = _resolve_metrics(metrics)
         self._check_loss_fits(loss)
         self.loss, self.optimizer, self.metrics = loss, optimizer, resolved
+        self._fused = self.fused
 
     @property
     def output_activation(self):
@@ -197,61 +195,65 @@ class Sequential:
             X = layer.forward(X, training)
         return X
 
-    def backward(self, grad_output: np.ndarray, input_gradient: bool = False) -> np.ndarray | None:
-        """Backward pass from ``dL/d output``; fills every layer's ``grads``. Returns ``dL/dX`` if asked."""
+    def backward(self, grad_output: np.ndarray, input_gradient: bool = False, penalty_scale: float = 1.0,
+                 from_logits: bool = False) -> np.ndarray | None:
+        """Backward pass from ``dL/d output``; fills every layer's ``grads``. Returns ``dL/dX`` if asked.
+
+        ``from_logits=True`` takes ``grad_output`` as ``dL/dz`` of the last layer's pre-activation (the fused
+        loss pairs' gradient), skipping its activation's backward. ``penalty_scale`` multiplies the gradients of
+        the layers' penalties (their weight in the loss: 1 for glassnet's losses; scikit-learn's estimators
+        divide their L2 term by the batch's sum of sample weights).
+        """
+        self._set_penalty_scale(penalty_scale)
         self.layers[0].needs_input_grad = input_gradient
-        for layer in reversed(self.layers):
+        layers = self.layers[::-1]
+        if from_logits:
+            grad_output = layers[0].backward_preactivation(grad_output)
+            layers = layers[1:]
+        for layer in layers:
             grad_output = layer.backward(grad_output)
         return grad_output
 
-    def _forward_backward(self, X, y, sample_weight, training, input_gradient=False, grad_scale=None,
-                          fused_steps=None):
-        """One forward and backward pass: returns (loss including penalties, outputs, dL/dX or None).
-
-        With ``grad_scale`` the backward pass starts from the loss gradient times that factor, so every
-        gradient comes out multiplied by it (the backward pass is linear; only penalties are not, see
-        ``_can_fold_gradient_scale``). ``fused_steps`` maps Dense layers to the ``fused_step`` they take inside
-        their weight product, if the loss is finite.
-        """
-        try:
-            return self._forward_backward_unsafe(X, y, sample_weight, training, input_gradient, grad_scale,
-                                                 fused_steps)
-        finally:
-            for layer in fused_steps or ():  # a step left behind by a failure must not fire in a later pass
-                layer.fused_step = None
-
-    def _forward_backward_unsafe(self, X, y, sample_weight, training, input_gradient, grad_scale, fused_steps):
+    def _forward_backward(self, X, y, sample_weight, training, input_gradient=False):
+        """One forward and backward pass: returns (loss including penalties, outputs, dL/dX or None)."""
         out = self.forward(X, training)
         last = self.layers[-1]
+        scale = self._set_penalty_scale(self.loss.penalty_scale(X.shape[0], sample_weight)) \
+            if self._penalised else 1.0
         self.layers[0].needs_input_grad = input_gradient
-        if self.fused:
+        if self._fused:
             # the fused pair's gradient is dL/dz of the last layer: its activation's backward is skipped
-            loss = self.loss.value_from_logits(y, last.preactivation, sample_weight, a=out)
-            grad = self.loss.gradient_from_logits(y, last.preactivation, out, sample_weight)
-            backward = [last.backward_preactivation] + [layer.backward for layer in self.layers[-2::-1]]
+            z = last.preactivation
+            loss = self.loss.value_from_logits(y, z, sample_weight, a=out)
+            grad = last.backward_preactivation(self.loss.gradient_from_logits(y, z, out, sample_weight))
+            for layer in self.layers[-2::-1]:
+                grad = layer.backward(grad)
         else:
             loss = self.loss.value(y, out, sample_weight)
             grad = self.loss.gradient(y, out, sample_weight)
-            backward = [layer.backward for layer in self.layers[::-1]]
-        if grad_scale is not None:
-            grad = grad * grad.dtype.type(grad_scale)
-        # only a finite loss may move weights inside the backward pass: fit stops at the others untouched
-        if fused_steps and math.isfinite(loss):
-            for layer, step in fused_steps.items():
-                layer.fused_step = step
-        for layer_backward in backward:
-            grad = layer_backward(grad)
-        return loss + self._penalty(), out, grad
+            for layer in self.layers[::-1]:
+                grad = layer.backward(grad)
+        if self._penalised:
+            self._last_penalty = scale * self._penalty()
+            loss += self._last_penalty
+        return loss, out, grad
 
-    def _fusable_kernels(self) -> dict:
-        """``{Dense layer: index of its kernel in _params}`` for the kernels that may take plain SGD's step inside
-        the product computing their gradient: those large enough for it to pay (``_blas.worth_fusing``)."""
-        position = {id(p): i for i, p in enumerate(self._params)}
-        return {layer: position[id(layer.params["W"])] for layer in self.layers
-                if isinstance(layer, layers_module.Dense) and _blas.worth_fusing(layer.params["W"])}
+    def _train_forward_backward(self, X, y, sample_weight):
+        """The training loop's pass: (loss including penalties, outputs); every layer's grads filled."""
+        loss, out, _ = self._forward_backward(X, y, sample_weight, True)
+        return loss, out
+
+    def _apply_gradients(self) -> None:
+        """The optimiser's step from the gradients the last pass left in the layers."""
+        self.optimizer._update(self._params, self._grads)
+
+    def _set_penalty_scale(self, scale: float) -> float:
+        for layer in self._penalised:
+            layer.penalty_scale = scale
+        return scale
 
     def _penalty(self) -> float:
-        return sum(layer.penalty() for layer in self.layers)
+        return sum(layer.penalty() for layer in self._penalised)
 
     def _infer(self, X: np.ndarray, batch_size: int | None = None, logits: bool = False):
         """Inference in chunks, keeping no state. Returns outputs, or (pre-activation, outputs) with logits."""
@@ -282,7 +284,7 @@ class Sequential:
         chunks of 4096 rows.
         """
         self._require_built("predict")
-        X = self._check_X(X)
+        X = self._check_X(X, sparse=True)
         batch_size = check_int(batch_size, "batch_size", minimum=1, allow_none=True)
         return self._infer(X, batch_size)
 
@@ -293,7 +295,7 @@ class Sequential:
         X = self._check_X(X)
         y = self.loss.prepare_targets(y, self._output_dim(), self.dtype)
         check_same_length("X", X, "y", y)
-        sample_weight = _check_sample_weight(sample_weight, len(X), self.dtype)
+        sample_weight = check_sample_weight(sample_weight, len(X), self.dtype)
         batch_size = check_int(batch_size, "batch_size", minimum=1, allow_none=True)
         return self._evaluate(X, y, sample_weight, batch_size)
 
@@ -303,11 +305,13 @@ class Sequential:
 
     def _evaluate_unchecked(self, X, y, sample_weight, batch_size) -> dict[str, float]:
         z, out = self._infer(X, batch_size, logits=True)
-        if self.fused:
+        if self._fused:
             loss = self.loss.value_from_logits(y, z, sample_weight)
         else:
             loss = self.loss.value(y, out, sample_weight)
-        logs = {"loss": loss + self._penalty()}
+        if self._penalised:
+            loss += self.loss.penalty_scale(X.shape[0], sample_weight) * self._penalty()
+        logs = {"loss": loss}
         logs.update({name: float(fn(y, out)) for name, fn in self.metrics.items()})
         return logs
 
@@ -338,22 +342,16 @@ class Sequential:
         return loss, grads
 
     def train_on_batch(self, X, y, sample_weight=None, class_weight=None) -> dict[str, float]:
-        """Exactly one optimiser step on ``(X, y)``. Returns the batch's loss and metrics (before the step)."""
+        """Exactly one optimiser step on ``(X, y)``. Returns the batch's loss and metrics (before the step).
+
+        A non-finite loss raises :class:`DivergenceError` and changes nothing.
+        """
         self._require_compiled("train_on_batch")
         X, y, sample_weight = self._check_data(X, y, sample_weight, class_weight)
         if not self.built:
             self.build(X.shape[1])
-        with np.errstate(over="ignore", invalid="ignore"), self._preserved_state(keep=True) as keep:
-            loss, out, _ = self._forward_backward(X, y, sample_weight, training=True)
-            if math.isfinite(loss):
-                # metrics before the step, so a metric that cannot score y fails with nothing changed
-                logs = {"loss": loss}
-                logs.update({name: float(fn(y, out)) for name, fn in self.metrics.items()})
-                keep[0] = True
-        if not keep[0]:
-            raise DivergenceError(_divergence_message(loss, self.optimizer) + " No step was taken.")
-        self.optimizer.step(self._params, self._grads)
-        return logs
+        with np.errstate(over="ignore", invalid="ignore"):
+            return train_on_batch(self, X, y, sample_weight)
 
     def fit(self, X, y, epochs: int = 1, batch_size: int | None = 32, validation_split: float = 0.0,
             validation_data=None, shuffle: bool = True, callbacks=None, verbose: int = 1, sample_weight=None,
@@ -394,172 +392,52 @@ class Sequential:
         stops with a ``DivergenceWarning``, the update that would have used it is not applied, and
         ``history.diverged`` is set; the weights are the last finite ones.
         """
-        self._require_compiled("fit")
-        epochs = check_int(epochs, "epochs", minimum=1)
-        initial_epoch = check_int(initial_epoch, "initial_epoch", minimum=0, maximum=epochs)
-        batch_size = check_int(batch_size, "batch_size", minimum=1, allow_none=True)
-        validation_split = check_float(validation_split, "validation_split", minimum=0.0, maximum=1.0,
-                                       include_max=False)
-        shuffle = check_bool(shuffle, "shuffle")
-        verbose = check_int(verbose, "verbose", minimum=0, maximum=2)
-        callbacks = _check_callbacks(callbacks)
-        X, y, sample_weight = self._check_data(X, y, sample_weight, class_weight)
-        self._check_metrics_fit(y)
-        val = None
-        if validation_data is not None:
-            val = self._check_validation_data(validation_data, X.shape[1])
-        elif validation_split > 0:
-            n_val = int(len(X) * validation_split)
-            if n_val < 1 or n_val >= len(X):
-                raise ValueError(f"validation_split={validation_split} of {len(X)} samples leaves "
-                                 f"{n_val} for validation and {len(X) - n_val} for training; both need >= 1")
-            cut = len(X) - n_val
-            val = (X[cut:], y[cut:], None if sample_weight is None else sample_weight[cut:])
-            X, y = X[:cut], y[:cut]
-            sample_weight = None if sample_weight is None else sample_weight[:cut]
-        if not self.built:
-            self.build(X.shape[1])
+        trainer = Trainer(self, X, y, epochs=epochs, batch_size=batch_size, validation_split=validation_split,
+                          validation_data=validation_data, shuffle=shuffle, callbacks=callbacks, verbose=verbose,
+                          sample_weight=sample_weight, class_weight=class_weight, initial_epoch=initial_epoch)
         # overflow in a diverging run shows up as a non-finite loss, which the loop reports itself
         with np.errstate(over="ignore", invalid="ignore"):
-            return self._fit_loop(X, y, sample_weight, val, epochs, initial_epoch, batch_size or len(X), shuffle,
-                              callbacks, verbose)
+            return trainer.run()
 
-    def _fit_loop(self, X, y, sample_weight, val, epochs, initial_epoch, batch_size, shuffle, callbacks,
-                  verbose) -> History:
-        n = len(X)
-        batch_size = min(batch_size, n)
-        steps = math.ceil(n / batch_size)
-        # a run that continues the last one (fit(initial_epoch=k) right after epoch k-1) extends its History,
-        # so training 4 epochs and resuming for 6 records exactly what training 10 at once would
-        previous = self.history
-        continuing = (initial_epoch > 0 and previous is not None and bool(previous.epoch)
-                      and previous.epoch[-1] == initial_epoch - 1)
-        history = previous if continuing else History()
-        # History after the user's callbacks, so it records what they changed (ReduceLROnPlateau's lr)
-        cbs = callbacks + [history] + ([ProgressBar(verbose)] if verbose else [])
-        cb = CallbackList(cbs, model=self, params={"epochs": epochs, "steps": steps, "samples": n,
-                                                     "verbose": verbose, "initial_epoch": initial_epoch})
-        self.stop_training = False
-        logs: dict[str, float] = {}
-        cb.on_train_begin()
-        # only now, once every callback has accepted the run, does the model take the new History
-        self.history = history
-        history.diverged = False
-        # the weights and optimiser state at the start of this epoch and the one before: on divergence the
-        # model returns to the latest one whose first batch still had a finite loss
-        snapshots = [self._snapshot()]
-        # plain SGD takes its steps straight from a backward pass scaled by -lr, unless something could look
-        # at the gradients between batches
-        fold = self._can_fold_gradient_scale(cbs)
-        scale = None
-        # and takes each Dense kernel's step inside the product that computes its gradient (BLAS's beta),
-        # except on the last batch of an epoch, whose gradients the epoch's callbacks may read
-        fusable = list(self._fusable_kernels().items()) if fold else []
-        gather_X, gather_y = _BatchGatherer(batch_size), _BatchGatherer(batch_size)
-        start_state = (snapshots[0], self._rng_states(), previous)
-        try:
-            for epoch in range(initial_epoch, epochs):
-                cb.on_epoch_begin(epoch)
-                snapshots = [snapshots[-1], self._snapshot()] if epoch > initial_epoch else snapshots
-                order = self._rng.permutation(n) if shuffle else None
-                total, seen, outputs = 0.0, 0, []
-                for batch in range(steps):
-                    start = batch * batch_size
-                    idx = order[start:start + batch_size] if shuffle else slice(start, start + batch_size)
-                    Xb, yb = gather_X(X, idx), gather_y(y, idx)
-                    swb = None if sample_weight is None else sample_weight[idx]
-                    cb.on_batch_begin(batch, {"batch": batch, "size": len(Xb)})
-                    scale = self.optimizer.gradient_scale() if fold else None
-                    targets = {} if scale is None or batch == steps - 1 else {
-                        layer: target for layer, i in fusable
-                        if (target := self.optimizer.fused_target(i, self._params)) is not None}
-                    loss, out, _ = self._forward_backward(Xb, yb, swb, training=True, grad_scale=scale,
-                                                          fused_steps=targets)
-                    if not math.isfinite(loss):
-                        self._diverged(loss, epoch, batch, snapshots[-1] if batch else snapshots[0], history)
-                        break
-                    if scale is None:
-                        self.optimizer.step(self._params, self._grads)
-                    else:
-                        fused = {i for layer, i in fusable if layer in targets and layer.fused}
-                        self.optimizer.step_scaled(self._params, self._grads, fused)
-                    total += loss * len(Xb)
-                    seen += len(Xb)
-                    if self.metrics:
-                        outputs.append(out.copy())
-                    cb.on_batch_end(batch, {"batch": batch, "size": len(Xb), "loss": loss})
-                    if self.stop_training:
-                        break
-                if scale is not None:
-                    # the epoch's callbacks, and whoever looks after fit, see the last batch's gradients
-                    for g in self._grads:
-                        np.divide(g, g.dtype.type(scale), out=g)
-                    scale = None
-                if not history.diverged and not all(np.isfinite(p).all() for p in self._params):
-                    # the loss of every step was finite, but the last update was not
-                    self._diverged(float("nan"), epoch, steps - 1, snapshots[-1], history)
-                if history.diverged:
-                    break
-                logs = {"loss": total / seen}
-                if self.metrics:
-                    y_seen = y[order[:seen]] if shuffle else y[:seen]
-                    out_seen = np.concatenate(outputs)
-                    logs.update({name: float(fn(y_seen, out_seen)) for name, fn in self.metrics.items()})
-                if val is not None:
-                    logs.update({f"val_{k}": v for k, v in self._evaluate(*val).items()})
-                logs["lr"] = self.optimizer.current_learning_rate()
-                cb.on_epoch_end(epoch, logs)
-                if self.stop_training:
-                    break
-        except Exception:
-            # a callback (or anything else) failing mid-run: the model goes back to where fit found it
-            self._restore(*start_state)
-            raise
-        if initial_epoch < epochs and not history.diverged and not self._last_batch_finite(Xb, yb, swb):
-            # every step had a finite loss, yet the final weights overflow (e.g. weights near 1e27 times
-            # large inputs): treat it as divergence rather than let NaN reach predict
-            self._diverged(float("nan"), epoch, steps - 1, snapshots[-1], history)
-        cb.on_train_end(logs)
-        return history
+    def save(self, path) -> None:
+        """Save the model to ``path`` (one ``.safetensors`` file); the same as ``glassnet.save_model``."""
+        from .io import save_model
 
-    def _can_fold_gradient_scale(self, callbacks) -> bool:
-        """Whether ``fit`` may fold the optimiser's ``gradient_scale`` into the backward pass: no layer adds a
-        penalty gradient (which the scale would not reach) and no callback reads gradients between batches."""
-        return (not any(layer.has_penalty for layer in self.layers)
-                and not any(cb._watches_gradients() for cb in callbacks))
+        save_model(self, path)
+
+    # --- the training loop's view of the model ---------------------------------------------------------------
+    def _permutation(self, n: int) -> np.ndarray:
+        """This epoch's order of ``n`` rows, from the model's shuffling stream."""
+        return self._rng.permutation(n)
 
     def _snapshot(self):
+        """Copies of every weight and of the optimiser state (what divergence recovery goes back to)."""
         return self.get_weights(), self.optimizer.get_state()
+
+    def _restore_snapshot(self, snapshot) -> None:
+        weights, optimizer_state = snapshot
+        self.set_weights(weights)
+        self.optimizer.set_state(optimizer_state)
 
     def _rng_states(self) -> list:
         """The shuffling generator's state, then each layer's own (Dropout), for an exact restore."""
         return [self._rng.bit_generator.state] + [
             layer.rng.bit_generator.state for layer in self.layers if getattr(layer, "rng", None) is not None]
 
-    def _restore(self, snapshot, rng_states, history) -> None:
-        weights, optimizer_state = snapshot
-        self.set_weights(weights)
-        self.optimizer.set_state(optimizer_state)
+    def _set_rng_states(self, states) -> None:
         generators = [self._rng] + [layer.rng for layer in self.layers if getattr(layer, "rng", None) is not None]
-        for generator, state in zip(generators, rng_states):
+        for generator, state in zip(generators, states):
             generator.bit_generator.state = state
-        self.history = history
 
-    def _last_batch_finite(self, Xb, yb, swb) -> bool:
-        """Whether the final weights still give a finite loss on the last batch (inference mode)."""
-        z, out = self._infer(Xb, logits=True)
-        loss = self.loss.value_from_logits(yb, z, swb) if self.fused else self.loss.value(yb, out, swb)
+    def _all_finite(self) -> bool:
+        return all(np.isfinite(p).all() for p in self._params)
+
+    def _finite_on(self, X, y, sample_weight) -> bool:
+        """Whether the weights give a finite loss and outputs on ``(X, y)`` (inference mode)."""
+        z, out = self._infer(X, logits=True)
+        loss = self.loss.value_from_logits(y, z, sample_weight) if self._fused else \
+            self.loss.value(y, out, sample_weight)
         return math.isfinite(loss) and bool(np.isfinite(out).all())
-
-    def _diverged(self, loss, epoch, batch, snapshot, history) -> None:
-        weights, optimizer_state = snapshot
-        self.set_weights(weights)
-        self.optimizer.set_state(optimizer_state)
-        history.diverged = True
-        self.stop_training = True
-        warnings.warn(f"Training stopped at epoch {epoch}, batch {batch}: "
-                      f"{_divergence_message(loss, self.optimizer)} The weights are restored to those of the "
-                      f"last epoch start with a finite loss.", DivergenceWarning, stacklevel=4)
 
     # --- weights ---------------------------------------------------------------------------------------------
     def get_weights(self) -> list[np.ndarray]:
@@ -639,20 +517,40 @@ class Sequential:
             raise RuntimeError(f"the model is not built yet: give input_dim to Sequential, call build(), or "
                                f"fit() before {what}()")
 
-    def _check_X(self, X) -> np.ndarray:
+    def _check_X(self, X, sparse: bool = False) -> np.ndarray:
+        if sparse and hasattr(X, "tocsr") and hasattr(X, "nnz"):
+            return self._check_sparse_X(X)
         X = check_array(X, "X", dtype=self.dtype)
         expected = self.input_dim
         if expected is not None and X.shape[1] != expected:
             raise ValueError(f"X has {X.shape[1]} features, but the model expects {expected} (input_dim)")
         return X
 
+    def _check_sparse_X(self, X):
+        """A scipy.sparse ``X`` (predict takes them, as the estimators do): 2-D numbers, finite, of the right
+        width, with a Dense first layer (the only layer that multiplies a sparse batch)."""
+        if X.ndim != 2 or X.shape[0] < 1:
+            raise ValueError(f"X must be a 2-D array with at least one sample, received a sparse matrix of shape "
+                             f"{X.shape}")
+        if X.dtype.kind not in "biuf":
+            raise TypeError(f"X must contain only real numbers, received a sparse matrix of dtype {X.dtype}")
+        if not isinstance(self.layers[0], layers_module.Dense):
+            raise TypeError(f"a sparse X needs a Dense first layer, this model starts with "
+                            f"{type(self.layers[0]).__name__}; use X.toarray()")
+        X = X.tocsr().astype(self.dtype)
+        if not np.isfinite(X.data).all():
+            raise ValueError("X contains NaN or infinite values; clean or impute them first")
+        if self.input_dim is not None and X.shape[1] != self.input_dim:
+            raise ValueError(f"X has {X.shape[1]} features, but the model expects {self.input_dim} (input_dim)")
+        return X
+
     def _check_data(self, X, y, sample_weight, class_weight):
         X = self._check_X(X)
         y = self.loss.prepare_targets(y, self._output_dim(X.shape[1]), self.dtype)
         check_same_length("X", X, "y", y)
-        sample_weight = _check_sample_weight(sample_weight, len(X), self.dtype)
+        sample_weight = check_sample_weight(sample_weight, len(X), self.dtype)
         if class_weight is not None:
-            cw = _class_weight_vector(class_weight, y, self.dtype)
+            cw = check_class_weight(class_weight, y, self.dtype)
             sample_weight = cw if sample_weight is None else sample_weight * cw
         return X, y, sample_weight
 
@@ -677,7 +575,7 @@ class Sequential:
             raise ValueError(f"validation_data[0] has {Xv.shape[1]} features, the training data X has {width}")
         yv = self.loss.prepare_targets(validation_data[1], self._output_dim(Xv.shape[1]), self.dtype)
         check_same_length("validation_data[0]", Xv, "validation_data[1]", yv)
-        swv = _check_sample_weight(validation_data[2] if len(validation_data) == 3 else None, len(Xv),
+        swv = check_sample_weight(validation_data[2] if len(validation_data) == 3 else None, len(Xv),
                                    self.dtype)
         return Xv, yv, swv
 
@@ -701,27 +599,6 @@ class Sequential:
                         layer.rng.bit_generator.state = rng_state
 
 
-class _BatchGatherer:
-    """``X[idx]`` for the indices of one shuffled batch, gathered into an array reused from batch to batch: never
-    a shuffled copy of the data set, nor a new array per batch (a fresh 256 x 784 batch costs page faults).
-
-    The indices must come from a permutation of ``range(len(X))``: they are always valid, so ``mode="clip"``
-    spares NumPy the bounds-checking copy that makes ``take(out=...)`` three times slower. Anything else
-    (a slice, a scipy.sparse ``X``) is indexed as it is.
-    """
-
-    def __init__(self, batch_size: int):
-        self.batch_size = batch_size
-        self.buffer: np.ndarray | None = None
-
-    def __call__(self, X, idx):
-        if not isinstance(X, np.ndarray) or not isinstance(idx, np.ndarray):
-            return X[idx]
-        if self.buffer is None or self.buffer.dtype != X.dtype or self.buffer.shape[1:] != X.shape[1:]:
-            self.buffer = np.empty((self.batch_size,) + X.shape[1:], X.dtype)
-        return np.take(X, idx, axis=0, out=self.buffer[:len(idx)], mode="clip")
-
-
 def _resolve_metrics(metric_list) -> dict:
     if metric_list is None:
         return {}
@@ -734,48 +611,4 @@ def _resolve_metrics(metric_list) -> dict:
     return resolved
 
 
-def _check_sample_weight(sample_weight, n, dtype):
-    if sample_weight is None:
-        return None
-    sw = check_array(sample_weight, "sample_weight", dtype=dtype, ndim=1, min_samples=0)
-    if len(sw) != n:
-        raise ValueError(f"sample_weight must have one weight per sample ({n}), received {len(sw)}")
-    if (sw < 0).any():
-        raise ValueError("sample_weight must be non-negative, received negative weights")
-    return sw
-
-
-def _class_weight_vector(class_weight, y, dtype):
-    if not isinstance(class_weight, dict):
-        raise TypeError(f"class_weight must be a dict {{class: weight}}, received {type(class_weight).__name__}")
-    if y.ndim == 1:
-        labels = y
-    elif y.shape[1] > 1:
-        labels = np.argmax(y, axis=1)
-    else:
-        labels = np.rint(y[:, 0]).astype(np.intp)
-    w = np.ones(len(labels), dtype=dtype)
-    for cls, weight in class_weight.items():
-        if isinstance(cls, bool) or not isinstance(cls, numbers.Integral):
-            raise TypeError(f"class_weight keys must be integer class indices, received {cls!r}")
-        weight = check_float(weight, f"class_weight[{cls}]", minimum=0.0)
-        w[labels == cls] = weight
-    return w
-
-
-def _check_callbacks(callbacks):
-    if callbacks is None:
-        return []
-    if isinstance(callbacks, Callback):
-        callbacks = [callbacks]
-    callbacks = list(callbacks)
-    for c in callbacks:
-        if not isinstance(c, Callback):
-            raise TypeError(f"callbacks must be glassnet Callback objects, received {c!r}")
-    return callbacks
-
-
-def _divergence_message(loss, optimizer) -> str:
-    lr = optimizer.current_learning_rate()
-    return (f"the loss became {loss} (not finite). The learning rate ({lr:g}) is most likely too high; "
-            f"lower it (e.g. to {lr / 10:g}), scale the inputs, or clip gradients (clipnorm=1.0).")
+_registry.register_class(Sequential)

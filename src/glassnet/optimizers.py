@@ -18,9 +18,10 @@ import numbers
 
 import numpy as np
 
-from . import _blas, _kernels, schedules
+from . import _fast, schedules
+from ._fast import SquareOverflow
 from ._registry import Configurable, resolve
-from ._validation import check_bool, check_float, check_int
+from ._validation import check_bool, check_float
 
 __all__ = ["OPTIMIZERS", "SGD", "Adagrad", "Adam", "AdamW", "Optimizer", "RMSprop", "get"]
 
@@ -45,46 +46,41 @@ class Optimizer(Configurable):
 
     # --- the update ----------------------------------------------------------------------------------------
     def step(self, params: list[np.ndarray], grads: list[np.ndarray]) -> None:
-        """Apply one update to every parameter in place."""
+        """Apply one update to every parameter in place (``params`` must be writeable arrays)."""
         _check_pairs(params, grads, "grads")
-        if self._state is None or len(self._state) != len(params):
+        self._update(params, grads)
+
+    def _update(self, params, grads) -> None:
+        """``step`` without its checks: the training loop's call, on the model's own arrays."""
+        state = self._state
+        if state is None or len(state) != len(params):
             self.build(params)
+            state = self._state
         lr = self.current_learning_rate()
         self.iterations += 1
-        for p, g, state in zip(params, grads, self._state):
-            g = self._clip(g)
-            if any(v.dtype != p.dtype for v in state.values()):
-                self._wide_update_step(p, g, state, lr)
+        clipping = self.clipnorm is not None or self.clipvalue is not None
+        wide = self.__dict__.get("_wide")
+        for i, (p, g, s) in enumerate(zip(params, grads, state)):
+            if clipping:
+                g = self._clip(g)
+            if wide and i in wide:
+                self._wide_update_step(p, g, s, lr)
                 continue
             try:
-                self.update_step(p, g, state, lr)
-            except _SquareOverflow:
+                self.update_step(p, g, s, lr)
+            except SquareOverflow:
                 # a float32 gradient above ~1.8e19 whose square does not fit: this parameter's state moves to
                 # float64 for good, so the step keeps its right size (update_step squares before it changes state)
-                for k, v in state.items():
-                    state[k] = v.astype(np.float64)
-                self._wide_update_step(p, g, state, lr)
+                for k, v in s.items():
+                    s[k] = v.astype(np.float64)
+                self.__dict__.setdefault("_wide", set()).add(i)
+                self._wide_update_step(p, g, s, lr)
 
     def update_step(self, p: np.ndarray, g: np.ndarray, state: dict[str, np.ndarray], lr: float) -> None:
         raise NotImplementedError
 
-    def gradient_scale(self) -> float | None:
-        """A factor the model may fold into its backward pass, then passing the scaled gradients to
-        ``step_scaled`` instead of the gradients to ``step``; None if this optimiser needs the gradients."""
-        return None
-
-    def step_scaled(self, params: list[np.ndarray], scaled_grads: list[np.ndarray], fused=()) -> None:
-        """``step`` from gradients already multiplied by ``gradient_scale()``; the parameters whose indices are in
-        ``fused`` had their scaled gradient added into their ``fused_target`` already."""
-        raise NotImplementedError(f"{type(self).__name__} takes plain gradients (gradient_scale() is None)")
-
-    def fused_target(self, i: int, params: list[np.ndarray]) -> tuple[np.ndarray, float] | None:
-        """``(C, beta)``: the array into which parameter ``i``'s scaled gradient ``s`` may be added as
-        ``C = s + beta * C`` while it is computed (see ``step_scaled``), or None."""
-        return None
-
     def _wide_update_step(self, p, g, state, lr) -> None:
-        """The update in float64, for a parameter whose state was widened (see ``step``)."""
+        """The update in float64, for a parameter whose state was widened (see ``_update``)."""
         p64 = p.astype(np.float64)
         self.update_step(p64, g.astype(np.float64), state, lr)
         p[...] = p64
@@ -98,9 +94,10 @@ class Optimizer(Configurable):
         """A work array shaped like ``p``, reused across steps (not part of the optimiser's state)."""
         buffers = self.__dict__.setdefault("_buffers", {})
         key = (p.shape, p.dtype.str, which)
-        if key not in buffers:
-            buffers[key] = np.empty_like(p)
-        return buffers[key]
+        buffer = buffers.get(key)
+        if buffer is None:
+            buffer = buffers[key] = np.empty_like(p)
+        return buffer
 
     def __getstate__(self):
         # work arrays are rebuilt on demand; pickles (estimators, joblib) stay the size of the real state
@@ -121,6 +118,7 @@ class Optimizer(Configurable):
     def build(self, params: list[np.ndarray]) -> None:
         """Create zeroed state for ``params`` (called by the first ``step``)."""
         self._state = [{k: np.zeros_like(p) for k in self.slots} for p in params]
+        self._wide = set()
 
     def get_state(self) -> dict:
         """``{"iterations": int, "slots": [{slot name: array}, ...]}`` (copies)."""
@@ -132,11 +130,14 @@ class Optimizer(Configurable):
         self.iterations = int(state["iterations"])
         slots = state.get("slots") or []
         self._state = [{k: np.array(v, copy=True) for k, v in s.items()} for s in slots] or None
+        # a slot saved in float64 for a float32 parameter was widened (see _update)
+        self._wide = {i for i, s in enumerate(self._state or ()) if any(v.dtype == np.float64 for v in s.values())}
 
     def reset(self) -> None:
         """Forget all state, as a freshly built optimiser."""
         self.iterations = 0
         self._state = None
+        self._wide = set()
 
     # --- config --------------------------------------------------------------------------------------------
     def get_config(self) -> dict:
@@ -158,11 +159,6 @@ class SGD(Optimizer):
     This is the Keras and scikit-learn form (the velocity carries the learning rate). PyTorch keeps the
     learning rate outside (``b = momentum * b + g; p -= lr * b``, Nesterov ``p -= lr * (g + momentum * b)``);
     the two give identical steps while the learning rate is constant and differ only after it changes.
-
-    Without clipping, ``Sequential.fit`` never materialises ``lr * g``: it scales the loss gradient by ``-lr``
-    (``gradient_scale``), so the backward pass yields the steps (``step_scaled``), and each Dense kernel adds its
-    step straight into ``p`` (or ``v``) inside the product that computes it (``fused_target``). The same rule,
-    rounded in another order: equal to the plain ``step`` to about 1e-7 in float32, not bit for bit.
     """
 
     name = "sgd"
@@ -174,51 +170,7 @@ class SGD(Optimizer):
         self.slots = ("velocity",) if self.momentum else ()
 
     def update_step(self, p, g, state, lr):
-        self._apply(p, np.multiply(g, p.dtype.type(-lr), out=self._scratch(p)), state)  # -lr * g, no new array
-
-    def gradient_scale(self):
-        # all SGD needs is -lr * g, and the backward pass is linear in the loss gradient: scaling that
-        # (batch x outputs) array by -lr gives every step directly and saves a pass over every parameter
-        if self.clipnorm is None and self.clipvalue is None:
-            return -self.current_learning_rate()
-        return None
-
-    def step_scaled(self, params, scaled_grads, fused=()):
-        _check_pairs(params, scaled_grads, "scaled_grads")
-        if self._state is None or len(self._state) != len(params):
-            self.build(params)
-        self.iterations += 1
-        for i, (p, step, state) in enumerate(zip(params, scaled_grads, self._state)):
-            if i not in fused:
-                self._apply(p, step, state)
-            elif self.momentum:
-                p += state["velocity"]  # the velocity took v = step + momentum * v inside the product
-
-    def fused_target(self, i, params):
-        # p += step (C = p, beta = 1), or v = step + momentum * v (C = v); Nesterov also needs step alone
-        check_int(i, "i", minimum=0, maximum=len(params) - 1)
-        if self.gradient_scale() is None:
-            return None
-        if self._state is None or len(self._state) != len(params):
-            self.build(params)
-        if not self.momentum:
-            return params[i], 1.0
-        return None if self.nesterov else (self._state[i]["velocity"], self.momentum)
-
-    def _apply(self, p, step, state):
-        """The update from ``step = -lr * g`` (p + (-x) is bit for bit p - x, so this is the rule above)."""
-        if not self.momentum:
-            p += step
-            return
-        v = state["velocity"]
-        v *= p.dtype.type(self.momentum)
-        v += step
-        if self.nesterov:
-            update = np.multiply(v, p.dtype.type(self.momentum), out=self._scratch(p, 1))
-            update += step
-            p += update
-        else:
-            p += v
+        _fast.sgd(p, g, lr, state.get("velocity"), self.momentum, self.nesterov, self._scratch(p))
 
     def get_config(self):
         return {**super().get_config(), "momentum": self.momentum, "nesterov": self.nesterov}
@@ -248,7 +200,7 @@ class Adagrad(Optimizer):
         self._state = [{"sum": np.full_like(p, self.initial_accumulator_value)} for p in params]
 
     def update_step(self, p, g, state, lr):
-        square = _square(g, out=self._scratch(p))
+        square = _fast.reference.square(g, out=self._scratch(p))
         s = state["sum"]
         s += square
         p -= p.dtype.type(lr) * g / (np.sqrt(s) + p.dtype.type(self.epsilon))
@@ -284,12 +236,12 @@ class RMSprop(Optimizer):
 
     def update_step(self, p, g, state, lr):
         t = p.dtype.type
-        square = _square(g, out=self._scratch(p))
+        square = _fast.reference.square(g, out=self._scratch(p))
         v = state["square_avg"]
-        _moving_average(v, square, self.rho, self._scratch(p, 1))
+        _fast.moving_average(v, square, self.rho, self._scratch(p, 1))
         if self.centered:
             m = state["grad_avg"]
-            _moving_average(m, g, self.rho, self._scratch(p, 1))
+            _fast.moving_average(m, g, self.rho, self._scratch(p, 1))
             denom = np.sqrt(v - m * m) + t(self.epsilon)
         else:
             denom = np.sqrt(v) + t(self.epsilon)
@@ -332,7 +284,6 @@ class Adam(Optimizer):
         self.epsilon_hat = check_bool(epsilon_hat, "epsilon_hat")
 
     def update_step(self, p, g, state, lr):
-        t = p.dtype.type
         m, v = state["m"], state["v"]
         c1 = 1 - self.beta_1 ** self.iterations
         root_c2 = math.sqrt(1 - self.beta_2 ** self.iterations)
@@ -340,20 +291,7 @@ class Adam(Optimizer):
         # same number, rounded otherwise), which saves dividing all of v by c2
         eps = self.epsilon if self.epsilon_hat else self.epsilon * root_c2
         step, decay = lr * root_c2 / c1, self._decay_factor(lr)
-        if _kernels.adam(p, g, m, v, self.beta_1, self.beta_2, step, eps, decay):
-            return  # the whole update in one compiled pass (numba installed); below, the NumPy reference
-        work, denom = self._scratch(p, 0), self._scratch(p, 1)  # reused arrays: no allocation per step
-        square = _square(g, out=denom)
-        if decay != 1.0:
-            p *= t(decay)
-        _moving_average(m, g, self.beta_1, work)
-        _moving_average(v, square, self.beta_2, work)
-        np.sqrt(v, out=denom)
-        denom += t(eps)
-        np.divide(m, denom, out=work)
-        if not _blas.axpby(p, work, -step, 1.0):
-            work *= t(step)
-            p -= work
+        _fast.adam(p, g, m, v, self.beta_1, self.beta_2, step, eps, decay, self._scratch(p, 0), self._scratch(p, 1))
 
     def _decay_factor(self, lr) -> float:
         """What AdamW multiplies the parameters by before its step; 1.0 for Adam."""
@@ -401,34 +339,10 @@ def _check_pairs(params, grads, name: str) -> None:
         raise ValueError(f"{name} must hold one array per parameter: {len(params)} parameters, received "
                          f"{len(grads)} arrays")
     for k, (p, g) in enumerate(zip(params, grads)):
+        if not isinstance(p, np.ndarray) or p.dtype.kind != "f" or not p.flags.writeable:
+            raise TypeError(f"params[{k}] must be a writeable float ndarray (the optimiser updates it in place), "
+                            f"received {type(p).__name__}"
+                            + (f" of dtype {p.dtype}" if isinstance(p, np.ndarray) else ""))
         if getattr(g, "shape", None) != p.shape:
             raise ValueError(f"{name}[{k}] must have its parameter's shape {p.shape}, received "
                              f"{getattr(g, 'shape', type(g).__name__)}")
-
-
-def _moving_average(avg: np.ndarray, x: np.ndarray, beta: float, work: np.ndarray) -> None:
-    """``avg = beta * avg + (1 - beta) * x`` in place: one BLAS pass where NumPy's BLAS can be called, else three
-    NumPy passes (``work`` is scratch)."""
-    if not _blas.axpby(avg, x, 1 - beta, beta):
-        t = avg.dtype.type
-        avg *= t(beta)
-        avg += np.multiply(x, t(1 - beta), out=work)
-
-
-class _SquareOverflow(ArithmeticError):
-    """Raised by ``_square`` when a float32 gradient's square does not fit in float32."""
-
-
-def _square(g: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
-    """``g * g``. Update steps square first, before they change any state, so that ``step`` can redo the update
-    in float64 when a float32 square overflows (``_SquareOverflow``). Past float64's range (|g| > 1.3e154) the
-    square is held at the largest float64, so that moment estimates stay finite and the model can be saved."""
-    try:
-        with np.errstate(over="raise"):
-            return np.multiply(g, g, out=out)
-    except FloatingPointError:
-        if g.dtype != np.float64:
-            raise _SquareOverflow from None
-    with np.errstate(over="ignore"):
-        sq = np.multiply(g, g, out=out)
-    return np.minimum(sq, np.finfo(sq.dtype).max, out=sq)

@@ -1,8 +1,9 @@
-"""The compiled loops behind ``_kernels`` (imported from there, and only where numba is installed).
+"""The compiled loops of the switchboard (``glassnet._fast``), imported from there, only where numba is installed.
 
-Every array is C-contiguous (Adam's flattened to 1-D, a batch 2-D) and every scalar has the arrays' dtype, so
-that float32 stays float32 throughout, as in the NumPy path. No fast-math: each operation rounds as NumPy's
-does, and NaN and infinity pass through. No early exits either, so that LLVM vectorises each loop.
+Every array is C-contiguous (a parameter's flattened to 1-D, a batch 2-D) and every scalar has the arrays' dtype,
+so that float32 stays float32 throughout, as in NumPy. No fast-math: each operation rounds as NumPy's does, and
+NaN and infinity pass through, so each loop equals its NumPy reference (``reference.py``) bit for bit. No early
+exits either, so that LLVM vectorises each loop.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ _JIT = {"cache": True, "nogil": True, "error_model": "numpy"}
 
 @numba.njit(**_JIT)
 def square_overflows(g) -> bool:
-    """Whether the square of some finite ``g[i]`` overflows its dtype (``optimizers._square``'s rare case)."""
+    """Whether the square of some finite ``g[i]`` overflows its dtype (``reference.square``'s rare case)."""
     found = False
     for i in range(g.shape[0]):
         found |= (g[i] * g[i] == np.inf) & (abs(g[i]) != np.inf)
@@ -55,3 +56,30 @@ def relu_backward(grad, z, out):
     for i in range(z.shape[0]):
         for j in range(z.shape[1]):
             out[i, j] = grad[i, j] * (z[i, j] > 0.0)
+
+
+@numba.njit(**_JIT)
+def sgd(p, g, minus_lr):
+    """``p += -lr * g`` in one pass."""
+    for i in range(p.shape[0]):
+        p[i] = p[i] + minus_lr * g[i]
+
+
+@numba.njit(**_JIT)
+def sgd_momentum(p, g, v, minus_lr, momentum, nesterov):
+    """``v = momentum * v + (-lr * g)``, then ``p += v`` or, with Nesterov, ``p += (-lr * g) + momentum * v``."""
+    for i in range(p.shape[0]):
+        step = minus_lr * g[i]
+        vi = momentum * v[i] + step
+        v[i] = vi
+        if nesterov:
+            p[i] = p[i] + (step + vi * momentum)
+        else:
+            p[i] = p[i] + vi
+
+
+@numba.njit(**_JIT)
+def axpy(y, x, alpha):
+    """``y += alpha * x`` in one pass."""
+    for i in range(y.shape[0]):
+        y[i] = y[i] + alpha * x[i]

@@ -1,0 +1,413 @@
+"""The one training loop: every caller that trains a network drives a :class:`Trainer`.
+
+``Sequential.fit`` runs one to the end, ``Sequential.train_on_batch`` takes one of its steps, the estimators'
+``sgd`` and ``adam`` solvers configure one with scikit-learn's batching and rules, and the playground steps one
+batch or one epoch at a time. The walk of one step::
+
+    Xb, yb = X[idx], y[idx]                          # gathered into arrays reused from batch to batch
+    loss, out = model's forward, loss and backward   # fills every layer.grads with this batch's gradients
+    optimizer.step(params, grads)                    # the one place parameters change
+    callbacks.on_batch_end(...)                      # observers: they see gradients, never change a number
+
+Watching changes nothing: the loop does the same arithmetic whichever callbacks are attached, so a run with a
+recorder, a progress bar or a checkpoint gives weights bit-identical to the same seeded run without them, and
+whenever a callback runs, ``layer.grads`` hold the last batch's gradients.
+
+If a batch's loss is not finite, the update that would have used it is not applied: the weights and optimiser
+state go back to the start of the latest epoch whose first batch still had a finite loss, a
+:class:`DivergenceWarning` says why, and training stops (``history.diverged``).
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+
+import numpy as np
+
+from ._validation import check_bool, check_float, check_instances, check_int
+from .callbacks import Callback, CallbackList, History, ProgressBar
+
+__all__ = ["DivergenceError", "DivergenceWarning", "Trainer", "train_on_batch"]
+
+
+class DivergenceWarning(UserWarning):
+    """Training stopped because the loss or a parameter stopped being finite."""
+
+
+class DivergenceError(ValueError):
+    """``train_on_batch`` refused a step because the loss was not finite (the model is unchanged)."""
+
+
+class Trainer:
+    """The training loop over ``(X, y)`` for a compiled model, run to the end or stepped.
+
+    Parameters
+    ----------
+    model : Sequential
+        A compiled model (built on the first step if it is not yet).
+    X, y : array-like
+        Training data, checked as ``fit`` checks it.
+    epochs : int or None, default=1
+        Index of the last epoch (exclusive), as Keras; None trains until stopped (for stepping).
+    batch_size, shuffle, validation_split, validation_data, callbacks, verbose, sample_weight, class_weight,
+    initial_epoch
+        As :meth:`Sequential.fit`.
+
+    Examples
+    --------
+    Run to the end (what ``fit`` does)::
+
+        history = Trainer(model, X, y, epochs=100, batch_size=32).run()
+
+    Step, pause and resume: ``k`` calls of ``step_epoch`` give weights bit-identical to ``fit(epochs=k)``::
+
+        trainer = Trainer(model, X, y, epochs=None, batch_size=32)
+        logs = trainer.step_epoch()        # one epoch; returns its logs
+        trainer.step_batch()               # one batch; returns the epoch's logs if it finished one, else None
+        trainer.end()                      # on_train_end; the History is model.history
+    """
+
+    def __init__(self, model, X, y, *, epochs: int | None = 1, batch_size: int | None = 32,
+                 validation_split: float = 0.0, validation_data=None, shuffle: bool = True, callbacks=None,
+                 verbose: int = 0, sample_weight=None, class_weight=None, initial_epoch: int = 0):
+        model._require_compiled("fit")
+        epochs = check_int(epochs, "epochs", minimum=1, allow_none=True)
+        initial_epoch = check_int(initial_epoch, "initial_epoch", minimum=0, maximum=epochs)
+        batch_size = check_int(batch_size, "batch_size", minimum=1, allow_none=True)
+        validation_split = check_float(validation_split, "validation_split", minimum=0.0, maximum=1.0,
+                                       include_max=False)
+        shuffle = check_bool(shuffle, "shuffle")
+        verbose = check_int(verbose, "verbose", minimum=0, maximum=2)
+        callbacks = check_instances(callbacks, "callbacks", Callback, "glassnet Callback objects")
+        X, y, sample_weight = model._check_data(X, y, sample_weight, class_weight)
+        model._check_metrics_fit(y)
+        validation = None
+        if validation_data is not None:
+            validation = model._check_validation_data(validation_data, X.shape[1])
+        elif validation_split > 0:
+            n_val = int(len(X) * validation_split)
+            if n_val < 1 or n_val >= len(X):
+                raise ValueError(f"validation_split={validation_split} of {len(X)} samples leaves "
+                                 f"{n_val} for validation and {len(X) - n_val} for training; both need >= 1")
+            cut = len(X) - n_val
+            validation = (X[cut:], y[cut:], None if sample_weight is None else sample_weight[cut:])
+            X, y = X[:cut], y[:cut]
+            sample_weight = None if sample_weight is None else sample_weight[:cut]
+        self._setup(model, X, y, sample_weight, epochs=epochs, initial_epoch=initial_epoch,
+                    batch_size=batch_size, shuffle=shuffle, validation=validation, callbacks=callbacks,
+                    verbose=verbose)
+
+    @classmethod
+    def from_arrays(cls, model, X, y, sample_weight=None, *, epochs: int | None, initial_epoch: int = 0,
+                    batch_size: int, order=None, callbacks=(), epoch_metrics=None, history=None,
+                    on_divergence: str = "restore") -> Trainer:
+        """A Trainer over data its caller has checked already: ``X`` of the model's dtype (or scipy.sparse),
+        ``y`` in the form the compiled loss takes. For the estimators, which check their data as scikit-learn
+        does and bring their own rules:
+
+        order : callable or None
+            ``order(epoch)`` gives the epoch's order of rows (an index array), or None to take them in order.
+        epoch_metrics : callable or None
+            ``epoch_metrics(y_seen, outputs, sample_weight_seen)`` gives the epoch's metrics (a dict) from the
+            outputs of its batches; None computes the model's compiled metrics.
+        history : History or None
+            The History to record into (continued across calls); None makes one as ``fit`` does.
+        on_divergence : {"restore", "continue"}
+            "continue" keeps training through a non-finite loss, as scikit-learn does (its estimators then
+            refuse the non-finite weights at the end).
+        """
+        if on_divergence not in ("restore", "continue"):
+            raise ValueError(f"on_divergence must be 'restore' or 'continue', received {on_divergence!r}")
+        trainer = cls.__new__(cls)
+        trainer._setup(model, X, y, sample_weight, epochs=epochs, initial_epoch=initial_epoch,
+                       batch_size=batch_size, shuffle=False, validation=None, callbacks=list(callbacks),
+                       verbose=0, order=order, epoch_metrics=epoch_metrics, history=history,
+                       on_divergence=on_divergence)
+        return trainer
+
+    def _setup(self, model, X, y, sample_weight, *, epochs, initial_epoch, batch_size, shuffle, validation,
+               callbacks, verbose, order=None, epoch_metrics=None, history=None, on_divergence="restore"):
+        if not model.built:
+            model.build(X.shape[1])
+        n = X.shape[0]
+        self.model, self.X, self.y, self.sample_weight = model, X, y, sample_weight
+        self.epochs, self.initial_epoch, self.validation = epochs, initial_epoch, validation
+        self.batch_size = min(batch_size or n, n)
+        self.steps = -(-n // self.batch_size)
+        # one batch holding every row needs no shuffling: the order of rows within a batch changes nothing
+        # but the rounding of its sums
+        self._order = order if order is not None else (
+            (lambda epoch: model._permutation(n)) if shuffle and self.steps > 1 else None)
+        self._epoch_metrics = epoch_metrics
+        self._restore_on_divergence = on_divergence == "restore"
+        self._callbacks, self._verbose, self._given_history = callbacks, verbose, history
+        self.epoch = initial_epoch   # the epoch the next batch belongs to
+        self.batch = 0               # the next batch within it
+        self.history: History | None = None
+        self.logs: dict = {}
+        self._started = self._ended = False
+
+    # --- driving the loop --------------------------------------------------------------------------------------
+    @property
+    def done(self) -> bool:
+        """Whether training is over: the last epoch ran, a callback stopped it, or the loss diverged."""
+        return self._ended or self.model.stop_training or (self.epochs is not None and self.epoch >= self.epochs)
+
+    def run(self) -> History:
+        """Train to the end (``epochs``, or until stopped) and return the History. If a callback or anything
+        else fails midway, the model goes back to where the run found it before the exception propagates."""
+        self.begin()
+        try:
+            while not self.done:
+                self._epoch()
+        except Exception:
+            self._restore_start()
+            raise
+        return self.end()
+
+    def step_epoch(self) -> dict:
+        """Run the rest of the current epoch (a whole one between epochs); returns its logs. A failure
+        leaves the model as it was at the epoch's start."""
+        self._check_can_step()
+        start = self._state_now()
+        try:
+            return self._epoch()
+        except Exception:
+            self._restore(*start)
+            raise
+
+    def step_batch(self) -> dict | None:
+        """Run one batch; returns the epoch's logs if the batch finished an epoch, else None. A failure leaves
+        the model as it was before the batch."""
+        self._check_can_step()
+        start = self._state_now()
+        try:
+            if self.batch == 0:
+                self._begin_epoch()
+            self._run_batches(self.batch + 1)
+            return self._end_epoch() if self.batch == self.steps or self._stopped_in_epoch else None
+        except Exception:
+            self._restore(*start)
+            raise
+
+    def begin(self) -> None:
+        """Start the run: callbacks' ``on_train_begin``; the model takes the run's History. (Called by the first
+        step if not called before.)"""
+        if self._started:
+            return
+        model = self.model
+        previous = model.history
+        # a run that continues the last one (fit(initial_epoch=k) right after epoch k-1) extends its History,
+        # so training 4 epochs and resuming for 6 records exactly what training 10 at once would
+        continuing = (self.initial_epoch > 0 and previous is not None and bool(previous.epoch)
+                      and previous.epoch[-1] == self.initial_epoch - 1)
+        history = self._given_history if self._given_history is not None else (
+            previous if continuing else History())
+        # History after the user's callbacks, so it records what they changed (ReduceLROnPlateau's lr)
+        callbacks = self._callbacks + [history] + ([ProgressBar(self._verbose)] if self._verbose else [])
+        self._cb = CallbackList(callbacks, model=model, params={
+            "epochs": self.epochs, "steps": self.steps, "samples": self.X.shape[0], "verbose": self._verbose,
+            "initial_epoch": self.initial_epoch})
+        self._batch_begin = self._cb.hook("on_batch_begin")
+        self._batch_end = self._cb.hook("on_batch_end")
+        self._gather = (_Gatherer(), _Gatherer())
+        self._start = (model._snapshot(), model._rng_states(), previous)
+        model.stop_training = False
+        self._cb.on_train_begin()
+        self._started = True
+        # only now, once every callback has accepted the run, does the model take the History
+        model.history = self.history = history
+        history.diverged = False
+        # the weights and optimiser state at the start of this epoch and of the one before: on divergence the
+        # model returns to the latest one whose first batch still had a finite loss
+        self._snapshots = [self._start[0]]
+        self._last_batch = None
+
+    def end(self) -> History:
+        """Finish the run: a last check that the final weights give finite outputs, ``on_train_end``."""
+        self.begin()
+        if not self._ended:
+            self._ended = True
+            if self._last_batch is not None and not self.history.diverged and self._restore_on_divergence \
+                    and not self.model._finite_on(*self._last_batch):
+                # every step had a finite loss, yet the final weights overflow (e.g. weights near 1e27 times
+                # large inputs): treat it as divergence rather than let NaN reach predict
+                self._diverge(float("nan"), self.epoch - 1, self.steps - 1, self._snapshots[-1])
+            self._cb.on_train_end(self.logs)
+        return self.history
+
+    @property
+    def epoch_penalty(self) -> float:
+        """The mean over the current epoch's rows of the penalty part of their batches' loss (0 without one)."""
+        return self._penalty_total / self._seen if self._seen else 0.0
+
+    # --- one epoch -------------------------------------------------------------------------------------------
+    def _check_can_step(self):
+        if self._ended:
+            raise RuntimeError("this training run has ended (end() was called); make a new Trainer to go on")
+        self.begin()
+        if self.done:
+            raise RuntimeError(f"this training run is over (epoch {self.epoch} of {self.epochs}, "
+                               f"stop_training={self.model.stop_training}); make a new Trainer to go on")
+
+    def _epoch(self) -> dict:
+        if self.batch == 0:
+            self._begin_epoch()
+        self._run_batches(self.steps)
+        return self._end_epoch()
+
+    def _begin_epoch(self) -> None:
+        self._cb.on_epoch_begin(self.epoch)
+        if self.epoch > self.initial_epoch:
+            self._snapshots = [self._snapshots[-1], self.model._snapshot()]
+        self._rows = self._order(self.epoch) if self._order is not None else None
+        self._total, self._seen, self._outputs, self._penalty_total = 0.0, 0, [], 0.0
+        self._stopped_in_epoch = False
+
+    def _run_batches(self, stop: int) -> None:
+        """Batches ``self.batch`` to ``stop - 1`` of the current epoch: the hot loop."""
+        model, X, y, sw, rows, size = self.model, self.X, self.y, self.sample_weight, self._rows, self.batch_size
+        keep_outputs = self._epoch_metrics is not None or bool(model.metrics)
+        penalised = bool(model._penalised)
+        gather_X, gather_y = self._gather
+        batch_begin, batch_end = self._batch_begin, self._batch_end
+        forward_backward, apply_gradients = model._train_forward_backward, model._apply_gradients
+        restore = self._restore_on_divergence
+        for batch in range(self.batch, stop):
+            start = batch * size
+            if rows is None:
+                part = slice(start, start + size)
+                Xb, yb = X[part], y[part]
+            else:
+                part = rows[start:start + size]
+                Xb, yb = gather_X(X, part), gather_y(y, part)
+            swb = None if sw is None else sw[part]
+            m = Xb.shape[0]
+            if batch_begin:
+                batch_begin(batch, {"batch": batch, "size": m})
+            loss, out = forward_backward(Xb, yb, swb)
+            if restore and (loss != loss or loss in (math.inf, -math.inf)):
+                # the update that would use this loss is not applied
+                self.batch = batch + 1
+                self._diverge(loss, self.epoch, batch, self._snapshots[-1] if batch else self._snapshots[0])
+                self._stopped_in_epoch = True
+                return
+            apply_gradients()
+            self._total += loss * m
+            self._seen += m
+            if penalised:
+                self._penalty_total += model._last_penalty * m
+            if keep_outputs:
+                self._outputs.append(out.copy())
+            self._last_batch = (Xb, yb, swb)
+            if batch_end:
+                batch_end(batch, {"batch": batch, "size": m, "loss": loss})
+            if model.stop_training:
+                self.batch = batch + 1
+                self._stopped_in_epoch = True
+                return
+        self.batch = stop
+
+    def _end_epoch(self) -> dict:
+        model, epoch = self.model, self.epoch
+        self.epoch, self.batch = epoch + 1, 0
+        if self.history.diverged:
+            return self.logs
+        if self._restore_on_divergence and not model._all_finite():
+            # the loss of every step was finite, but the last update was not
+            self._diverge(float("nan"), epoch, self.steps - 1, self._snapshots[-1])
+            return self.logs
+        logs = {"loss": self._total / self._seen} if self._seen else {}
+        if self._outputs:
+            seen = self._rows[:self._seen] if self._rows is not None else slice(0, self._seen)
+            y_seen, out_seen = self.y[seen], np.concatenate(self._outputs)
+            if self._epoch_metrics is not None:
+                sw_seen = None if self.sample_weight is None else self.sample_weight[seen]
+                logs.update(self._epoch_metrics(y_seen, out_seen, sw_seen))
+            else:
+                logs.update({name: float(fn(y_seen, out_seen)) for name, fn in model.metrics.items()})
+        if self.validation is not None:
+            logs.update({f"val_{k}": v for k, v in model._evaluate(*self.validation).items()})
+        logs["lr"] = model.optimizer.current_learning_rate()
+        self.logs = logs
+        self._cb.on_epoch_end(epoch, logs)
+        return logs
+
+    # --- divergence and failures -------------------------------------------------------------------------------
+    def _diverge(self, loss, epoch, batch, snapshot) -> None:
+        model = self.model
+        model._restore_snapshot(snapshot)
+        self.history.diverged = True
+        model.stop_training = True
+        warnings.warn(f"Training stopped at epoch {epoch}, batch {batch}: "
+                      f"{divergence_message(loss, model.optimizer)} The weights are restored to those of the "
+                      f"last epoch start with a finite loss.", DivergenceWarning, stacklevel=_user_frame())
+
+    def _state_now(self):
+        return (self.model._snapshot(), self.model._rng_states(), self.model.history, self.epoch, self.batch,
+                self.logs)
+
+    def _restore_start(self) -> None:
+        snapshot, rng_states, history = self._start
+        self._restore(snapshot, rng_states, history, self.initial_epoch, 0, {})
+
+    def _restore(self, snapshot, rng_states, history, epoch, batch, logs) -> None:
+        self.model._restore_snapshot(snapshot)
+        self.model._set_rng_states(rng_states)
+        self.model.history = history
+        self.epoch, self.batch, self.logs = epoch, batch, logs
+
+
+def train_on_batch(model, X, y, sample_weight=None) -> dict:
+    """Exactly one optimiser step on checked arrays, the loop's own step; refuses a non-finite loss with
+    :class:`DivergenceError`, the model unchanged. Returns the batch's loss and metrics (before the step)."""
+    with model._preserved_state(keep=True) as keep:
+        loss, out = model._train_forward_backward(X, y, sample_weight)
+        if math.isfinite(loss):
+            # metrics before the step, so a metric that cannot score y fails with nothing changed
+            logs = {"loss": loss}
+            logs.update({name: float(fn(y, out)) for name, fn in model.metrics.items()})
+            keep[0] = True
+    if not keep[0]:
+        raise DivergenceError(divergence_message(loss, model.optimizer) + " No step was taken.")
+    model._apply_gradients()
+    return logs
+
+
+def divergence_message(loss, optimizer) -> str:
+    lr = optimizer.current_learning_rate()
+    return (f"the loss became {loss} (not finite). The learning rate ({lr:g}) is most likely too high; "
+            f"lower it (e.g. to {lr / 10:g}), scale the inputs, or clip gradients (clipnorm=1.0).")
+
+
+class _Gatherer:
+    """``X[idx]`` for the indices of one shuffled batch, gathered into an array reused from batch to batch: never
+    a shuffled copy of the data set, nor a new array per batch (a fresh 256 x 784 batch costs page faults).
+
+    The indices come from a permutation of ``range(len(X))``: they are always valid, so ``mode="clip"`` spares
+    NumPy the bounds-checking copy that makes ``take(out=...)`` three times slower. Anything else (a
+    scipy.sparse ``X``) is indexed as it is.
+    """
+
+    def __init__(self):
+        self.buffer: np.ndarray | None = None
+
+    def __call__(self, X, idx):
+        if not isinstance(X, np.ndarray):
+            return X[idx]
+        buffer = self.buffer
+        if buffer is None or buffer.dtype != X.dtype or buffer.shape[1:] != X.shape[1:] \
+                or buffer.shape[0] < len(idx):
+            buffer = self.buffer = np.empty((len(idx),) + X.shape[1:], X.dtype)
+        return np.take(X, idx, axis=0, out=buffer[:len(idx)], mode="clip")
+
+
+def _user_frame() -> int:
+    """The ``stacklevel`` that points a warning at the first frame outside glassnet (the user's call)."""
+    import sys
+
+    frame, level = sys._getframe(1), 1
+    while frame is not None and frame.f_globals.get("__name__", "").startswith("glassnet."):
+        frame, level = frame.f_back, level + 1
+    return level
