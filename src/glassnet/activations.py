@@ -434,7 +434,7 @@ def _sigmoid(z: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
     The formula of ``scipy.special.expit``, in NumPy so that a sigmoid network needs no SciPy. NumPy's
     vectorised ``exp`` is not the C library's, so results may differ from expit's in the last bits (at most 4
     ulps over two million values each of float32 and float64), and it is faster. Where ``exp(-z)`` overflows
-    (``z`` below about -88 in float32, -709 in float64) it is inf and the result the exact limit 0, so the
+    (``z`` below about -88 in float32, -709 in float64) it is inf and the result 0, as expit's, so the
     overflow is not an error.
     """
     e = np.negative(z, out=out)
