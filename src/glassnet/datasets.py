@@ -23,7 +23,6 @@ from pathlib import Path
 
 import numpy as np
 from numpy.typing import ArrayLike
-from sklearn import datasets as sk_datasets
 
 from ._validation import (
     check_array,
@@ -169,8 +168,8 @@ def make_blobs(n_samples: int = 200, centers: int | ArrayLike = 2, n_features: i
         centers = check_array(centers, "centers", ndim=2)
     cluster_std = check_float(cluster_std, "cluster_std", minimum=0.0)
     seed = _sklearn_seed(random_state)
-    X, y = sk_datasets.make_blobs(n_samples=n_samples, n_features=n_features, centers=centers,
-                                  cluster_std=cluster_std, random_state=seed)
+    X, y = _sklearn_datasets().make_blobs(n_samples=n_samples, n_features=n_features, centers=centers,
+                                          cluster_std=cluster_std, random_state=seed)
     return _as_xy(X, y)
 
 
@@ -200,7 +199,7 @@ def make_circles(n_samples: int = 200, noise: float = 0.1, factor: float = 0.5,
     noise = check_float(noise, "noise", minimum=0.0)
     factor = check_float(factor, "factor", minimum=0.0, maximum=1.0, include_max=False)
     seed = _sklearn_seed(random_state)
-    X, y = sk_datasets.make_circles(n_samples=n_samples, noise=noise, factor=factor, random_state=seed)
+    X, y = _sklearn_datasets().make_circles(n_samples=n_samples, noise=noise, factor=factor, random_state=seed)
     return _as_xy(X, y)
 
 
@@ -226,7 +225,7 @@ def make_moons(n_samples: int = 200, noise: float = 0.1, random_state=None) -> t
     n_samples = check_int(n_samples, "n_samples", minimum=1)
     noise = check_float(noise, "noise", minimum=0.0)
     seed = _sklearn_seed(random_state)
-    X, y = sk_datasets.make_moons(n_samples=n_samples, noise=noise, random_state=seed)
+    X, y = _sklearn_datasets().make_moons(n_samples=n_samples, noise=noise, random_state=seed)
     return _as_xy(X, y)
 
 
@@ -267,8 +266,9 @@ def make_gaussian_quantiles(n_samples: int = 200, n_features: int = 2, n_classes
             raise ValueError(f"mean must have n_features={n_features} entries, received shape {mean.shape}")
     cov = check_float(cov, "cov", minimum=0.0, include_min=False)
     seed = _sklearn_seed(random_state)
-    X, y = sk_datasets.make_gaussian_quantiles(mean=mean, cov=cov, n_samples=n_samples, n_features=n_features,
-                                               n_classes=n_classes, random_state=seed)
+    X, y = _sklearn_datasets().make_gaussian_quantiles(mean=mean, cov=cov, n_samples=n_samples,
+                                                       n_features=n_features, n_classes=n_classes,
+                                                       random_state=seed)
     return _as_xy(X, y)
 
 
@@ -375,7 +375,7 @@ def load_iris(scale: bool = True) -> tuple[np.ndarray, np.ndarray]:
         Species: 0 setosa, 1 versicolor, 2 virginica.
     """
     scale = check_bool(scale, "scale")
-    X, y = sk_datasets.load_iris(return_X_y=True)
+    X, y = _sklearn_datasets().load_iris(return_X_y=True)
     if scale:
         X = (X - X.mean(axis=0)) / X.std(axis=0)
     return _as_xy(X, y)
@@ -397,7 +397,7 @@ def load_digits(scale: bool = True) -> tuple[np.ndarray, np.ndarray]:
         The digit, 0 to 9.
     """
     scale = check_bool(scale, "scale")
-    X, y = sk_datasets.load_digits(return_X_y=True)
+    X, y = _sklearn_datasets().load_digits(return_X_y=True)
     if scale:
         X = X / 16.0
     return _as_xy(X, y)
@@ -600,6 +600,14 @@ def _truth_table(n_inputs: int, gate: Callable[[np.ndarray], np.ndarray]) -> tup
 def _as_xy(X: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """The package's convention for classification data: X float64, y int64."""
     return np.asarray(X, dtype=np.float64), np.asarray(y, dtype=np.int64)
+
+
+def _sklearn_datasets():
+    """:mod:`sklearn.datasets`, imported on first use: scikit-learn's second of start-up is paid by the first
+    generator or bundled data set that needs it, not by ``import glassnet``."""
+    from sklearn import datasets
+
+    return datasets
 
 
 def _sklearn_seed(random_state) -> int:

@@ -15,18 +15,23 @@ How outputs are read for the classification metrics:
   then every column of ``y_pred`` is its own sigmoid output, thresholded at 0.5.
 
 The regression metrics compare ``y_true`` and ``y_pred`` as they are (``(n,)`` and ``(n, 1)`` are the same).
-Everything but :func:`accuracy` wraps :mod:`sklearn.metrics` once outputs are turned into labels; accuracy is
-plain NumPy because it runs every epoch.
+
+Every metric is plain NumPy, because training computes them every epoch and ``import glassnet`` should not
+cost scikit-learn's second of start-up. Each gives the value of its :mod:`sklearn.metrics` counterpart (named
+in its docstring; the tests compare them), up to rounding. scikit-learn is imported in one place only: to warn
+with its ``UndefinedMetricWarning`` when a score is undefined (:func:`roc_auc` with one class, :func:`r2` with
+one sample), so code that filters that warning keeps working.
 """
 
 from __future__ import annotations
 
+import math
+import warnings
 from collections.abc import Callable
 from typing import NamedTuple
 
 import numpy as np
 from numpy.typing import ArrayLike
-from sklearn import metrics as sk_metrics
 
 from ._validation import check_array, check_same_length, unknown_name_message
 
@@ -57,8 +62,9 @@ def mse(y_true: ArrayLike, y_pred: ArrayLike) -> float:
     float
         Non-negative; 0 for a perfect fit. Same as ``sklearn.metrics.mean_squared_error``.
     """
-    y_true, y_pred = _regression_pair(y_true, y_pred)
-    return float(sk_metrics.mean_squared_error(y_true, y_pred))
+    y_true, y_pred = _regression_columns(y_true, y_pred)
+    # the mean per output, then over outputs: scikit-learn's order of operations, so its rounding too
+    return float(np.mean(np.mean(np.square(y_true - y_pred), axis=0)))
 
 
 def mae(y_true: ArrayLike, y_pred: ArrayLike) -> float:
@@ -76,8 +82,8 @@ def mae(y_true: ArrayLike, y_pred: ArrayLike) -> float:
     float
         Non-negative; 0 for a perfect fit. Same as ``sklearn.metrics.mean_absolute_error``.
     """
-    y_true, y_pred = _regression_pair(y_true, y_pred)
-    return float(sk_metrics.mean_absolute_error(y_true, y_pred))
+    y_true, y_pred = _regression_columns(y_true, y_pred)
+    return float(np.mean(np.mean(np.abs(y_pred - y_true), axis=0)))
 
 
 def r2(y_true: ArrayLike, y_pred: ArrayLike) -> float:
@@ -96,11 +102,22 @@ def r2(y_true: ArrayLike, y_pred: ArrayLike) -> float:
     -------
     float
         1 for a perfect fit, 0 for predicting the mean, negative for worse. Several outputs are averaged with
-        equal weights (``sklearn.metrics.r2_score(multioutput="uniform_average")``). NaN, with scikit-learn's
-        ``UndefinedMetricWarning``, for fewer than two samples.
+        equal weights (``sklearn.metrics.r2_score(multioutput="uniform_average")``). An output whose targets
+        are all equal (no variance to explain) scores 1 if predicted exactly and 0 otherwise, as scikit-learn's
+        ``force_finite=True``. NaN, with scikit-learn's ``UndefinedMetricWarning``, for fewer than two samples.
     """
-    y_true, y_pred = _regression_pair(y_true, y_pred)
-    return float(sk_metrics.r2_score(y_true, y_pred, multioutput="uniform_average"))
+    y_true, y_pred = _regression_columns(y_true, y_pred)
+    if len(y_true) < 2:
+        _warn_undefined(f"r2 is not defined for fewer than two samples (received {len(y_true)}); returning "
+                        f"NaN", stacklevel=3)
+        return math.nan
+    residual = np.sum(np.square(y_true - y_pred), axis=0)
+    variance = np.sum(np.square(y_true - np.mean(y_true, axis=0)), axis=0)
+    scores = np.ones(y_true.shape[1])  # residual 0: a perfect fit, even of constant targets
+    defined = (residual != 0) & (variance != 0)
+    scores[defined] = 1 - residual[defined] / variance[defined]
+    scores[(residual != 0) & (variance == 0)] = 0.0  # constant targets missed: 0 rather than -inf
+    return float(np.mean(scores))
 
 
 # --------------------------------------------------------------------------------------------------
@@ -133,9 +150,10 @@ def accuracy(y_true: ArrayLike, y_pred: ArrayLike) -> float:
 def precision(y_true: ArrayLike, y_pred: ArrayLike) -> float:
     """Precision: of the samples predicted to be in a class, the fraction that really are.
 
-    Binary problems (one sigmoid output, or two softmax outputs) score class 1; more classes, and multilabel
-    targets, take the unweighted mean over classes (macro average). A class never predicted scores 0 instead
-    of raising a warning, because early epochs often predict one class only.
+    Binary problems (one sigmoid output, or two softmax outputs) score class 1; more classes take the
+    unweighted mean over the classes present in ``y_true`` or in the predictions (macro average), multilabel
+    targets the mean over every label. A class never predicted scores 0 instead of raising a warning, because
+    early epochs often predict one class only.
 
     Parameters
     ----------
@@ -150,14 +168,16 @@ def precision(y_true: ArrayLike, y_pred: ArrayLike) -> float:
         In [0, 1]. Same as ``sklearn.metrics.precision_score(average="binary" or "macro", zero_division=0)``
         on the predicted labels.
     """
-    return _binary_or_macro(sk_metrics.precision_score, y_true, y_pred)
+    true_positives, predicted, actual = _class_counts(_classes(y_true, y_pred))
+    return _mean_ratio(true_positives, predicted)
 
 
 def recall(y_true: ArrayLike, y_pred: ArrayLike) -> float:
     """Recall: of the samples really in a class, the fraction predicted to be in it.
 
-    Binary problems (one sigmoid output, or two softmax outputs) score class 1; more classes, and multilabel
-    targets, take the unweighted mean over classes (macro average). A class absent from ``y_true`` scores 0.
+    Binary problems (one sigmoid output, or two softmax outputs) score class 1; more classes take the
+    unweighted mean over the classes present in ``y_true`` or in the predictions (macro average), multilabel
+    targets the mean over every label. A class absent from ``y_true`` scores 0.
 
     Parameters
     ----------
@@ -172,14 +192,16 @@ def recall(y_true: ArrayLike, y_pred: ArrayLike) -> float:
         In [0, 1]. Same as ``sklearn.metrics.recall_score(average="binary" or "macro", zero_division=0)`` on
         the predicted labels.
     """
-    return _binary_or_macro(sk_metrics.recall_score, y_true, y_pred)
+    true_positives, predicted, actual = _class_counts(_classes(y_true, y_pred))
+    return _mean_ratio(true_positives, actual)
 
 
 def f1(y_true: ArrayLike, y_pred: ArrayLike) -> float:
     """F1 score: the harmonic mean of precision and recall, one number that punishes either being low.
 
-    Binary problems (one sigmoid output, or two softmax outputs) score class 1; more classes, and multilabel
-    targets, take the unweighted mean of the per-class F1 (macro average). Undefined cases score 0.
+    Binary problems (one sigmoid output, or two softmax outputs) score class 1; more classes take the
+    unweighted mean of the per-class F1 over the classes present in ``y_true`` or in the predictions (macro
+    average), multilabel targets the mean over every label. Undefined cases score 0.
 
     Parameters
     ----------
@@ -194,7 +216,9 @@ def f1(y_true: ArrayLike, y_pred: ArrayLike) -> float:
         In [0, 1]. Same as ``sklearn.metrics.f1_score(average="binary" or "macro", zero_division=0)`` on the
         predicted labels.
     """
-    return _binary_or_macro(sk_metrics.f1_score, y_true, y_pred)
+    # 2 tp / (2 tp + fp + fn): the harmonic mean of precision and recall, written with counts only
+    true_positives, predicted, actual = _class_counts(_classes(y_true, y_pred))
+    return _mean_ratio(2 * true_positives, predicted + actual)
 
 
 def roc_auc(y_true: ArrayLike, y_pred: ArrayLike) -> float:
@@ -203,7 +227,8 @@ def roc_auc(y_true: ArrayLike, y_pred: ArrayLike) -> float:
     Unlike the other classification metrics it uses the scores themselves, not thresholded labels. Binary
     problems use the probability of class 1 (the sigmoid output, or the second softmax column). More classes
     use one-vs-rest with a macro average, which needs probabilities (rows of ``y_pred`` summing to 1, as
-    softmax outputs do). Multilabel targets average the per-label AUCs.
+    softmax outputs do). Multilabel targets average the per-label AUCs. A positive and a negative with the
+    same score count as half a correctly ordered pair (the average ranks of the Mann-Whitney statistic).
 
     Parameters
     ----------
@@ -222,15 +247,19 @@ def roc_auc(y_true: ArrayLike, y_pred: ArrayLike) -> float:
     classes = _classes(y_true, y_pred)
     scores = classes.scores
     if classes.multilabel:
-        return float(sk_metrics.roc_auc_score(classes.true, scores, average="macro"))
+        return _mean_auc(classes.true.astype(bool), scores, "labels")
     if classes.n_classes == 2:
         positive = scores if scores.ndim == 1 else scores[:, 1]
-        return float(sk_metrics.roc_auc_score(classes.true, positive))
+        auc = _auc(classes.true == 1, positive)
+        if math.isnan(auc):
+            _warn_undefined(f"roc_auc is not defined when y_true holds one class only (every label is "
+                            f"{int(classes.true[0])}); returning NaN", stacklevel=3)
+        return auc
     if not np.allclose(scores.sum(axis=1), 1.0):
         raise ValueError("roc_auc with more than two classes needs probabilities: every row of y_pred must "
                          "sum to 1 (use a softmax output)")
-    return float(sk_metrics.roc_auc_score(classes.true, scores, multi_class="ovr", average="macro",
-                                          labels=np.arange(classes.n_classes)))
+    one_vs_rest = classes.true[:, None] == np.arange(classes.n_classes)
+    return _mean_auc(one_vs_rest, scores, "classes")
 
 
 # --------------------------------------------------------------------------------------------------
@@ -298,11 +327,77 @@ class _Classes(NamedTuple):
         return np.argmax(self.scores, axis=1)
 
 
-def _binary_or_macro(score: Callable, y_true: ArrayLike, y_pred: ArrayLike) -> float:
-    """Apply a scikit-learn label metric: binary for two classes, macro average otherwise."""
-    classes = _classes(y_true, y_pred)
-    average = "binary" if classes.n_classes == 2 and not classes.multilabel else "macro"
-    return float(score(classes.true, classes.predicted(), average=average, zero_division=0))
+def _class_counts(classes: _Classes) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per class scored: the true positives, how many were predicted in it, how many really are in it.
+
+    The classes scored are scikit-learn's: class 1 alone for a binary problem (``average="binary"``), every
+    class present in ``y_true`` or in the predictions for more (``average="macro"`` with its default labels),
+    every label of a multilabel problem.
+    """
+    labels = classes.predicted()
+    if classes.multilabel:
+        return (np.count_nonzero(classes.true & labels, axis=0), np.count_nonzero(labels, axis=0),
+                np.count_nonzero(classes.true, axis=0))
+    k = classes.n_classes
+    # confusion[i, j]: samples of class i predicted as class j
+    confusion = np.bincount(classes.true * k + labels, minlength=k * k).reshape(k, k)
+    true_positives, predicted, actual = np.diagonal(confusion), confusion.sum(axis=0), confusion.sum(axis=1)
+    scored = slice(1, 2) if k == 2 else (predicted + actual) > 0
+    return true_positives[scored], predicted[scored], actual[scored]
+
+
+def _mean_ratio(numerator: np.ndarray, denominator: np.ndarray) -> float:
+    """The mean over classes of ``numerator / denominator``, a class with denominator 0 scoring 0
+    (scikit-learn's ``zero_division=0``)."""
+    ratios = np.divide(numerator, denominator, out=np.zeros(len(numerator)), where=denominator > 0)
+    return float(np.mean(ratios))
+
+
+def _mean_auc(positives: np.ndarray, scores: np.ndarray, kind: str) -> float:
+    """The mean of each column's AUC (one-vs-rest, or per label); NaN, with a warning, if one is undefined."""
+    aucs = [_auc(positives[:, j], scores[:, j]) for j in range(scores.shape[1])]
+    undefined = [j for j, auc in enumerate(aucs) if math.isnan(auc)]
+    if undefined:
+        _warn_undefined(f"roc_auc is not defined for {kind} {undefined}: y_true holds no positives or no "
+                        f"negatives for them; returning NaN", stacklevel=4)
+    return float(np.mean(aucs))
+
+
+def _auc(positive: np.ndarray, score: np.ndarray) -> float:
+    r"""The area under the ROC curve of one binary problem, exactly: the Mann-Whitney statistic over P N.
+
+    .. math:: \mathrm{AUC} = \frac{1}{PN} \sum_{p} \left(\#\{n : s_n < s_p\}
+              + \tfrac12 \#\{n : s_n = s_p\}\right)
+
+    over the P positives p and N negatives n: the fraction of (positive, negative) pairs in the right order,
+    a tie counting half. That is the area under scikit-learn's ROC curve, where a run of tied scores is one
+    diagonal step. Counted in integers over the groups of tied scores, then divided once. NaN when
+    ``positive`` holds no positive or no negative (the caller warns).
+    """
+    n_positive = int(np.count_nonzero(positive))
+    n_negative = positive.size - n_positive
+    if n_positive == 0 or n_negative == 0:
+        return math.nan
+    order = np.argsort(score)
+    sorted_scores = score[order]
+    starts = np.flatnonzero(np.concatenate(([True], sorted_scores[1:] != sorted_scores[:-1])))
+    # per group of tied scores, in increasing order of score
+    positives = np.add.reduceat(positive[order].astype(np.int64), starts)
+    negatives = np.diff(starts, append=positive.size) - positives
+    negatives_below = np.cumsum(negatives) - negatives
+    twice_pairs = int(np.dot(positives, 2 * negatives_below + negatives))
+    return twice_pairs / (2 * n_positive * n_negative)  # Python ints: one correctly rounded division
+
+
+def _warn_undefined(message: str, stacklevel: int) -> None:
+    """Warn that a metric is undefined here, with scikit-learn's ``UndefinedMetricWarning``.
+
+    The one import of scikit-learn in this module (about a second, the first time a score is undefined): the
+    warning's class is scikit-learn's because the metrics have always raised it and callers filter it by class.
+    """
+    from sklearn.exceptions import UndefinedMetricWarning
+
+    warnings.warn(message, UndefinedMetricWarning, stacklevel=stacklevel)
 
 
 def _classes(y_true: ArrayLike, y_pred: ArrayLike) -> _Classes:
@@ -339,6 +434,12 @@ def _classes(y_true: ArrayLike, y_pred: ArrayLike) -> _Classes:
         raise ValueError(f"y_true has label {int(labels.max())} but y_pred has only {n_outputs} columns "
                          f"(classes 0..{n_outputs - 1})")
     return _Classes(labels.astype(np.intp), scores, n_classes, multilabel=False)
+
+
+def _regression_columns(y_true: ArrayLike, y_pred: ArrayLike) -> tuple[np.ndarray, np.ndarray]:
+    """Validate regression targets and outputs: two arrays of shape (n_samples, n_outputs)."""
+    y_true, y_pred = _regression_pair(y_true, y_pred)
+    return y_true.reshape(len(y_true), -1), y_pred.reshape(len(y_pred), -1)
 
 
 def _regression_pair(y_true: ArrayLike, y_pred: ArrayLike) -> tuple[np.ndarray, np.ndarray]:
