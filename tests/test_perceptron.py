@@ -727,6 +727,13 @@ def test_messages_show_boolean_and_nullable_labels_as_given():
         warnings.simplefilter("ignore", ConvergenceWarning)
         Perceptron(warm_start=True).fit(X, [0, 1, 2, 0]).fit(X, y)
 
+    X_rare = [[1.0, 2.0], [2.0, 3.0], [3.0, 4.0], [4.0, 5.0]]
+    for y, shown in [([0, 0, 0, 1], r"\[1\]"), (pd.Series([False, False, True, False], dtype="boolean"), r"\[True\]"),
+                     (["a", "b", "a", "c"], r"\['b', 'c'\]")]:
+        with pytest.raises(ValueError, match=r"stratified by class, for validation: the least populated classes in y "
+                                             rf"have only 1 member.*Classes with too few members are: {shown}$"):
+            Perceptron(early_stopping=True).fit(X_rare, y)
+
     X3, y3 = make_blobs(n_samples=60, centers=3, cluster_std=5.0, random_state=0)
     with pytest.warns(ConvergenceWarning, match=r"class\(es\) \[(10|20|30)(, (20|30))*\]"):
         Perceptron(max_iter=2, tol=None).fit(X3, pd.Series(10 * (y3 + 1), dtype="Int64"))

@@ -448,15 +448,20 @@ class Perceptron(ClassifierMixin, BaseEstimator):
 
         train, val = np.arange(len(y)), None
         if self.early_stopping and not incremental:
+            cannot = (f"early_stopping=True cannot hold out validation_fraction={self.validation_fraction} of X and "
+                      f"y (n_samples={len(y)}), stratified by class, for validation")
+            counts = np.unique(y, return_counts=True)[1]  # in the order of classes_
+            if counts.min() < 2:  # said here, as the splitter would say it with y's validated labels (True as 1.0)
+                raise ValueError(f"{cannot}: the least populated classes in y have only 1 member, which is too "
+                                 f"few; stratifying needs 2 per class. Classes with too few members are: "
+                                 f"{show(classes_[counts < 2])}")
             splitter = StratifiedShuffleSplit(test_size=self.validation_fraction,
                                               random_state=int(rng.integers(np.iinfo(np.int32).max)))
             try:
                 train, val = next(splitter.split(np.zeros((len(y), 1)), y))
             except ValueError as exc:
                 # the splitter speaks of test_size, which the user never passed
-                raise ValueError(f"early_stopping=True cannot hold out validation_fraction="
-                                 f"{self.validation_fraction} of X and y (n_samples={len(y)}), stratified by "
-                                 f"class, for validation: {exc}") from None
+                raise ValueError(f"{cannot}: {exc}") from None
 
         f = activations.get(self.activation).forward
         penalty = None if self.penalty is None else _Penalty(self.penalty, self.alpha, self.l1_ratio, self.eta0,
