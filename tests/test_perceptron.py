@@ -752,6 +752,10 @@ def test_class_weight_dict_is_read_by_label():
     with pytest.raises(ValueError, match=r"class_weight has weights for \['yes'\], which are not classes of y, and "
                                          r"none for the classes \[False\]; the classes are \[False, True\]"):
         Perceptron(class_weight={True: 2.0, "yes": 1.0}).fit(GATE_X, np.array([0, 1, 1, 1], dtype=bool))
+    for bad in (-1.0, np.inf, "2", None):
+        with pytest.raises(ValueError, match=rf"class_weight must map classes to finite weights >= 0; received "
+                                             rf"{re.escape(repr(bad))} for class 'b'"):
+            Perceptron(class_weight={"a": 1.0, "b": bad}).fit(GATE_X, ["a", "b", "b", "b"])
     # a class left out weighs 1, as in scikit-learn
     partial = Perceptron(shuffle=False, class_weight={1: 1.0}).fit(GATE_X, GATES["AND"])
     np.testing.assert_array_equal(partial.coef_, Perceptron(shuffle=False).fit(GATE_X, GATES["AND"]).coef_)

@@ -686,13 +686,18 @@ def _rows(X):
 def _class_weights(class_weight, classes_, y, show) -> np.ndarray:
     """The weight of each class in ``classes_``: scikit-learn's ``compute_class_weight``, with a dict read by label.
 
-    scikit-learn looks ``class_weight[int(label)]`` up, which merges the labels 0.5 and 0 and would name the
-    class True as 1 in its error; here a dict is looked up with the labels themselves. As in scikit-learn, a
-    class the dict leaves out weighs 1, and a key that is not a class is an error only when some class has
-    no weight (a dict written for all the classes may be reused on data that lack some).
+    scikit-learn looks ``class_weight[int(label)]`` up, which finds no weight for the string labels "1" and "2"
+    and names the class False as 0 in its error; here a dict is looked up with the labels themselves. As in
+    scikit-learn, a class the dict leaves out weighs 1, and a key that is not a class is an error only when
+    some class has no weight (a dict written for all the classes may be reused on data that lack some). A
+    weight must be a finite number >= 0: a negative one would turn its class's updates around.
     """
     if not isinstance(class_weight, dict):
         return compute_class_weight(class_weight, classes=classes_, y=y)
+    for key, value in class_weight.items():
+        if not (isinstance(value, Real) and np.isfinite(value) and value >= 0):
+            raise ValueError(f"class_weight must map classes to finite weights >= 0; received {value!r} for "
+                             f"class {key!r}")
     labels = classes_.tolist()
     weights = np.array([class_weight.get(label, 1.0) for label in labels], dtype=np.float64)
     unweighted = [label for label in labels if label not in class_weight]
