@@ -11,6 +11,7 @@ import warnings
 
 import numpy as np
 import pytest
+import scipy.sparse as sp
 from scipy import special
 from sklearn.base import clone
 from sklearn.datasets import make_blobs
@@ -465,3 +466,296 @@ def test_overflow_is_an_error_not_a_silent_inf():
         warnings.simplefilter("error", RuntimeWarning)
         with pytest.raises(ValueError, match="Floating-point overflow at epoch"):
             Perceptron(shuffle=False, tol=None, max_iter=5).fit(X, [0, 1])
+
+
+# -- penalty: scikit-learn's regularisation around the textbook rule ---------------------------------------------
+
+
+def penalised(X, y, *, eta, epochs, penalty, alpha, l1_ratio=0.15, sklearn_ties=False):
+    """scikit-learn's ``_plain_sgd`` regularisation, written out in plain Python from its source.
+
+    One binary line, zero start, samples in order, no stopping rule. At every sample: ``z`` and the error; the
+    L2 decay ``w *= max(0, 1 - eta alpha (1 - r))``; the update; then the cumulative L1 truncation (Tsuruoka
+    et al. 2009) with ``u`` and ``q``. ``sklearn_ties`` takes scikit-learn's rule (labels +-1, update when
+    ``y z <= 0``) instead of the textbook step. Also returns each epoch's mean objective: the perceptron
+    criterion plus ``alpha (r |w|_1 + (1 - r) |w|^2 / 2)``, both at the weights before the sample's update.
+    """
+    r = {"l2": 0.0, "l1": 1.0, "elasticnet": l1_ratio}[penalty]
+    w, b, u, q = [0.0] * len(X[0]), 0.0, 0.0, [0.0] * len(X[0])
+    objectives = []
+    for _ in range(epochs):
+        objective = 0.0
+        for x, target in zip(X, y):
+            z = sum(wi * xi for wi, xi in zip(w, x)) + b
+            sign = 2 * target - 1
+            objective += max(0.0, -sign * z) + alpha * (r * sum(abs(wi) for wi in w)
+                                                        + (1 - r) / 2 * sum(wi * wi for wi in w))
+            if sklearn_ties:
+                err = sign if sign * z <= 0 else 0
+            else:
+                err = target - (1.0 if z >= 0 else 0.0)
+            if r < 1:
+                w = [wi * max(0.0, 1 - eta * alpha * (1 - r)) for wi in w]
+            w = [wi + eta * err * xi for wi, xi in zip(w, x)]
+            b += eta * err
+            if r > 0:
+                u += eta * alpha * r
+                for j, old in enumerate(w):
+                    if old > 0:
+                        w[j] = max(0.0, old - (u + q[j]))
+                    elif old < 0:
+                        w[j] = min(0.0, old + (u - q[j]))
+                    q[j] += w[j] - old
+        objectives.append(objective / len(X))
+    return w, b, objectives
+
+
+PENALTIES = [("l2", {}), ("l1", {}), ("elasticnet", {}), ("elasticnet", {"l1_ratio": 0.6})]
+
+
+@pytest.mark.parametrize("penalty, extra", PENALTIES)
+@pytest.mark.parametrize("alpha, epochs", [(1e-4, 10), (1e-3, 24), (0.05, 10)])
+def test_penalty_reference_is_sklearns_rule_and_ours_is_it_with_textbook_ties(penalty, extra, alpha, epochs):
+    # The plain-Python reference, with scikit-learn's tie rule, reproduces scikit-learn's Perceptron; with the
+    # textbook tie rule, it reproduces ours. (alpha=0.05 and the L1 runs zero some weights, and then the
+    # bias too at times, so positive samples meet z == 0 and the two tie rules part ways.)
+    X, y = separable_blobs(std=3.0)
+    params = {"penalty": penalty, "alpha": alpha, **extra}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        ours = Perceptron(shuffle=False, tol=None, max_iter=epochs, **params).fit(X, y)
+        theirs = SkPerceptron(shuffle=False, tol=None, max_iter=epochs, **params).fit(X, y)
+    sk_w, sk_b, _ = penalised(X.tolist(), y.tolist(), eta=1.0, epochs=epochs, sklearn_ties=True, **params)
+    np.testing.assert_allclose(theirs.coef_, [sk_w], rtol=1e-9, atol=1e-12)
+    np.testing.assert_allclose(theirs.intercept_, [sk_b], rtol=1e-12)
+    w, b, objectives = penalised(X.tolist(), y.tolist(), eta=1.0, epochs=epochs, **params)
+    assert ours.n_iter_ == epochs  # every epoch of these overlapping blobs has mistakes
+    np.testing.assert_allclose(ours.coef_, [w], rtol=1e-9, atol=1e-12)
+    np.testing.assert_allclose(ours.intercept_, [b], rtol=1e-12)
+    np.testing.assert_allclose([r["loss"] for r in ours.training_history_], objectives, rtol=1e-9)
+
+
+@pytest.mark.parametrize("penalty, alpha, extra", [
+    ("l2", 1e-4, {}), ("l2", 1e-2, {}), ("l1", 1e-4, {}), ("elasticnet", 1e-4, {}), ("elasticnet", 1e-2, {}),
+    ("elasticnet", 1e-4, {"l1_ratio": 0.6}),
+])
+def test_penalty_matches_sklearn_perceptron_including_its_tol_rule(penalty, alpha, extra):
+    # A small L1 part: no weight reaches zero, so no tie, and the weights are scikit-learn's. With tol set,
+    # both stop when the regularised objective stops improving: after the same number of epochs.
+    X, y = separable_blobs(std=3.0)
+    for n_iter_no_change in (2, 5):
+        params = {"penalty": penalty, "alpha": alpha, "n_iter_no_change": n_iter_no_change, **extra}
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ConvergenceWarning)
+            ours = Perceptron(shuffle=False, **params).fit(X, y)
+        theirs = SkPerceptron(shuffle=False, **params).fit(X, y)
+        assert ours.n_iter_ == theirs.n_iter_
+        np.testing.assert_allclose(ours.coef_, theirs.coef_, rtol=1e-9)
+        np.testing.assert_allclose(ours.intercept_, theirs.intercept_, rtol=1e-12)
+
+
+def test_penalty_steps_by_hand():
+    # L2, alpha=0.1, class weights 3 and 0.5: the decay ignores the class weight.
+    X, y = [[1.0, 2.0], [2.0, 0.5]], [0, 1]
+    clf = Perceptron(penalty="l2", alpha=0.1, shuffle=False, tol=None, max_iter=1, class_weight={0: 3.0, 1: 0.5})
+    with pytest.warns(ConvergenceWarning):
+        clf.fit(X, y)
+    # sample 0: z = 0, predicted 1: w *= 0.9 (still 0); delta = 3 * (0 - 1) = -3 -> w = (-3, -6), b = -3
+    # sample 1: z = -3 - 3 - 3 = -12, predicted 0: w *= 0.9 -> (-2.7, -5.4); delta = 0.5 -> (-1.7, -5.15), b = -2.5
+    np.testing.assert_allclose(clf.coef_, [[-1.7, -5.15]], rtol=1e-12)
+    np.testing.assert_array_equal(clf.intercept_, [-2.5])
+
+    # L1, alpha=0.6: the truncation clips at zero and remembers (q) what each weight received.
+    X, y = [[1.0, 0.5], [0.0, 2.0]], [0, 1]
+    clf = Perceptron(penalty="l1", alpha=0.6, shuffle=False, tol=None, max_iter=1)
+    with pytest.warns(ConvergenceWarning):
+        clf.fit(X, y)
+    # sample 0: z = 0, predicted 1: w = (-1, -0.5), b = -1; u = 0.6: w = (min(0, -1 + 0.6), min(0, -0.5 + 0.6))
+    #           = (-0.4, 0), q = (0.6, 0.5)
+    # sample 1: z = -1, predicted 0: w = (-0.4, 2), b = 0; u = 1.2: w1 = min(0, -0.4 + (1.2 - 0.6)) = 0,
+    #           w2 = max(0, 2 - (1.2 + 0.5)) = 0.3
+    np.testing.assert_allclose(clf.coef_, [[0.0, 0.3]], rtol=1e-12)
+    assert clf.coef_[0, 0] == 0.0
+    np.testing.assert_array_equal(clf.intercept_, [0.0])
+    assert clf.training_history_[0]["loss"] == pytest.approx((0 + 0 + 1 + 0.6 * 0.4) / 2)
+
+
+def test_penalty_bounds_and_alpha_without_penalty():
+    X, y = make_blobs(n_samples=80, centers=3, cluster_std=2.0, random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+
+        def fit(**params):
+            return Perceptron(random_state=1, **params).fit(X, y)
+
+        # elastic net at its bounds is exactly l1 or l2; alpha is ignored without a penalty
+        np.testing.assert_array_equal(fit(penalty="elasticnet", l1_ratio=1.0).coef_, fit(penalty="l1").coef_)
+        np.testing.assert_array_equal(fit(penalty="elasticnet", l1_ratio=0.0).coef_, fit(penalty="l2").coef_)
+        np.testing.assert_array_equal(fit(alpha=10.0, l1_ratio=0.9).coef_, fit().coef_)
+        # a decay factor of 0 (eta0 * alpha >= 1) zeroes the weights before every update, as in scikit-learn
+        clf = Perceptron(penalty="l2", alpha=2.0, shuffle=False, tol=None, max_iter=3).fit(X[:5], y[:5] == 0)
+    w, b, _ = penalised(X[:5].tolist(), (y[:5] == 0).tolist(), eta=1.0, epochs=3, penalty="l2", alpha=2.0)
+    np.testing.assert_array_equal(clf.coef_, [w])
+    np.testing.assert_array_equal(clf.intercept_, [b])
+
+
+def test_penalty_one_vs_rest_lines_are_the_binary_penalised_perceptrons():
+    X, y = make_blobs(n_samples=45, centers=[[0, 3], [-3, -2], [3, -2]], cluster_std=2.0, random_state=2)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        ovr = Perceptron(penalty="elasticnet", alpha=0.01, shuffle=False, tol=None, max_iter=6).fit(X, y)
+        for c, label in enumerate(ovr.classes_):
+            binary = Perceptron(penalty="elasticnet", alpha=0.01, shuffle=False, tol=None,
+                                max_iter=6).fit(X, (y == label).astype(int))
+            np.testing.assert_array_equal(ovr.coef_[c], binary.coef_[0])
+            np.testing.assert_array_equal(ovr.intercept_[c], binary.intercept_[0])
+
+
+def test_penalty_stops_on_a_mistake_free_epoch():
+    X, y = separable_blobs(std=0.5)
+    for penalty in ("l2", "l1", "elasticnet"):
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", ConvergenceWarning)
+            clf = Perceptron(penalty=penalty, alpha=1e-3, shuffle=False).fit(X, y)
+        assert clf.converged_ and clf.training_history_[-1]["errors"] == 0
+        assert clf.score(X, y) == 1.0
+
+
+@pytest.mark.parametrize("params, message", [
+    ({"penalty": "l3"}, r"The 'penalty' parameter of Perceptron must be a str among \{.*'elasticnet'.*\} or None. "
+                        r"Got 'l3' instead"),
+    ({"alpha": -1.0}, r"The 'alpha' parameter of Perceptron must be a float in the range \[0.0, inf\). Got -1.0"),
+    ({"l1_ratio": 1.5}, r"The 'l1_ratio' parameter of Perceptron must be a float in the range \[0.0, 1.0\]. "
+                        r"Got 1.5"),
+    ({"alpha": "big"}, r"The 'alpha' parameter of Perceptron must be a float in the range \[0.0, inf\). Got 'big'"),
+])
+def test_bad_penalty_parameters_raise_and_leave_the_model_as_it_was(params, message):
+    clf = Perceptron(shuffle=False).fit(GATE_X, GATES["AND"])
+    coef, intercept, history = clf.coef_.copy(), clf.intercept_.copy(), len(clf.training_history_)
+    clf.set_params(**params)
+    with pytest.raises(InvalidParameterError, match=message):
+        clf.fit(GATE_X, GATES["OR"])
+    with pytest.raises(InvalidParameterError, match=message):
+        clf.partial_fit(GATE_X, GATES["OR"])
+    np.testing.assert_array_equal(clf.coef_, coef)
+    np.testing.assert_array_equal(clf.intercept_, intercept)
+    assert len(clf.training_history_) == history
+
+
+# -- sparse X -------------------------------------------------------------------------------------------------
+
+
+def _sparse_blobs(n=90, centers=3, seed=0):
+    """Blobs in 6 features, half of the entries zeroed, so sparse X has real structure."""
+    X, y = make_blobs(n_samples=n, n_features=6, centers=centers, cluster_std=3.0, random_state=seed)
+    X[np.random.default_rng(seed).random(X.shape) < 0.5] = 0.0
+    return X, y
+
+
+@pytest.mark.parametrize("container", [sp.csr_matrix, sp.csc_matrix, sp.coo_matrix, sp.csr_array, sp.lil_matrix])
+@pytest.mark.parametrize("params", [
+    {},
+    {"activation": "sigmoid", "eta0": 0.1},
+    {"penalty": "elasticnet", "alpha": 0.01},
+    {"penalty": "l1", "alpha": 0.01, "class_weight": "balanced", "fit_intercept": False},
+    {"early_stopping": True, "n_iter_no_change": 2},
+])
+def test_sparse_X_trains_bit_for_bit_as_dense(container, params):
+    for centers in (2, 3):
+        X, y = _sparse_blobs(centers=centers)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ConvergenceWarning)
+            dense = Perceptron(max_iter=30, **params).fit(X, y)
+            sparse_fit = Perceptron(max_iter=30, **params).fit(container(X), y)
+        np.testing.assert_array_equal(sparse_fit.coef_, dense.coef_)
+        np.testing.assert_array_equal(sparse_fit.intercept_, dense.intercept_)
+        assert sparse_fit.n_iter_ == dense.n_iter_
+        assert [r["errors"].tolist() if centers == 3 else r["errors"] for r in sparse_fit.training_history_] == \
+               [r["errors"].tolist() if centers == 3 else r["errors"] for r in dense.training_history_]
+        np.testing.assert_allclose(sparse_fit.decision_function(container(X)), dense.decision_function(X),
+                                   rtol=1e-12, atol=1e-12)
+        np.testing.assert_array_equal(sparse_fit.predict(container(X)), dense.predict(X))
+        np.testing.assert_array_equal(dense.predict(container(X)), dense.predict(X))
+
+
+def test_sparse_X_with_duplicate_entries_and_partial_fit():
+    # a non-canonical CSR matrix: entry (0, 1) is stored twice, 1 + 2, and means 3; the user's matrix is untouched
+    X = sp.csr_matrix((np.array([1.0, 2.0, -1.0, 4.0]), np.array([1, 1, 0, 1]), np.array([0, 2, 3, 4])),
+                      shape=(3, 2))
+    assert not X.has_canonical_format
+    y = [1, 0, 0]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        dense = Perceptron(shuffle=False, tol=None, max_iter=3).fit(X.toarray(), y)
+        clf = Perceptron(shuffle=False, tol=None, max_iter=3).fit(X, y)
+    np.testing.assert_array_equal(clf.coef_, dense.coef_)
+    assert X.nnz == 4 and not X.has_canonical_format
+
+    Xs, ys = _sparse_blobs(centers=2)
+    online_dense, online_sparse = Perceptron(penalty="l2"), Perceptron(penalty="l2")
+    for _ in range(3):
+        online_dense.partial_fit(Xs, ys, classes=[0, 1])
+        online_sparse.partial_fit(sp.csr_matrix(Xs), ys, classes=[0, 1])
+    np.testing.assert_array_equal(online_sparse.coef_, online_dense.coef_)
+
+
+def test_sparse_X_is_refused_where_dense_is_and_counts_features():
+    clf = Perceptron().fit(sp.csr_matrix(np.array(GATE_X)), GATES["OR"])
+    with pytest.raises(ValueError, match="X has 3 features, but Perceptron is expecting 2 features"):
+        clf.predict(sp.csr_matrix(np.ones((2, 3))))
+    with pytest.raises(ValueError, match="Input X contains NaN"):
+        Perceptron().fit(sp.csr_matrix(np.array([[0.0, np.nan], [1.0, 1.0]])), [0, 1])
+
+
+# -- labels in messages, as the user gave them ----------------------------------------------------------------
+
+
+def test_messages_show_boolean_and_nullable_labels_as_given():
+    pd = pytest.importorskip("pandas")
+    X = np.array(GATE_X)
+    # validation turns pandas' nullable "boolean" and "Int64" columns into float64: True must not read 1.0
+    for y, shown in [(np.ones(4, dtype=bool), "True"), (pd.Series([True] * 4, dtype="boolean"), "True"),
+                     (pd.Series([7] * 4, dtype="Int64"), "7")]:
+        with pytest.raises(ValueError, match=f"only one class: {shown}$"):
+            Perceptron().fit(X, y)
+
+    y = pd.Series([True, False, True, False], dtype="boolean")
+    with pytest.raises(ValueError, match=r"y contains labels \[True\] that are not in classes \[0, 2\]"):
+        Perceptron().partial_fit(X, y, classes=[0, 2])
+    with pytest.raises(ValueError, match=r"on classes \[False, True\]: the current weights are for classes_ "
+                                         r"\[0, 1, 2\]"), warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        Perceptron(warm_start=True).fit(X, [0, 1, 2, 0]).fit(X, y)
+
+    X_rare = [[1.0, 2.0], [2.0, 3.0], [3.0, 4.0], [4.0, 5.0]]
+    for y, shown in [([0, 0, 0, 1], r"\[1\]"), (pd.Series([False, False, True, False], dtype="boolean"), r"\[True\]"),
+                     (["a", "b", "a", "c"], r"\['b', 'c'\]")]:
+        with pytest.raises(ValueError, match=r"stratified by class, for validation: the least populated classes in y "
+                                             rf"have only 1 member.*Classes with too few members are: {shown}$"):
+            Perceptron(early_stopping=True).fit(X_rare, y)
+
+    X3, y3 = make_blobs(n_samples=60, centers=3, cluster_std=5.0, random_state=0)
+    with pytest.warns(ConvergenceWarning, match=r"class\(es\) \[(10|20|30)(, (20|30))*\]"):
+        Perceptron(max_iter=2, tol=None).fit(X3, pd.Series(10 * (y3 + 1), dtype="Int64"))
+
+
+def test_class_weight_dict_is_read_by_label():
+    # the hand-run of test_class_weight_scales_each_update, with the labels "1" and "2": scikit-learn's
+    # compute_class_weight would look their weights up under int(label), 1 and 2, and find none
+    X = [[1.0, 2.0], [2.0, 0.5]]
+    clf = Perceptron(shuffle=False, tol=None, max_iter=1, class_weight={"1": 3.0, "2": 0.5})
+    with pytest.warns(ConvergenceWarning):
+        clf.fit(X, ["1", "2"])
+    np.testing.assert_array_equal(clf.coef_, [[-2.0, -5.75]])
+    np.testing.assert_array_equal(clf.intercept_, [-2.5])
+
+    with pytest.raises(ValueError, match=r"class_weight has weights for \['yes'\], which are not classes of y, and "
+                                         r"none for the classes \[False\]; the classes are \[False, True\]"):
+        Perceptron(class_weight={True: 2.0, "yes": 1.0}).fit(GATE_X, np.array([0, 1, 1, 1], dtype=bool))
+    for bad in (-1.0, np.inf, "2", None):
+        with pytest.raises(ValueError, match=rf"class_weight must map classes to finite weights >= 0; received "
+                                             rf"{re.escape(repr(bad))} for class 'b'"):
+            Perceptron(class_weight={"a": 1.0, "b": bad}).fit(GATE_X, ["a", "b", "b", "b"])
+    # a class left out weighs 1, as in scikit-learn
+    partial = Perceptron(shuffle=False, class_weight={1: 1.0}).fit(GATE_X, GATES["AND"])
+    np.testing.assert_array_equal(partial.coef_, Perceptron(shuffle=False).fit(GATE_X, GATES["AND"]).coef_)
