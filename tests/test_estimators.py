@@ -371,3 +371,27 @@ def test_callbacks_see_partial_fit_calls_as_one_continuing_run():
         est.partial_fit(X, y, classes=[0, 1])
     assert [r["epoch"] for r in recorder.records] == [0, 1, 2]
     assert len(est.loss_curve_) == 3
+
+
+@pytest.mark.parametrize("cls, bad", [(gn.MLPClassifier, {"alpha": -1.0}), (gn.MLPRegressor, {"momentum": 5})])
+def test_partial_fit_checks_parameters_changed_after_a_fit(cls, bad):
+    """scikit-learn's _fit_context skips the parameter check once an estimator is fitted; partial_fit checks them
+    itself, and a refused call leaves the weights as they were."""
+    X, y = make_moons(n_samples=60, noise=0.2, random_state=0)
+    est = cls(hidden_layer_sizes=(4,), solver="sgd", max_iter=2, random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        est.fit(X, y)
+    before = [w.copy() for w in est.coefs_]
+    est.set_params(**bad)
+    with pytest.raises(ValueError, match=next(iter(bad))):
+        est.partial_fit(X, y)
+    assert all(np.array_equal(a, b) for a, b in zip(before, est.coefs_))
+
+
+def test_regressor_partial_fit_on_one_row_scores_nan_without_warnings():
+    est = gn.MLPRegressor(hidden_layer_sizes=(3,), random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        est.partial_fit(np.ones((1, 2)), [1.0])
+    assert np.isnan(est.history_["score"][-1])

@@ -33,21 +33,9 @@ SWAPS = {
 
 # "Class::test_name" (with pytest's parameters, or without them for every parametrisation) -> why it fails
 XFAIL = {
-    # scikit-learn's private API
-    "TestMLP::test_gradient": "calls scikit-learn's private MLPClassifier._loss_grad_lbfgs on its packed "
-                              "parameter vector; glassnet's gradients are checked by central differences in "
-                              "tests/analysis/test_gradcheck.py",
-    "TestMLP::test_learning_rate_warmstart": "reads scikit-learn's private _optimizer.learning_rate (glassnet's "
-                                             "optimiser is model_.optimizer)",
-    "TestMLP::test_adaptive_learning_rate": "reads scikit-learn's private _optimizer.learning_rate (glassnet's "
-                                            "optimiser is model_.optimizer)",
-    # gaps of glassnet's MLP estimators (src/glassnet/estimators.py)
-    "TestMLP::test_fit": "partial_fit on an unfitted MLPClassifier whose coefs_ and intercepts_ were set by hand "
-                         "reads model_, which only a fit makes: AttributeError instead of starting from the given "
-                         "weights",
+    # where glassnet's message differs on purpose
     "TestMLP::test_early_stopping_stratified": "expects the too-rare class named 'True', scikit-learn's binarised "
-                                               "target; glassnet's message names it '1.0', its own encoding (the "
-                                               "user gave 1)",
+                                               "target; glassnet's message names it as the user gave it (1)",
 }
 
 

@@ -299,6 +299,13 @@ class _BaseMLP(BaseEstimator):
         self._random_state = _random_state(self.random_state)
         if first_pass:
             self._initialize(y, X.shape[1], X.dtype)
+        elif "model_" not in self.__dict__:
+            # coefs_ and intercepts_ set by hand on an unfitted estimator (scikit-learn's worked example): the
+            # network first, then the given weights in it
+            given = self.coefs_, self.intercepts_
+            self._initialize(y, X.shape[1], X.dtype)
+            self.coefs_, self.intercepts_ = list(given[0]), list(given[1])
+            self._sync_user_coefs()
         else:
             if y.shape[1] != self.n_outputs_:
                 raise ValueError(f"y has {y.shape[1]} outputs but the network was fitted with {self.n_outputs_}")
@@ -383,6 +390,7 @@ class _BaseMLP(BaseEstimator):
             callbacks=[rules] + self._check_callbacks(), epoch_metrics=self._epoch_score,
             history=self._history, on_divergence="continue")
         rules.trainer = trainer
+        self.n_iter_ = 0
         try:
             trainer.run()
         except KeyboardInterrupt:
@@ -397,7 +405,8 @@ class _BaseMLP(BaseEstimator):
 
     def _hold_out(self, X, y, sample_weight):
         """scikit-learn's early-stopping split: the training part, and the validation part (X, y, weights)."""
-        stratify = y if (is_classifier(self) and self.n_outputs_ == 1) else None
+        # stratified on the labels as the user gave them, so that an error names them so
+        stratify = self.classes_[y[:, 0].astype(int)] if (is_classifier(self) and self.n_outputs_ == 1) else None
         try:
             parts = train_test_split(X, y, *(() if sample_weight is None else (sample_weight,)),
                                      random_state=self._random_state, test_size=self.validation_fraction,
@@ -556,6 +565,28 @@ class _BaseMLP(BaseEstimator):
         tags = super().__sklearn_tags__()
         tags.input_tags.sparse = True
         return tags
+
+    def _loss_grad_lbfgs(self, packed_coef_inter, X, y, sample_weight, *work_arrays):
+        """scikit-learn's private L-BFGS objective, which its own tests call: the loss and gradient at the weights
+        packed as scikit-learn packs them (every W, then every b), which the network takes. (scikit-learn's work
+        arrays are not needed.)"""
+        dense = self._dense_layers(self.model_)
+        params = [d.params["W"] for d in dense] + [d.params["b"] for d in dense]
+        grads = [d.grads["W"] for d in dense] + [d.grads["b"] for d in dense]
+        start = 0
+        for p in params:
+            p[...] = np.asarray(packed_coef_inter[start:start + p.size]).reshape(p.shape)
+            start += p.size
+        dtype = self.model_.dtype
+        y = np.asarray(y, dtype=dtype)
+        y = y.reshape(-1, 1) if y.ndim == 1 else y
+        loss = self._full_batch_pass(np.asarray(X, dtype=dtype), y, sample_weight)
+        return loss, np.concatenate([g.ravel() for g in grads]).astype(np.float64)
+
+    @property
+    def _optimizer(self):
+        """The fitted network's optimiser (scikit-learn's private name for it, which its own tests read)."""
+        return self.model_.optimizer
 
     def _check_solver(self):
         if self.solver not in _STOCHASTIC_SOLVERS:
@@ -833,6 +864,7 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
     @_fit_context(prefer_skip_nested_validation=True)
     def partial_fit(self, X, y, sample_weight=None, classes=None):
         """One epoch over the given data; ``classes`` is required on the first call."""
+        self._validate_params()  # _fit_context skips it once fitted; set_params may have changed them since
         if _check_partial_fit_first_call(self, classes):
             self._label_binarizer = LabelBinarizer()
             if type_of_target(y).startswith("multilabel"):
@@ -936,6 +968,8 @@ class MLPRegressor(RegressorMixin, _BaseMLP):
         return X, y
 
     def _score_function(self, y, out, sample_weight):
+        if len(y) < 2:  # R² is undefined for one sample (a partial_fit on one row)
+            return np.nan
         return r2_score(y, out, sample_weight=sample_weight)
 
     @_fit_context(prefer_skip_nested_validation=True)
@@ -963,6 +997,7 @@ class MLPRegressor(RegressorMixin, _BaseMLP):
     @_fit_context(prefer_skip_nested_validation=True)
     def partial_fit(self, X, y, sample_weight=None):
         """One epoch over the given data."""
+        self._validate_params()  # _fit_context skips it once fitted; set_params may have changed them since
         return self._fit(X, y, sample_weight=sample_weight, incremental=True)
 
     def predict(self, X):
