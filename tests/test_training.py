@@ -1,0 +1,251 @@
+"""The one training loop: watching changes nothing, callbacks see true gradients, the loop can be stepped.
+
+Every check compares two runs of the same seeded training bit for bit (``np.array_equal``), or the gradients a
+callback sees against ``loss_and_gradients`` (an independent pass over the same batch).
+"""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pytest
+from sklearn.exceptions import ConvergenceWarning
+
+import glassnet as gn
+from glassnet import _fast
+from glassnet.analysis import TrainingRecorder
+from glassnet.training import Trainer
+
+OPTIMIZERS = {
+    "sgd": {"name": "sgd", "learning_rate": 0.05},
+    "momentum": {"name": "sgd", "learning_rate": 0.05, "momentum": 0.9},
+    "nesterov": {"name": "sgd", "learning_rate": 0.05, "momentum": 0.8, "nesterov": True},
+    "adam": {"name": "adam", "learning_rate": 0.01},
+    "adamw": {"name": "adamw", "learning_rate": 0.01, "weight_decay": 0.1},
+    "rmsprop": {"name": "rmsprop", "learning_rate": 0.01, "momentum": 0.5, "centered": True},
+    "adagrad": {"name": "adagrad", "learning_rate": 0.05},
+    "clipped": {"name": "sgd", "learning_rate": 0.05, "clipnorm": 0.5},
+}
+
+
+def _families():
+    """The switchboard's families this machine can run: the NumPy reference always; BLAS's axpby where NumPy's
+    BLAS can be called; the compiled loops where numba is installed (the plain install and the fast extra)."""
+    families = ["numpy"]
+    if _fast.blas.available():
+        families.append("blas")
+    if _fast.implementation() == "jit":
+        families.append("jit")
+    return families
+
+
+def _data(n=90, d=5, k=3, seed=0):
+    rng = np.random.default_rng(seed)
+    y = rng.integers(0, k, size=n)
+    return rng.normal(size=(n, d)) + np.eye(k, d)[y], y
+
+
+def _model(optimizer, dtype="float64", dropout=0.2, l2=1e-3, seed=3):
+    model = gn.Sequential([gn.Dense(16, activation="relu", l2=l2), gn.BatchNorm(), gn.Dropout(dropout),
+                           gn.Dense(8, activation="tanh"), gn.Dense(3, activation="softmax")],
+                          input_dim=5, seed=seed, dtype=dtype)
+    model.compile(loss="categorical_crossentropy", optimizer=gn.optimizers.get(dict(optimizer)),
+                  metrics=["accuracy"])
+    return model
+
+
+def _state(model):
+    state = model.optimizer.get_state()
+    return model.get_weights() + [v for slots in state["slots"] for v in slots.values()]
+
+
+def _assert_identical(a, b):
+    assert len(a) == len(b)
+    for x, y in zip(a, b):
+        assert x.dtype == y.dtype
+        np.testing.assert_array_equal(x, y)
+
+
+class _ReadsEverything(gn.callbacks.Callback):
+    """Reads gradients, weights and outputs at every hook: an observer as nosy as one can be."""
+
+    def __init__(self):
+        super().__init__()
+        self.norms = []
+
+    def on_batch_begin(self, batch, logs=None):
+        self.norms.append(sum(float(np.abs(w).sum()) for w in self.model.get_weights()))
+
+    def on_batch_end(self, batch, logs=None):
+        self.norms.append(sum(float(np.abs(layer.grads[k]).sum()) for layer in self.model.layers
+                              for k in layer.grads))
+
+    def on_epoch_end(self, epoch, logs=None):
+        self.norms.append(float(np.abs(self.model.predict(np.ones((2, 5)))).sum()))
+
+
+@pytest.mark.parametrize("family", _families())
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("optimizer", OPTIMIZERS.values(), ids=OPTIMIZERS.keys())
+def test_observers_change_no_weight_of_the_run(optimizer, dtype, family, tmp_path):
+    """A recorder of gradients and activations, a progress bar, a checkpoint, a CSV log and a callback that reads
+    layer.grads at every batch: the same seeded run with all of them gives every weight and optimiser state bit
+    for bit as without them (shuffling, dropout, batch norm and an L2 penalty included)."""
+    X, y = _data()
+    with _fast.using(family):
+        plain = _model(optimizer, dtype)
+        plain.fit(X, y, epochs=3, batch_size=16, verbose=0)
+        watched = _model(optimizer, dtype)
+        observers = [TrainingRecorder(X=X[:7], every=1, keep_arrays=True), _ReadsEverything(),
+                     gn.callbacks.ModelCheckpoint(tmp_path / "ckpt.safetensors", monitor="loss"),
+                     gn.callbacks.CSVLogger(tmp_path / "log.csv"), gn.callbacks.TerminateOnNaN()]
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # tqdm's notebook hints, if any
+            watched.fit(X, y, epochs=3, batch_size=16, verbose=1, callbacks=observers)
+    _assert_identical(_state(plain), _state(watched))
+    assert plain.history.history == watched.history.history
+    assert len(observers[1].norms) == 3 * 6 * 2 + 3
+
+
+@pytest.mark.parametrize("solver", ["sgd", "adam"])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_estimator_callbacks_change_nothing(solver, dtype):
+    X, y = _data(n=120)
+    X = X.astype(dtype)
+    kwargs = {"hidden_layer_sizes": (20, 20), "solver": solver, "alpha": 0.01, "batch_size": 32, "max_iter": 4,
+              "random_state": 0}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        plain = gn.MLPClassifier(**kwargs).fit(X, y)
+        watched = gn.MLPClassifier(**kwargs, callbacks=[_ReadsEverything(), TrainingRecorder(X=X[:5])]).fit(X, y)
+    _assert_identical(plain.coefs_ + plain.intercepts_, watched.coefs_ + watched.intercepts_)
+    assert plain.loss_curve_ == watched.loss_curve_
+
+
+def test_a_batch_callback_sees_the_batchs_gradients_at_the_weights_before_the_step():
+    """At each on_batch_end, every layer's grads equal loss_and_gradients of that batch (training mode) at the
+    weights on_batch_begin saw; at each epoch's end they are still the last batch's."""
+    X, y = _data(n=48)
+    model = _model(OPTIMIZERS["momentum"], dropout=0.0)
+    twin = _model(OPTIMIZERS["momentum"], dropout=0.0)
+    seen = []
+    hooks = gn.callbacks.LambdaCallback(
+        on_batch_begin=lambda batch, logs: seen.append(("weights", model.get_weights())),
+        on_batch_end=lambda batch, logs: seen.append(("grads", [layer.grads[k].copy() for layer in model.layers
+                                                                for k in layer.params])),
+        on_epoch_end=lambda epoch, logs: seen.append(("epoch", [layer.grads[k].copy() for layer in model.layers
+                                                                for k in layer.params])))
+    model.fit(X, y, epochs=2, batch_size=16, shuffle=False, verbose=0, callbacks=[hooks])
+    batches = [(X[i:i + 16], y[i:i + 16]) for i in range(0, 48, 16)] * 2
+    steps = [(w, g) for (kind_w, w), (kind_g, g) in zip(seen[0::1], seen[1::1])
+             if kind_w == "weights" and kind_g == "grads"]
+    assert len(steps) == 6
+    for (weights, grads), (Xb, yb) in zip(steps, batches):
+        twin.set_weights(weights)
+        _, expected = twin.loss_and_gradients(Xb, yb, training=True)
+        trainable = [e for layer, chunk in zip(twin.layers, _split(expected, twin)) for e in chunk[:len(layer.params)]]
+        for got, want in zip(grads, trainable):
+            np.testing.assert_allclose(got, want, rtol=1e-10, atol=1e-13)
+    epoch_ends = [g for kind, g in seen if kind == "epoch"]
+    last_batch = [g for kind, g in seen if kind == "grads"][2::3]
+    for at_end, last in zip(epoch_ends, last_batch):
+        _assert_identical(at_end, last)
+
+
+def _split(arrays, model):
+    """``get_weights``-ordered arrays, one list per layer."""
+    out, i = [], 0
+    for layer in model.layers:
+        n = len(layer.weight_names())
+        out.append(arrays[i:i + n])
+        i += n
+    return out
+
+
+@pytest.mark.parametrize("optimizer", ["sgd", "adam", "rmsprop"])
+def test_k_single_epoch_steps_equal_fit_for_k_epochs(optimizer):
+    """Trainer.step_epoch k times, step_batch over k epochs' batches, and k calls of fit(epochs=1): the weights,
+    optimiser state and losses of fit(epochs=k), bit for bit."""
+    X, y = _data()
+    k = 4
+    reference = _model(OPTIMIZERS[optimizer])
+    history = reference.fit(X, y, epochs=k, batch_size=16, verbose=0)
+
+    stepped = _model(OPTIMIZERS[optimizer])
+    trainer = Trainer(stepped, X, y, epochs=None, batch_size=16)
+    losses = [trainer.step_epoch()["loss"] for _ in range(k)]
+    trainer.end()
+    _assert_identical(_state(reference), _state(stepped))
+    assert losses == history.history["loss"]
+    assert stepped.history.history == history.history
+
+    by_batch = _model(OPTIMIZERS[optimizer])
+    trainer = Trainer(by_batch, X, y, epochs=k, batch_size=16)
+    ends = []
+    while not trainer.done:
+        logs = trainer.step_batch()
+        if logs is not None:
+            ends.append(logs["loss"])
+    assert trainer.epoch == k and ends == history.history["loss"]
+    _assert_identical(_state(reference), _state(by_batch))
+
+    one_at_a_time = _model(OPTIMIZERS[optimizer])
+    for _ in range(k):
+        one_at_a_time.fit(X, y, epochs=1, batch_size=16, verbose=0)
+    _assert_identical(_state(reference), _state(one_at_a_time))
+
+
+def test_a_stepped_run_can_pause_and_resume_with_callbacks_seeing_one_run():
+    X, y = _data()
+    epochs = []
+    model = _model(OPTIMIZERS["adam"])
+    trainer = Trainer(model, X, y, epochs=3, batch_size=32,
+                      callbacks=[gn.callbacks.LambdaCallback(on_epoch_end=lambda e, logs: epochs.append(e))])
+    trainer.step_batch()
+    trainer.step_batch()
+    assert epochs == [] and trainer.batch == 2
+    trainer.step_epoch()  # the rest of epoch 0
+    assert epochs == [0] and trainer.epoch == 1
+    history = trainer.run()
+    assert epochs == [0, 1, 2] and history.epoch == [0, 1, 2] and trainer.done
+    with pytest.raises(RuntimeError, match="ended"):
+        trainer.step_epoch()
+    unended = Trainer(model, X, y, epochs=1, batch_size=32)
+    unended.step_epoch()
+    with pytest.raises(RuntimeError, match="over"):
+        unended.step_batch()
+
+
+def test_a_failing_callback_mid_epoch_leaves_the_model_as_the_step_found_it():
+    X, y = _data()
+    model = _model(OPTIMIZERS["adam"])
+    trainer = Trainer(model, X, y, epochs=None, batch_size=16)
+    trainer.step_epoch()
+    before = _state(model)
+    rng_before = model._rng_states()
+
+    def fail(batch, logs):
+        if batch == 3:
+            raise RuntimeError("boom")
+
+    trainer._batch_end = fail  # a callback that fails at the fourth batch
+    with pytest.raises(RuntimeError, match="boom"):
+        trainer.step_epoch()
+    _assert_identical(before, _state(model))
+    assert model._rng_states() == rng_before and trainer.epoch == 1 and trainer.batch == 0
+
+
+def test_trainer_checks_its_arguments_as_fit_does():
+    X, y = _data()
+    model = _model(OPTIMIZERS["sgd"])
+    with pytest.raises(ValueError, match="epochs"):
+        Trainer(model, X, y, epochs=0)
+    with pytest.raises(TypeError, match="callbacks"):
+        Trainer(model, X, y, callbacks=[object()])
+    with pytest.raises(ValueError, match="X"):
+        Trainer(model, X[:, :2], y)
+    with pytest.raises(RuntimeError, match="compile"):
+        Trainer(gn.Sequential([gn.Dense(2)], input_dim=5), X, y)
+    with pytest.raises(ValueError, match="on_divergence"):
+        Trainer.from_arrays(model, X, np.eye(3)[y], epochs=1, batch_size=8, on_divergence="ignore")
