@@ -36,7 +36,7 @@ from threadpoolctl import threadpool_limits
 
 from . import datasets, metrics, optimizers
 from ._validation import check_array, check_float, check_int, check_name
-from .layers import BatchNorm, Dense, Dropout
+from .builders import mlp
 from .model import DivergenceWarning, Sequential
 
 __all__ = ["DATASETS", "DEFAULTS", "as_dataframe", "format_table", "parse_grid", "run_sweep", "summarize"]
@@ -399,33 +399,12 @@ def _run_task(params: dict, seed: int, data: _Data, config: _Config) -> dict:
 
 
 def _build_mlp(params: Mapping, n_features: int, n_outputs: int, seed: int, *, task: str) -> Sequential:
-    """The default network: hidden Dense layers (each optionally followed by BatchNorm and Dropout) and an
-    output layer that fits the task, compiled with the matching loss. The same layout as MLPClassifier's."""
+    """The default network: :func:`glassnet.builders.mlp` with the grid point's settings over :data:`DEFAULTS`,
+    compiled without metrics (the sweep computes its own after training)."""
     p = {**DEFAULTS, **{k: v for k, v in params.items() if k in DEFAULTS}}
-    hidden = _check_hidden(p["hidden"])
-    dropout = check_float(p["dropout"], "dropout", minimum=0.0, maximum=1.0, include_max=False)
-    batch_norm = p["batch_norm"]
-    if not isinstance(batch_norm, (bool, np.bool_)):
-        raise TypeError(f"batch_norm must be True or False, received batch_norm={batch_norm!r}")
-    l2 = check_float(p["l2"], "l2", minimum=0.0)
-    init = p["initializer"]
-    layers = []
-    for units in hidden:
-        layers.append(Dense(units, activation=p["activation"], kernel_initializer=init, l2=l2))
-        if batch_norm:
-            layers.append(BatchNorm())
-        if dropout:
-            layers.append(Dropout(dropout))
-    if task == "regression":
-        output, loss = Dense(n_outputs, activation="linear", kernel_initializer=init, l2=l2), "mse"
-    elif n_outputs == 2:
-        output, loss = Dense(1, activation="sigmoid", kernel_initializer=init, l2=l2), "binary_crossentropy"
-    else:
-        output, loss = (Dense(n_outputs, activation="softmax", kernel_initializer=init, l2=l2),
-                        "categorical_crossentropy")
-    model = Sequential(layers + [output], input_dim=n_features, seed=seed)
-    model.compile(loss=loss, optimizer=_optimizer(p))
-    return model
+    return mlp(n_features, p["hidden"], task, n_outputs=n_outputs, activation=p["activation"],
+               dropout=p["dropout"], batch_norm=p["batch_norm"], initializer=p["initializer"], l2=p["l2"],
+               optimizer=_optimizer(p), metrics=None, seed=seed)
 
 
 def _optimizer(p: Mapping) -> optimizers.Optimizer:
@@ -442,14 +421,6 @@ def _optimizer(p: Mapping) -> optimizers.Optimizer:
         raise ValueError(f"momentum={momentum} applies only to optimizer in {sorted(_MOMENTUM_OPTIMIZERS)}, "
                          f"received optimizer={name!r}")
     return optimizers.OPTIMIZERS[name](**kwargs)
-
-
-def _check_hidden(hidden) -> tuple[int, ...]:
-    sizes = (hidden,) if isinstance(hidden, numbers.Integral) and not isinstance(hidden, bool) else hidden
-    if not isinstance(sizes, (tuple, list)):
-        raise TypeError(f"hidden must be a positive integer or a tuple of them (one per hidden layer), "
-                        f"received hidden={hidden!r}")
-    return tuple(check_int(s, "hidden", minimum=1) for s in sizes)
 
 
 # ---------------------------------------------------------------------------------------------------------

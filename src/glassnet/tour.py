@@ -39,6 +39,7 @@ from typing import Any
 import numpy as np
 
 from . import datasets, metrics
+from .builders import mlp
 from .layers import Dense
 from .model import DivergenceWarning, Sequential
 from .optimizers import SGD, Adam
@@ -303,7 +304,8 @@ def mlp_xor(quick: bool, seed: int) -> ScenarioResult:
     epochs = _epochs(quick, 1000, 600)
     attempts, model, history = [], None, None
     for attempt in range(10):
-        candidate = _network(2, [2], "sigmoid", 2, seed + attempt, SGD(0.5, momentum=0.9))
+        candidate = mlp(2, [2], "binary", activation="sigmoid", optimizer=SGD(0.5, momentum=0.9),
+                        seed=seed + attempt)
         candidate_history = candidate.fit(X, y, epochs=epochs, batch_size=None, verbose=0)
         accuracy = candidate.evaluate(X, y)["accuracy"]
         attempts.append({"seed": seed + attempt, "final loss": candidate_history.history["loss"][-1],
@@ -348,7 +350,7 @@ def backprop_step(quick: bool, seed: int) -> ScenarioResult:
     """One step of backpropagation on a 2-2-1 network, every number shown, then checked numerically."""
     from .analysis import explain_step, gradient_check
 
-    model = _network(2, [2], "sigmoid", 2, seed, SGD(0.1))
+    model = mlp(2, [2], "binary", activation="sigmoid", optimizer=SGD(0.1), seed=seed)
     X, y = np.array([[0.5, 0.3]]), np.array([1])
     step = explain_step(model, X, y)
     check = gradient_check(model, X, y)
@@ -389,7 +391,7 @@ def circles(quick: bool, seed: int) -> ScenarioResult:
     axes = fig.subplots(1, 2)
     rows, models, robustness = [], {}, {}
     for ax, (name, hidden) in zip(axes, networks.items()):
-        model = _network(2, hidden, "tanh", 2, seed, Adam(0.05))
+        model = mlp(2, hidden, "binary", activation="tanh", optimizer=Adam(0.05), seed=seed)
         model.fit(X_train, y_train, epochs=epochs, batch_size=32, verbose=0)
         models[name] = model
         rows.append({"network": name, "parameters": model.count_params()[0],
@@ -435,9 +437,7 @@ def sine_regression(quick: bool, seed: int) -> ScenarioResult:
                               random_state=seed)
     X_train, X_test, y_train, y_test = _split(X, y, seed, stratify=False)
     mean, std = X_train.mean(), X_train.std()
-    model = Sequential([Dense(32, activation="tanh"), Dense(32, activation="tanh"), Dense(1)], input_dim=1,
-                       seed=seed)
-    model.compile(loss="mse", optimizer=Adam(0.01), metrics=["r2"])
+    model = mlp(1, [32, 32], "regression", activation="tanh", optimizer=Adam(0.01), seed=seed)
     history = model.fit((X_train - mean) / std, y_train, epochs=_epochs(quick, 600, 300), batch_size=32,
                         verbose=0)
 
@@ -495,7 +495,7 @@ def training_dynamics(quick: bool, seed: int) -> ScenarioResult:
 
     X, y = datasets.make_xor()
     epochs = _epochs(quick, 300, 200)
-    model = _network(2, [3], "sigmoid", 2, seed, SGD(2.0))
+    model = mlp(2, [3], "binary", activation="sigmoid", optimizer=SGD(2.0), seed=seed)
     recorder = TrainingRecorder()
     history = model.fit(X, y, epochs=epochs, batch_size=None, verbose=0, callbacks=[recorder])
     report = analyze_convergence(history, window=min(10, epochs))
@@ -601,7 +601,7 @@ def training_problems(quick: bool, seed: int) -> ScenarioResult:
     rows, findings, curves, codes = [], [], {}, {}
     vanishing = None
     for problem, setup, X, y, hidden, activation, optimizer, epochs, batch_size, split in cases:
-        model = _network(X.shape[1], hidden, activation, 2, seed, optimizer)
+        model = mlp(X.shape[1], hidden, "binary", activation=activation, optimizer=optimizer, seed=seed)
         recorder = TrainingRecorder(X=X[:256])
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", DivergenceWarning)  # divergence is one of the problems shown
@@ -778,7 +778,8 @@ def depth_vs_width(quick: bool, seed: int) -> ScenarioResult:
 
     def build(config, run_seed):
         depth, width = config
-        models[config] = _network(2, [width] * depth, "relu", 3, run_seed, Adam(0.01))
+        models[config] = mlp(2, [width] * depth, "multiclass", n_outputs=3, activation="relu",
+                             optimizer=Adam(0.01), seed=run_seed)
         return models[config]
 
     rows = compare_depth_width(X, y, configs, build=build, epochs=_epochs(quick, 150, 60), batch_size=32,
@@ -826,13 +827,11 @@ def digits(quick: bool, seed: int) -> ScenarioResult:
     from . import plots
     from .analysis import noise_robustness
     from .analysis.diagnose import diagnose
-    from .layers import Dropout
 
     X, y = _digits(quick, seed)
     X_train, X_test, y_train, y_test = _split(X, y, seed)
-    model = Sequential([Dense(64, activation="relu"), Dropout(0.1), Dense(10, activation="softmax")], input_dim=64,
-                       seed=seed)
-    model.compile(loss="categorical_crossentropy", optimizer=Adam(0.005), metrics=["accuracy"])
+    model = mlp(64, [64], "multiclass", n_outputs=10, activation="relu", dropout=0.1, optimizer=Adam(0.005),
+                seed=seed)
     history = model.fit(X_train, y_train, epochs=_epochs(quick, 40, 20), batch_size=32, verbose=0,
                         validation_data=(X_test, y_test))
     predicted = np.argmax(model.predict(X_test), axis=1)
@@ -951,21 +950,6 @@ SCENARIOS: list[Callable[[bool, int], ScenarioResult]] = [
 def _epochs(quick: bool, full: int, short: int) -> int:
     """The epoch count of a scenario: ``short`` for the quick tour, ``full`` otherwise, times EPOCH_SCALE."""
     return max(2, int(round((short if quick else full) * EPOCH_SCALE)))
-
-
-def _network(input_dim: int, hidden: Sequence[int], activation: str, n_classes: int, seed: int,
-             optimizer) -> Sequential:
-    """A compiled classifier: hidden layers, then one sigmoid unit (two classes) or a softmax (more)."""
-    layers = [Dense(units, activation=activation) for units in hidden]
-    if n_classes == 2:
-        layers.append(Dense(1, activation="sigmoid"))
-        loss = "binary_crossentropy"
-    else:
-        layers.append(Dense(n_classes, activation="softmax"))
-        loss = "categorical_crossentropy"
-    model = Sequential(layers, input_dim=input_dim, seed=seed)
-    model.compile(loss=loss, optimizer=optimizer, metrics=["accuracy"])
-    return model
 
 
 def _digits(quick: bool, seed: int):
