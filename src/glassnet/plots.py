@@ -32,12 +32,11 @@ from matplotlib.colors import ListedColormap, to_rgba
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.ticker import MaxNLocator
-from sklearn.base import BaseEstimator
-from sklearn.utils.validation import check_is_fitted
 
 from . import activations as activations_module
 from . import metrics as metrics_module
 from ._validation import check_array, check_int
+from .analysis._adapt import as_network, is_estimator, is_perceptron
 from .analysis.neurons import hidden_activations, hidden_layer_indices
 from .analysis.recorder import TrainingRecorder
 from .analysis.sensitivity import decision_boundary_grid
@@ -288,7 +287,7 @@ def plot_weight_histograms(model) -> Figure:
         One panel per Dense layer: a histogram of ``W`` and one of ``b``, with their mean and standard
         deviation. Weights collapsing to zero or growing without bound show up here first.
     """
-    network = _network(model)
+    network = as_network(model)
     dense = [(i, layer) for i, layer in enumerate(network.layers) if isinstance(layer, Dense)]
     if not dense:
         raise ValueError("model has no Dense layer, so there are no weights to draw")
@@ -440,7 +439,7 @@ def plot_decision_boundary(model, X, y, X_test=None, y_test=None, resolution: in
     ax.set_xlim(xx[0, 0], xx[0, -1])
     ax.set_ylim(yy[0, 0], yy[-1, 0])
     ax.set_autoscale_on(False)
-    if _is_perceptron(model):
+    if is_perceptron(model):
         _draw_perceptron_lines(ax, model, colours)
     size = 36 if len(X) <= 300 else 14
     ax.scatter(X[:, 0], X[:, 1], c=[colours[i] for i in y_index], marker="o", s=size, edgecolors="k",
@@ -491,7 +490,7 @@ def plot_hidden_neuron_maps(model, X, y=None, layer: int = 0, resolution: int = 
         Small multiples on one shared colour scale (:data:`UNIT_CMAP`, diverging, centred on the activation's
         midpoint: 0.5 for outputs in [0, 1] such as the sigmoid, 0 otherwise), with one colour bar.
     """
-    network = _network(model)
+    network = as_network(model)
     X = _check_plane(X, "X")
     if network.input_dim != 2:
         raise ValueError(f"plot_hidden_neuron_maps needs a model of 2 input features, received one with "
@@ -849,23 +848,6 @@ def _axes_figure(ax) -> Figure:
     return root if isinstance(root, Figure) else fig
 
 
-def _network(model) -> Sequential:
-    """The Sequential behind ``model``: itself or a fitted estimator's ``model_``."""
-    if isinstance(model, Sequential):
-        network = model
-    elif isinstance(getattr(model, "model_", None), Sequential):
-        network = model.model_
-    elif isinstance(model, BaseEstimator) and hasattr(model, "hidden_layer_sizes"):
-        check_is_fitted(model)
-        raise TypeError("model has no fitted network (model_)")
-    else:
-        raise TypeError(f"model must be a glassnet Sequential or a fitted MLPClassifier/MLPRegressor, received "
-                        f"{type(model).__name__}")
-    if not network.built:
-        raise ValueError("model is not built yet: give input_dim to Sequential, call build(), or fit() first")
-    return network
-
-
 def _history_curves(history) -> tuple[dict[str, np.ndarray], np.ndarray | None]:
     """The per-epoch curves of any history-like object, as float arrays, and the epoch numbers if known."""
     epochs = None
@@ -878,7 +860,9 @@ def _history_curves(history) -> tuple[dict[str, np.ndarray], np.ndarray | None]:
         epochs = np.asarray(history.epoch, dtype=np.float64) + 1 if history.epoch else None
     elif isinstance(history, Mapping):
         raw = history
-    elif isinstance(history, BaseEstimator):
+    elif is_estimator(history):
+        from sklearn.utils.validation import check_is_fitted
+
         check_is_fitted(history)
         if isinstance(getattr(history, "training_history_", None), list):
             raw = _perceptron_curves(history.training_history_)
@@ -974,10 +958,6 @@ def _padding(X: np.ndarray) -> float:
     return PADDING_FRACTION * span if span > 0 else 0.5
 
 
-def _is_perceptron(model) -> bool:
-    return type(model).__name__ == "Perceptron" and hasattr(model, "coef_") and hasattr(model, "intercept_")
-
-
 def _class_indices(model, y, n: int, name: str) -> tuple[np.ndarray, np.ndarray]:
     """The model's classes and ``y`` as indices into them (one-hot rows read by argmax for a Sequential)."""
     y = np.asarray(y)
@@ -1000,6 +980,8 @@ def _class_indices(model, y, n: int, name: str) -> tuple[np.ndarray, np.ndarray]
     if not hasattr(model, "predict"):
         raise TypeError(f"model must be a glassnet Sequential, a fitted MLPClassifier or a fitted Perceptron, "
                         f"received {type(model).__name__}")
+    from sklearn.utils.validation import check_is_fitted
+
     check_is_fitted(model)
     classes = getattr(model, "classes_", None)
     if classes is None or isinstance(classes, list) or np.ndim(classes) != 1:
