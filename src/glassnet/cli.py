@@ -214,7 +214,8 @@ def sweep(data, params, seeds, epochs, batch_size, test_size, n_jobs, scheduler,
     Example: glassnet sweep --data moons --param learning_rate=0.001,0.01,0.1 --param hidden=4,16,64 --seeds 3
     """
     from . import plots
-    from .sweep import format_table, run_sweep, summarize
+    from .report import text_table
+    from .sweep import run_sweep, summarize
 
     grid = parse_params(params)
 
@@ -224,7 +225,7 @@ def sweep(data, params, seeds, epochs, batch_size, test_size, n_jobs, scheduler,
     names = list(grid)
     score = "r2" if data == "sine" else "accuracy"
     metric = f"test_{score}"
-    click.echo(format_table(summarize(rows, by=names, metric=[score, "test_loss"])))
+    click.echo(text_table(summarize(rows, by=names, metric=[score, "test_loss"])))
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     _write_csv(rows, out / "sweep.csv")

@@ -4,7 +4,7 @@ The hand-written comparisons of learning rates, hidden sizes, initialisers and a
 
     rows = run_sweep("moons", {"learning_rate": [0.001, 0.01, 0.1], "hidden": [4, 16, 64]}, seeds=range(3),
                      epochs=50, n_jobs=2)
-    print(format_table(summarize(rows, metric="test_accuracy")))
+    print(text_table(summarize(rows, metric="test_accuracy")))   # glassnet.report.text_table
 
 Every task is one grid point x one seed and is a pure function of ``(params, seed, data)``: the seed makes the
 data set (for the named generators), the stratified train/test split, the initial weights, the dropout masks
@@ -38,6 +38,7 @@ from . import datasets, metrics, optimizers
 from ._validation import check_array, check_float, check_int, check_name
 from .builders import mlp
 from .model import DivergenceWarning, Sequential
+from .report import text_table
 
 __all__ = ["DATASETS", "DEFAULTS", "as_dataframe", "format_table", "parse_grid", "run_sweep", "summarize"]
 
@@ -260,37 +261,9 @@ def as_dataframe(rows: Sequence[Mapping]):
     return pd.DataFrame(list(rows))
 
 
-def format_table(rows: Sequence[Mapping], columns: Sequence[str] | None = None) -> str:
-    """A plain-text table of rows (from ``run_sweep`` or ``summarize``), for a terminal.
-
-    Parameters
-    ----------
-    rows : list of dict
-    columns : list of str, default=None
-        The columns to show, in order; None shows every key, in order of first appearance.
-
-    Returns
-    -------
-    str
-        A header, a rule and one line per row; numbers right-aligned with 4 significant digits, tuples of
-        layer sizes written ``16x16``. ``"(no rows)"`` for no rows.
-    """
-    rows = list(rows)
-    if not rows:
-        return "(no rows)"
-    if columns is None:
-        columns = list(dict.fromkeys(k for row in rows for k in row))
-    else:
-        columns = _check_names(list(columns), "columns", list(dict.fromkeys(k for row in rows for k in row)))
-    cells = [[_format_cell(row.get(c)) for c in columns] for row in rows]
-    right = [all(_is_number(row.get(c)) or row.get(c) is None for row in rows) for c in columns]
-    widths = [max(len(str(c)), *(len(line[i]) for line in cells)) for i, c in enumerate(columns)]
-
-    def line(values):
-        return "  ".join(v.rjust(w) if r else v.ljust(w) for v, w, r in zip(values, widths, right)).rstrip()
-
-    return "\n".join([line([str(c) for c in columns]), "  ".join("-" * w for w in widths)]
-                     + [line(c) for c in cells])
+#: The sweep's tables are printed by the one table formatter, :func:`glassnet.report.text_table`, exported here
+#: under the name the sweep has always had.
+format_table = text_table
 
 
 def parse_grid(specs: Iterable[str]) -> dict[str, list]:
@@ -605,20 +578,6 @@ def _hashable(value):
 
 def _is_number(value) -> bool:
     return isinstance(value, (numbers.Real, np.bool_))
-
-
-def _format_cell(value) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, (bool, np.bool_)):
-        return str(bool(value))
-    if isinstance(value, numbers.Integral):
-        return str(int(value))
-    if isinstance(value, numbers.Real):
-        return f"{float(value):.4g}"
-    if isinstance(value, tuple):
-        return "x".join(str(v) for v in value) if value else "none"
-    return str(value)
 
 
 def _parse_hidden(text: str) -> int | tuple[int, ...]:
