@@ -471,3 +471,235 @@ def test_comparison_bars_heights_and_repeats():
         plots.plot_comparison_bars([dict(r, std=0.1) for r in repeats], "activation", "accuracy", error="std")
     with pytest.raises(ValueError, match="no key 'error'"):
         plots.plot_comparison_bars(rows, "activation", "accuracy", error="error")
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# Several runs overlaid, the spread of activations, several decision boundaries
+# ----------------------------------------------------------------------------------------------------------------
+
+def test_histories_overlay_one_line_per_run_with_its_values(trained):
+    model, history, _, _, _ = trained
+    curves = {"fit's History": history, "its dict": history.history, "a plain list": [4.0, 2.0, 1.0]}
+    fig = plots.plot_histories(curves)
+    render(fig)
+    ax = fig.axes[0]
+    lines = ax.get_lines()
+    assert len(lines) == 3
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == list(curves)
+    np.testing.assert_allclose(lines[0].get_ydata(), history.history["loss"])
+    np.testing.assert_allclose(lines[1].get_ydata(), history.history["loss"])
+    np.testing.assert_allclose(lines[2].get_xdata(), [1, 2, 3])
+    assert ax.get_xlabel() == "epoch" and ax.get_ylabel() == "training loss" and ax.get_yscale() == "linear"
+    # the validation accuracy of a run, and curves relative to their first value on a log axis
+    fig = plots.plot_histories([history], labels=["moons"], metric="val_accuracy")
+    np.testing.assert_allclose(fig.axes[0].get_lines()[0].get_ydata(), history.history["val_accuracy"])
+    assert fig.axes[0].get_ylabel() == "validation accuracy"
+    fig = plots.plot_histories([[4.0, 2.0, 1.0], [10.0, 1.0]], logy=True, relative=True, title="two runs")
+    ax = fig.axes[0]
+    np.testing.assert_allclose(ax.get_lines()[0].get_ydata(), [1.0, 0.5, 0.25])
+    np.testing.assert_allclose(ax.get_lines()[1].get_ydata(), [1.0, 0.1])
+    assert ax.get_yscale() == "log" and ax.get_title() == "two runs" and "first value" in ax.get_ylabel()
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["1", "2"]
+
+
+def test_histories_draw_into_a_given_axes_and_keep_many_runs_apart():
+    fig = plots._figure((4, 3))
+    ax = fig.add_subplot()
+    assert plots.plot_histories([[1.0, 0.5]], ax=ax) is fig and len(ax.get_lines()) == 1
+    many = plots.plot_histories([[1.0, 1.0 / k] for k in range(1, 10)]).axes[0].get_lines()
+    assert [line.get_linestyle() for line in many] == ["-"] * 5 + ["--"] * 4
+
+
+def test_histories_refuse_bad_input(trained):
+    _, history, _, _, _ = trained
+    with pytest.raises(ValueError, match="histories must hold at least one"):
+        plots.plot_histories([])
+    with pytest.raises(ValueError, match="labels must name each of the 2"):
+        plots.plot_histories([[1.0], [2.0]], labels=["one"])
+    with pytest.raises(ValueError, match=r"run '1' has no 'auc' curve; its keys are \['loss'"):
+        plots.plot_histories([history], metric="auc")
+    with pytest.raises(ValueError, match="relative=True divides by the first value, but run 'flat' starts at 0"):
+        plots.plot_histories({"flat": [0.0, 1.0]}, relative=True)
+    with pytest.raises(TypeError, match="run '1': history must be"):
+        plots.plot_histories([object()])
+    with pytest.raises(TypeError, match="histories must be a list or a dict"):
+        plots.plot_histories("loss")
+
+
+def _tanh_stack(scale, depth=4, width=8, seed=0):
+    init = gn.initializers.RandomNormal(stddev=scale)
+    return gn.Sequential([gn.Dense(width, "tanh", kernel_initializer=init) for _ in range(depth)]
+                         + [gn.Dense(1, "sigmoid")], input_dim=width, seed=seed, dtype="float64")
+
+
+def test_activation_spread_is_the_std_of_each_hidden_layer():
+    X = np.random.default_rng(0).standard_normal((50, 8))
+    models = {"small": _tanh_stack(0.1), "large": _tanh_stack(2.0)}
+    fig = plots.plot_activation_spread(models, X)
+    render(fig)
+    ax = fig.axes[0]
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["small", "large"]
+    for line, model in zip(ax.get_lines(), models.values()):
+        weights, a, expected = model.get_weights(), X, []
+        for k in range(4):  # the forward pass written out: tanh(a W + b), layer by layer
+            a = np.tanh(a @ weights[2 * k] + weights[2 * k + 1])
+            expected.append(a.std())
+        np.testing.assert_allclose(line.get_xdata(), [1, 2, 3, 4])
+        np.testing.assert_allclose(line.get_ydata(), expected, rtol=1e-12)
+    assert ax.get_yscale() == "log" and "hidden layer" in ax.get_xlabel() and "spread" in ax.get_ylabel()
+    with pytest.raises(ValueError, match="'linear' has no hidden layer"):
+        plots.plot_activation_spread({"linear": gn.Sequential([gn.Dense(1)], input_dim=8)}, X)
+    with pytest.raises(ValueError, match="8"):
+        plots.plot_activation_spread([_tanh_stack(1.0)], X[:, :3])
+    with pytest.raises(TypeError, match="model must be a glassnet Sequential"):
+        plots.plot_activation_spread(["not a model"], X)
+
+
+def _scatter_colours(ax, n):
+    """The face colours of the panel's training points (the scatter with ``n`` points)."""
+    points = next(c for c in ax.collections if len(c.get_offsets()) == n and c.get_facecolors().shape[0] == n)
+    return points.get_facecolors()
+
+
+def test_decision_boundaries_one_panel_per_model_each_with_its_labels():
+    X = CORNERS
+    models = {"x1 > 0": sigmoid_model([3.0, 0.0], [0.0]), "x2 > 0": sigmoid_model([0.0, 3.0], [0.0]),
+              "x1 + x2 > 0": sigmoid_model([3.0, 3.0], [0.0])}
+    truths = {"x1 > 0": (X[:, 0] > 0).astype(int), "x2 > 0": (X[:, 1] > 0).astype(int),
+              "x1 + x2 > 0": (X.sum(axis=1) > 0).astype(int)}
+    fig = plots.plot_decision_boundaries(models, X, truths, ncols=2)
+    render(fig)
+    axes = visible_axes(fig)
+    assert len(axes) == 3 and len(fig.axes) == 4                   # a 2 x 2 grid, the last cell hidden
+    assert [ax.get_title() for ax in axes] == list(truths)
+    for ax, y in zip(axes, truths.values()):
+        colours = _scatter_colours(ax, len(X))
+        for i in range(len(X)):
+            for j in range(len(X)):
+                assert np.allclose(colours[i], colours[j]) == (y[i] == y[j])
+        assert ax.get_legend() is not None
+    # shared labels, default titles (each panel's accuracies), no legends
+    y = truths["x1 > 0"]
+    fig = plots.plot_decision_boundaries(list(models.values()), X, y, legend=False, resolution=20)
+    titles = [ax.get_title() for ax in visible_axes(fig)]
+    assert titles[0] == "Decision boundary (train accuracy 1.000)"
+    assert titles[1] == f"Decision boundary (train accuracy {np.mean((X[:, 1] > 0) == y):.3f})"
+    assert all(ax.get_legend() is None for ax in visible_axes(fig))
+
+
+def test_decision_boundaries_refuse_bad_input():
+    model = sigmoid_model([1.0, 0.0], [0.0])
+    y = (CORNERS[:, 0] > 0).astype(int)
+    with pytest.raises(TypeError, match="y may be a dict .* only when models is a dict"):
+        plots.plot_decision_boundaries([model], CORNERS, {"a": y})
+    with pytest.raises(ValueError, match=r"it has none for \['b'\]"):
+        plots.plot_decision_boundaries({"a": model, "b": model}, CORNERS, {"a": y})
+    with pytest.raises(ValueError, match="ncols"):
+        plots.plot_decision_boundaries([model], CORNERS, y, ncols=0)
+    with pytest.raises(TypeError, match="legend must be True or False"):
+        plots.plot_decision_boundaries([model], CORNERS, y, legend="no")
+    with pytest.raises(ValueError, match="exactly 2 features"):
+        plots.plot_decision_boundaries([model], np.zeros((4, 3)), y)
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# A fitted curve, 2-D codes, images
+# ----------------------------------------------------------------------------------------------------------------
+
+def test_function_fit_draws_the_samples_the_truth_and_the_model():
+    model = gn.Sequential([gn.Dense(1)], input_dim=1, dtype="float64")
+    model.set_weights([np.array([[2.0]]), np.array([1.0])])        # the line 2x + 1
+    x = np.array([-1.0, 0.0, 0.5, 2.0])
+    fig = plots.plot_function_fit(model, x[:, None], 2 * x + 1.1, truth=np.sin, resolution=50,
+                                  xlabel="dose", ylabel="response")
+    render(fig)
+    ax = fig.axes[0]
+    truth, fitted = ax.get_lines()
+    grid = np.linspace(-1.0, 2.0, 50)
+    np.testing.assert_allclose(truth.get_xdata(), grid)
+    np.testing.assert_allclose(truth.get_ydata(), np.sin(grid))
+    np.testing.assert_allclose(fitted.get_ydata(), 2 * grid + 1)
+    np.testing.assert_allclose(ax.collections[0].get_offsets(), np.column_stack([x, 2 * x + 1.1]))
+    assert (ax.get_xlabel(), ax.get_ylabel()) == ("dose", "response")
+    # a function of X works as the model, e.g. one that scales the input first
+    fig = plots.plot_function_fit(lambda X: 3 * X[:, 0], x, x, resolution=5)
+    np.testing.assert_allclose(fig.axes[0].get_lines()[0].get_ydata(), 3 * np.linspace(-1, 2, 5))
+    with pytest.raises(ValueError, match="X must have one feature"):
+        plots.plot_function_fit(model, np.zeros((4, 2)), x)
+    with pytest.raises(ValueError, match=r"y must hold one target per sample of X \(4\)"):
+        plots.plot_function_fit(model, x, x[:3])
+    with pytest.raises(TypeError, match="model must have predict or be a function"):
+        plots.plot_function_fit(3, x, x)
+    with pytest.raises(TypeError, match="truth must be a function"):
+        plots.plot_function_fit(model, x, x, truth=1.0)
+    with pytest.raises(ValueError, match="the model must give one value per input row"):
+        plots.plot_function_fit(lambda X: X[:2], x, x)
+
+
+def test_embedding_colours_each_class_and_names_it_at_its_median():
+    rng = np.random.default_rng(0)
+    labels = np.repeat(["cat", "dog", "eel"], 20)
+    points = rng.standard_normal((60, 2)) + np.repeat([[0, 0], [5, 0], [0, 5]], 20, axis=0)
+    fig = plots.plot_embedding(points, labels, axis_labels=("first code", "second code"), legend_title="animal")
+    render(fig)
+    ax = fig.axes[0]
+    assert len(ax.collections) == 3
+    for text, name in zip(ax.texts, ("cat", "dog", "eel")):
+        assert text.get_text() == name
+        np.testing.assert_allclose(text.get_position(), np.median(points[labels == name], axis=0))
+    for scatter, name in zip(ax.collections, ("cat", "dog", "eel")):
+        np.testing.assert_allclose(scatter.get_offsets(), points[labels == name])
+    assert (ax.get_xlabel(), ax.get_ylabel()) == ("first code", "second code")
+    assert ax.get_legend().get_title().get_text() == "animal"
+    with pytest.raises(ValueError, match="points must have 2 columns"):
+        plots.plot_embedding(np.zeros((5, 3)), np.zeros(5))
+    with pytest.raises(ValueError, match=r"labels must hold one label per point \(5\)"):
+        plots.plot_embedding(np.zeros((5, 2)), np.zeros(4))
+    with pytest.raises(TypeError, match="axis_labels must be a pair"):
+        plots.plot_embedding(np.zeros((5, 2)), np.zeros(5), axis_labels="xy")
+
+
+def test_reconstructions_show_each_class_above_its_reconstruction():
+    rng = np.random.default_rng(1)
+    originals = rng.random((12, 6))
+    reconstructions = 1 - originals
+    labels = np.array([2, 0, 1, 0, 2, 1, 1, 0, 2, 2, 0, 1])
+    fig = plots.plot_reconstructions(originals, reconstructions, labels, image_shape=(2, 3))
+    render(fig)
+    axes = np.array(fig.axes).reshape(2, 3)
+    assert [ax.get_title() for ax in axes[0]] == ["0", "1", "2"]
+    for column, first in enumerate((1, 2, 0)):                     # the first image of classes 0, 1, 2
+        np.testing.assert_array_equal(axes[0, column].get_images()[0].get_array(), originals[first].reshape(2, 3))
+        np.testing.assert_array_equal(axes[1, column].get_images()[0].get_array(),
+                                      reconstructions[first].reshape(2, 3))
+    assert (axes[0, 0].get_ylabel(), axes[1, 0].get_ylabel()) == ("original", "reconstruction")
+    square = plots.plot_reconstructions(rng.random((5, 4)), rng.random((5, 4)), n=3)
+    assert len(square.axes) == 6 and square.axes[0].get_images()[0].get_array().shape == (2, 2)
+    with pytest.raises(ValueError, match="reconstructions must have the shape of originals"):
+        plots.plot_reconstructions(originals, reconstructions[:, :5])
+    with pytest.raises(ValueError, match="not square; give image_shape"):
+        plots.plot_reconstructions(originals, reconstructions)
+    with pytest.raises(ValueError, match=r"image_shape=\(3, 3\) holds 9 pixels, but each image has 6"):
+        plots.plot_reconstructions(originals, reconstructions, image_shape=(3, 3))
+    with pytest.raises(ValueError, match="labels must hold one label per image"):
+        plots.plot_reconstructions(originals, reconstructions, labels[:5], image_shape=(2, 3))
+
+
+def test_image_predictions_show_mistakes_first_in_red():
+    images = np.arange(10 * 4, dtype=float).reshape(10, 4)
+    y_true = np.array([0, 1, 2, 3, 4, 5, 6, 7, 8, 9])
+    y_pred = np.array([0, 1, 5, 3, 4, 5, 6, 1, 8, 9])               # images 2 and 7 are wrong
+    fig = plots.plot_image_predictions(images, y_true, y_pred, n=12)
+    render(fig)
+    shown = visible_axes(fig)
+    assert len(shown) == 10 and len(fig.axes) == 16                # two rows of eight
+    titles = [ax.get_title() for ax in shown]
+    assert titles[:2] == ["5 (is 2)", "1 (is 7)"] and titles[2:] == ["0", "1", "3", "4", "5", "6", "8", "9"]
+    red = matplotlib.colors.to_rgba("C3")
+    assert [matplotlib.colors.to_rgba(ax.title.get_color()) == red for ax in shown] == [True, True] + [False] * 8
+    np.testing.assert_array_equal(shown[0].get_images()[0].get_array(), images[2].reshape(2, 2))
+    assert len(visible_axes(plots.plot_image_predictions(images, y_true, y_pred, n=3))) == 3
+    with pytest.raises(ValueError, match=r"y_pred must hold one label per image \(10\)"):
+        plots.plot_image_predictions(images, y_true, y_pred[:4])
+    with pytest.raises(ValueError, match="n must be"):
+        plots.plot_image_predictions(images, y_true, y_pred, n=0)

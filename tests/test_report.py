@@ -82,6 +82,12 @@ def test_format_value_and_text_table():
     assert lines[2].endswith("1") and lines[3].endswith("12.5")
     assert len(lines[2]) == len(lines[3])                          # numbers right-aligned in one column
     assert text_table([]) == "(no rows)"
+    assert format_value(()) == "none"                              # no hidden layer
+    chosen = text_table([{"a": 1, "b": (4, 4), "c": None}], columns=["c", "b"], indent="  ").splitlines()
+    assert chosen[0].split() == ["c", "b"] and chosen[2].split() == ["—", "4x4"]
+    assert all(line.startswith("  ") for line in chosen)
+    with pytest.raises(ValueError, match=r"unknown column 'd'; available: \['a', 'b', 'c'\]"):
+        text_table([{"a": 1, "b": 2, "c": 3}], columns=["a", "d"])
 
 
 def _trained(X, y, layers, loss, epochs=30):

@@ -4,6 +4,8 @@ The story-telling scenarios run for real (quick settings, a few seconds). The wh
 ``EPOCH_SCALE`` shrunk, so every scenario, table, figure and the report are exercised without the training time.
 """
 
+import ast
+import inspect
 import re
 
 import pytest
@@ -87,3 +89,15 @@ def test_the_whole_quick_tour_writes_a_self_contained_report(monkeypatch, tmp_pa
 def test_run_scenarios_refuses_a_bad_seed():
     with pytest.raises(ValueError):
         tour.run_scenarios(seed=-1, echo=None, scenarios=[])
+
+
+def test_the_tour_draws_only_through_plots():
+    tree = ast.parse(inspect.getsource(tour))
+    imported = [alias.name for node in ast.walk(tree) if isinstance(node, ast.Import) for alias in node.names]
+    imported += [node.module or "" for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)]
+    assert not [name for name in imported if name.startswith("matplotlib")]
+    drawing = {"subplots", "add_subplot", "plot", "scatter", "imshow", "set_xlabel", "set_ylabel", "set_title"}
+    calls = [node.func.attr for node in ast.walk(tree) if isinstance(node, ast.Call)
+             and isinstance(node.func, ast.Attribute) and node.func.value is not None
+             and not (isinstance(node.func.value, ast.Name) and node.func.value.id == "plots")]
+    assert not drawing.intersection(calls)

@@ -214,7 +214,8 @@ def sweep(data, params, seeds, epochs, batch_size, test_size, n_jobs, scheduler,
     Example: glassnet sweep --data moons --param learning_rate=0.001,0.01,0.1 --param hidden=4,16,64 --seeds 3
     """
     from . import plots
-    from .sweep import format_table, run_sweep, summarize
+    from .report import text_table
+    from .sweep import run_sweep, summarize
 
     grid = parse_params(params)
 
@@ -224,7 +225,7 @@ def sweep(data, params, seeds, epochs, batch_size, test_size, n_jobs, scheduler,
     names = list(grid)
     score = "r2" if data == "sine" else "accuracy"
     metric = f"test_{score}"
-    click.echo(format_table(summarize(rows, by=names, metric=[score, "test_loss"])))
+    click.echo(text_table(summarize(rows, by=names, metric=[score, "test_loss"])))
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     _write_csv(rows, out / "sweep.csv")
@@ -365,7 +366,7 @@ def load_data(name: str, target: str = "-1", samples: int = 600, seed: int = 0) 
 
 
 def build_model(dataset: Dataset, hidden: list[int], activation: str, optimizer: str, lr: float, seed: int):
-    """A compiled MLP for ``dataset``: ``hidden`` layers of ``activation``, then the output layer the task needs.
+    """A compiled MLP for ``dataset``: :func:`glassnet.builders.mlp` with the task the data set asks for.
 
     Two classes get one sigmoid unit and binary cross-entropy, more classes a softmax and categorical
     cross-entropy (both reporting accuracy), regression one linear unit and the mean squared error (reporting R²).
@@ -388,24 +389,11 @@ def build_model(dataset: Dataset, hidden: list[int], activation: str, optimizer:
     -------
     Sequential
     """
-    from . import optimizers
-    from .layers import Dense
-    from .model import Sequential
+    from .builders import mlp
 
-    layers = [Dense(units, activation=activation) for units in hidden]
-    if not dataset.classification:
-        layers.append(Dense(1, activation="linear"))
-        loss, metric_names = "mse", ["r2"]
-    elif dataset.n_classes == 2:
-        layers.append(Dense(1, activation="sigmoid"))
-        loss, metric_names = "binary_crossentropy", ["accuracy"]
-    else:
-        layers.append(Dense(dataset.n_classes, activation="softmax"))
-        loss, metric_names = "categorical_crossentropy", ["accuracy"]
-    model = Sequential(layers, input_dim=dataset.X.shape[1], seed=seed)
-    model.compile(loss=loss, optimizer=optimizers.get({"name": optimizer.lower(), "learning_rate": lr}),
-                  metrics=metric_names)
-    return model
+    task = "classification" if dataset.classification else "regression"
+    return mlp(dataset.X.shape[1], hidden, task, n_outputs=dataset.n_classes or None, activation=activation,
+               optimizer=optimizer, learning_rate=lr, seed=seed)
 
 
 def parse_layers(text: str) -> list[int]:

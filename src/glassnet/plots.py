@@ -5,8 +5,10 @@ state: figures are built directly on the Agg canvas, so they are safe to make fr
 machine without a display. Turn one into PNG bytes with :func:`figure_to_png_bytes` (the HTML report embeds
 those) or write it with :func:`save_figure`.
 
-Sorted from the simplest picture to the most involved: training curves, activation functions, weights, gradient
-flow, decision boundaries and hidden-unit maps, then the tables of experiments (confusion matrix, sweeps, noise
+Sorted from the simplest picture to the most involved: training curves (one run's, or several runs overlaid),
+activation functions, weights, gradient flow and the spread of activations layer by layer, decision boundaries
+(one model's or several side by side) and hidden-unit maps, a regression's fitted curve, 2-D codes, images with
+their reconstructions or predicted classes, then the tables of experiments (confusion matrix, sweeps, noise
 robustness, comparison bars).
 
 Colours are fixed, so a picture reads the same everywhere and a test can map colours back to values: a binary
@@ -32,12 +34,11 @@ from matplotlib.colors import ListedColormap, to_rgba
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.ticker import MaxNLocator
-from sklearn.base import BaseEstimator
-from sklearn.utils.validation import check_is_fitted
 
 from . import activations as activations_module
 from . import metrics as metrics_module
-from ._validation import check_array, check_int
+from ._validation import check_array, check_bool, check_int
+from .analysis._adapt import as_network, is_estimator, is_perceptron
 from .analysis.neurons import hidden_activations, hidden_layer_indices
 from .analysis.recorder import TrainingRecorder
 from .analysis.sensitivity import decision_boundary_grid
@@ -53,12 +54,19 @@ __all__ = [
     "UNIT_CMAP",
     "figure_to_png_bytes",
     "plot_activation_functions",
+    "plot_activation_spread",
     "plot_comparison_bars",
     "plot_confusion_matrix",
+    "plot_decision_boundaries",
     "plot_decision_boundary",
+    "plot_embedding",
+    "plot_function_fit",
     "plot_gradient_flow",
     "plot_hidden_neuron_maps",
+    "plot_histories",
+    "plot_image_predictions",
     "plot_noise_robustness",
+    "plot_reconstructions",
     "plot_sweep",
     "plot_sweep_heatmap",
     "plot_training_curves",
@@ -213,6 +221,70 @@ def plot_training_curves(history, metrics: str | Sequence[str] | None = None) ->
     return fig
 
 
+def plot_histories(histories, labels=None, metric: str = "loss", logy: bool = False, ax=None, *,
+                   relative: bool = False, title: str | None = None) -> Figure:
+    """One metric of several training runs, overlaid: which learning rate, activation or setup learns fastest.
+
+    Parameters
+    ----------
+    histories : list or dict of str to history-like
+        The runs: anything :func:`plot_training_curves` takes (a History, its ``history`` dict, a fitted
+        Sequential or estimator), or a list of numbers, the metric's value at each epoch (an experiment row's
+        ``loss_curve``). A dict names each run by its key.
+    labels : list of str, default=None
+        The legend's name of each run; None takes the dict's keys, or numbers the runs.
+    metric : str, default="loss"
+        The history key to draw (``"loss"``, ``"val_loss"``, ``"accuracy"``, ...); ignored for plain lists.
+    logy : bool, default=False
+        A logarithmic y axis, for losses that fall by orders of magnitude.
+    ax : matplotlib.axes.Axes, default=None
+        Draw into this axes (of a figure you made) instead of a new figure.
+    relative : bool, default=False
+        Divide each curve by its first value, so runs that start from different losses compare by how far
+        each has come.
+    title : str, default=None
+        The panel's title.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        One line per run against the epoch. With more than six runs, the sixth and later are dashed (then
+        dotted), so that lines of similar colour stay apart.
+    """
+    runs = _named_runs(histories, labels, "histories")
+    if not isinstance(metric, str):
+        raise TypeError(f"metric must be a history key (str), received metric={metric!r}")
+    curves = []
+    for name, run in runs:
+        curve = _run_curve(run, metric, name)
+        if relative:
+            first = curve[0]
+            if not np.isfinite(first) or first == 0:
+                raise ValueError(f"relative=True divides by the first value, but run {name!r} starts at "
+                                 f"{float(first):g}")
+            curve = curve / first
+        curves.append((name, curve))
+    own_figure = ax is None
+    fig = _figure((7.0, 4.2)) if own_figure else _axes_figure(ax)
+    if own_figure:
+        ax = fig.add_subplot()
+    many = len(curves) > 6
+    for k, (name, curve) in enumerate(curves):
+        style = ("-", "--", ":", "-.")[(k // 5) % 4] if many else "-"
+        ax.plot(np.arange(1, len(curve) + 1), curve, style, color=f"C{k % 10}", linewidth=1.6, label=name)
+    if logy:
+        ax.set_yscale("log")
+    described = _metric_words(metric)
+    ax.set_ylabel(f"{described} / its first value" if relative else described)
+    ax.set_xlabel("epoch")
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+    if title is not None:
+        ax.set_title(str(title), fontsize=10)
+    ax.grid(True, alpha=0.3)
+    ax.legend(fontsize="x-small" if many else "small", ncol=2 if many else 1)
+    return fig
+
+
 # ----------------------------------------------------------------------------------------------------------------
 # Activation functions
 # ----------------------------------------------------------------------------------------------------------------
@@ -288,7 +360,7 @@ def plot_weight_histograms(model) -> Figure:
         One panel per Dense layer: a histogram of ``W`` and one of ``b``, with their mean and standard
         deviation. Weights collapsing to zero or growing without bound show up here first.
     """
-    network = _network(model)
+    network = as_network(model)
     dense = [(i, layer) for i, layer in enumerate(network.layers) if isinstance(layer, Dense)]
     if not dense:
         raise ValueError("model has no Dense layer, so there are no weights to draw")
@@ -375,6 +447,56 @@ def plot_gradient_flow(recorder: TrainingRecorder) -> Figure:
     return fig
 
 
+def plot_activation_spread(models, X, labels=None, logy: bool = True, title: str | None = None) -> Figure:
+    """How far each hidden layer's outputs spread, layer after layer: a signal that vanishes, explodes or holds.
+
+    The picture behind weight initialisation: with weights too small the spread shrinks from layer to layer,
+    too large and saturating units pin it at their limits; a good initialiser keeps it steady.
+
+    Parameters
+    ----------
+    models : list or dict of str to model
+        Sequentials or fitted MLP estimators, each with at least one hidden layer; a dict names each by its key.
+    X : array-like of shape (n_samples, n_features)
+        The inputs sent through every network (in inference mode, as ``predict`` runs).
+    labels : list of str, default=None
+        The legend's name of each network; None takes the dict's keys, or numbers the networks.
+    logy : bool, default=True
+        A logarithmic y axis (spreads often differ by orders of magnitude).
+    title : str, default=None
+        The panel's title.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        One line per network: the standard deviation of each hidden layer's outputs (over samples and units,
+        as :func:`glassnet.analysis.hidden_activations` returns them) against the layer's position.
+    """
+    runs = _named_runs(models, labels, "models")
+    fig = _figure((7.0, 4.2))
+    ax = fig.add_subplot()
+    deepest = 0
+    for k, (name, model) in enumerate(runs):
+        outputs = hidden_activations(model, X)
+        if not outputs:
+            raise ValueError(f"model {name!r} has no hidden layer, so there is no spread to follow")
+        spread = [float(np.std(a.astype(np.float64))) for a in outputs]
+        deepest = max(deepest, len(spread))
+        ax.plot(np.arange(1, len(spread) + 1), spread, "o-", color=f"C{k % 10}", linewidth=1.6, markersize=4,
+                label=name)
+    if logy:
+        ax.set_yscale("log")
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+    ax.set_xlim(0.5, deepest + 0.5)
+    ax.set_xlabel("hidden layer (input → output)")
+    ax.set_ylabel("spread of its outputs (standard deviation)")
+    if title is not None:
+        ax.set_title(str(title), fontsize=10)
+    ax.grid(True, which="both" if logy else "major", alpha=0.3)
+    ax.legend(fontsize="small")
+    return fig
+
+
 # ----------------------------------------------------------------------------------------------------------------
 # The input plane: decision boundaries and hidden units
 # ----------------------------------------------------------------------------------------------------------------
@@ -440,7 +562,7 @@ def plot_decision_boundary(model, X, y, X_test=None, y_test=None, resolution: in
     ax.set_xlim(xx[0, 0], xx[0, -1])
     ax.set_ylim(yy[0, 0], yy[-1, 0])
     ax.set_autoscale_on(False)
-    if _is_perceptron(model):
+    if is_perceptron(model):
         _draw_perceptron_lines(ax, model, colours)
     size = 36 if len(X) <= 300 else 14
     ax.scatter(X[:, 0], X[:, 1], c=[colours[i] for i in y_index], marker="o", s=size, edgecolors="k",
@@ -460,6 +582,64 @@ def plot_decision_boundary(model, X, y, X_test=None, y_test=None, resolution: in
     ax.set_xlabel("x1")
     ax.set_ylabel("x2")
     ax.set_title(f"Decision boundary ({title})", fontsize=10)
+    return fig
+
+
+def plot_decision_boundaries(models, X, y, X_test=None, y_test=None, labels=None, ncols: int = 3,
+                             resolution: int = 200, legend: bool = True) -> Figure:
+    """Several 2-D classifiers' decision regions side by side, each drawn as :func:`plot_decision_boundary`.
+
+    Parameters
+    ----------
+    models : list or dict of str to model
+        The classifiers (Sequential, fitted MLPClassifier or fitted Perceptron); a dict's keys become the
+        panels' titles.
+    X : array-like of shape (n_samples, 2)
+        Training inputs, shared by every panel.
+    y : array-like, or dict of str to array-like
+        Their labels, shared by every panel; or, when ``models`` is a dict, a dict with the same keys giving
+        each panel its own labels of the same points (the truth tables of several logic gates, say).
+    X_test, y_test : array-like, default=None
+        Test inputs and labels, shared by every panel (give both or neither).
+    labels : list of str, default=None
+        The panels' titles; None takes the dict's keys, or leaves each panel's own title (its accuracies).
+    ncols : int, default=3
+        Panels per row.
+    resolution : int, default=200
+        Grid points along each axis of each panel.
+    legend : bool, default=True
+        Whether each panel keeps its legend (classes and markers); leave it out when the panels are small.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        One panel per model, in order, row by row.
+    """
+    titled = isinstance(models, Mapping) or labels is not None
+    runs = _named_runs(models, labels, "models")
+    ncols = check_int(ncols, "ncols", minimum=1)
+    legend = check_bool(legend, "legend")
+    if isinstance(y, Mapping):
+        if not isinstance(models, Mapping):
+            raise TypeError("y may be a dict of each panel's labels only when models is a dict with the same keys")
+        missing = [key for key in models if key not in y]
+        if missing:
+            raise ValueError(f"y must give labels for every model; it has none for {missing}")
+        panel_labels = [y[key] for key in models]
+    else:
+        panel_labels = [y] * len(runs)
+    ncols = min(ncols, len(runs))
+    nrows = math.ceil(len(runs) / ncols)
+    fig = _figure((4.5 * ncols, 4.2 * nrows))
+    axes = fig.subplots(nrows, ncols, squeeze=False).ravel()
+    for ax, (name, model), labels_here in zip(axes, runs, panel_labels):
+        plot_decision_boundary(model, X, labels_here, X_test, y_test, resolution=resolution, ax=ax)
+        if titled:
+            ax.set_title(name, fontsize=10)
+        if not legend:
+            ax.get_legend().remove()
+    for ax in axes[len(runs):]:
+        ax.set_visible(False)
     return fig
 
 
@@ -491,7 +671,7 @@ def plot_hidden_neuron_maps(model, X, y=None, layer: int = 0, resolution: int = 
         Small multiples on one shared colour scale (:data:`UNIT_CMAP`, diverging, centred on the activation's
         midpoint: 0.5 for outputs in [0, 1] such as the sigmoid, 0 otherwise), with one colour bar.
     """
-    network = _network(model)
+    network = as_network(model)
     X = _check_plane(X, "X")
     if network.input_dim != 2:
         raise ValueError(f"plot_hidden_neuron_maps needs a model of 2 input features, received one with "
@@ -549,6 +729,206 @@ def plot_hidden_neuron_maps(model, X, y=None, layer: int = 0, resolution: int = 
     more = f" (first {shown} of {n_units})" if shown < n_units else ""
     fig.suptitle(f"Hidden layer {layer} (model.layers[{index}]: {n_units} {name} units)\n"
                  f"each unit's output over the input plane{more}", fontsize=10)
+    return fig
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# Functions, codes and images
+# ----------------------------------------------------------------------------------------------------------------
+
+def plot_function_fit(model, X, y, truth=None, resolution: int = 400, xlabel: str = "input",
+                      ylabel: str = "output") -> Figure:
+    """A regression of one input: the samples, the model's curve and, when known, the true function.
+
+    Parameters
+    ----------
+    model : Sequential, fitted estimator, or callable
+        Anything with ``predict``, or a function ``f(X)`` of an array of shape (n, 1), returning one value per
+        row (e.g. a function that standardises ``X`` before calling the network).
+    X : array-like of shape (n_samples, 1) or (n_samples,)
+        The samples' inputs; the curves cover their range.
+    y : array-like of shape (n_samples,)
+        Their targets.
+    truth : callable, default=None
+        The function the samples come from, ``truth(X)`` of an array of shape (n, 1) (NumPy's elementwise
+        functions work as they are); drawn dashed.
+    resolution : int, default=400
+        Points along each curve.
+    xlabel, ylabel : str, default="input", "output"
+        What the axes are, in the reader's words.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        The samples in grey, the truth dashed black, the model's curve red.
+    """
+    predict = _predictor(model)
+    X = check_array(X, "X", ndim=(1, 2))
+    if X.ndim == 2 and X.shape[1] != 1:
+        raise ValueError(f"X must have one feature to be drawn as a curve, received shape {X.shape}")
+    x = X.ravel()
+    y = check_array(y, "y", ndim=(1, 2))
+    if y.size != len(x):
+        raise ValueError(f"y must hold one target per sample of X ({len(x)}), received shape {y.shape}")
+    if truth is not None and not callable(truth):
+        raise TypeError(f"truth must be a function of X, received {type(truth).__name__}")
+    resolution = check_int(resolution, "resolution", minimum=2, maximum=100_000)
+    grid = np.linspace(x.min(), x.max(), resolution).reshape(-1, 1)
+    fig = _figure((8.0, 4.2))
+    ax = fig.add_subplot()
+    ax.scatter(x, y.ravel(), s=10, color="0.6", label="samples")
+    if truth is not None:
+        ax.plot(grid[:, 0], _curve(truth, grid, "truth"), "k--", linewidth=1.2, label="true function")
+    ax.plot(grid[:, 0], _curve(predict, grid, "model"), color="C3", linewidth=2, label="model")
+    ax.set_xlabel(str(xlabel))
+    ax.set_ylabel(str(ylabel))
+    ax.legend(fontsize="small")
+    ax.grid(True, alpha=0.3)
+    return fig
+
+
+def plot_embedding(points, labels, axis_labels: tuple[str, str] = ("first coordinate", "second coordinate"),
+                   legend_title: str = "class") -> Figure:
+    """Points in two dimensions coloured by their class, each class named at its median: do the classes cluster?
+
+    For the codes of an autoencoder's two-unit bottleneck (from :func:`glassnet.analysis.hidden_activations`),
+    a two-unit hidden layer, or any 2-D projection of the data.
+
+    Parameters
+    ----------
+    points : array-like of shape (n_samples, 2)
+    labels : array-like of shape (n_samples,)
+        Each point's class (any labels; sorted, then coloured with :data:`CLASS_COLORS`, which repeat after ten).
+    axis_labels : (str, str), default=("first coordinate", "second coordinate")
+        What the two axes are, in the reader's words.
+    legend_title : str, default="class"
+        What the labels are (``"digit"``, say).
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    points = check_array(points, "points")
+    if points.shape[1] != 2:
+        raise ValueError(f"points must have 2 columns to be drawn on the plane, received shape {points.shape}")
+    labels = np.asarray(labels)
+    if labels.ndim != 1 or len(labels) != len(points):
+        raise ValueError(f"labels must hold one label per point ({len(points)}), received shape {labels.shape}")
+    xlabel, ylabel = _two_names(axis_labels, "axis_labels")
+    fig = _figure((7.0, 6.0))
+    ax = fig.add_subplot()
+    for k, label in enumerate(np.unique(labels)):
+        members = points[labels == label]
+        colour = CLASS_COLORS[k % len(CLASS_COLORS)]
+        ax.scatter(members[:, 0], members[:, 1], s=8, color=colour, alpha=0.6, label=_label_text(label))
+        ax.text(*np.median(members, axis=0), _label_text(label), fontsize=16, fontweight="bold", ha="center",
+                va="center", color=colour, bbox={"facecolor": "white", "alpha": 0.7, "edgecolor": "none"})
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    ax.legend(title=str(legend_title), fontsize="small", markerscale=2, ncol=2)
+    ax.grid(True, alpha=0.3)
+    return fig
+
+
+def plot_reconstructions(originals, reconstructions, labels=None, image_shape: tuple[int, int] | None = None,
+                         n: int = 10) -> Figure:
+    """Images above their reconstructions (an autoencoder's output): what survives the bottleneck.
+
+    Parameters
+    ----------
+    originals : array-like of shape (n_samples, n_pixels)
+        Flattened images, row by row.
+    reconstructions : array-like of shape (n_samples, n_pixels)
+        The model's output for each of them.
+    labels : array-like of shape (n_samples,), default=None
+        Classes of the images: then the first image of each class is shown (up to ``n`` classes, sorted),
+        titled with its class; None shows the first ``n`` images.
+    image_shape : (int, int), default=None
+        Height and width of an image; None for square images (``n_pixels`` must be a square).
+    n : int, default=10
+        The most images shown.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        Two rows, the originals and their reconstructions, on one grey scale (that of the originals).
+    """
+    originals = check_array(originals, "originals")
+    reconstructions = check_array(reconstructions, "reconstructions")
+    if reconstructions.shape != originals.shape:
+        raise ValueError(f"reconstructions must have the shape of originals {originals.shape}, received "
+                         f"{reconstructions.shape}")
+    shape = _image_shape(image_shape, originals.shape[1])
+    n = check_int(n, "n", minimum=1)
+    if labels is None:
+        chosen = [(i, None) for i in range(min(n, len(originals)))]
+    else:
+        labels = np.asarray(labels)
+        if labels.ndim != 1 or len(labels) != len(originals):
+            raise ValueError(f"labels must hold one label per image ({len(originals)}), received shape "
+                             f"{labels.shape}")
+        chosen = [(int(np.flatnonzero(labels == label)[0]), label) for label in np.unique(labels)[:n]]
+    low, high = float(originals.min()), float(originals.max())
+    fig = _figure((1.0 * len(chosen), 2.4))
+    axes = fig.subplots(2, len(chosen), squeeze=False)
+    for column, (index, label) in enumerate(chosen):
+        for row, images in enumerate((originals, reconstructions)):
+            ax = axes[row, column]
+            ax.imshow(images[index].reshape(shape), cmap="gray_r", vmin=low, vmax=high)
+            ax.set_xticks([])
+            ax.set_yticks([])
+        if label is not None:
+            axes[0, column].set_title(_label_text(label), fontsize=9)
+    axes[0, 0].set_ylabel("original", fontsize=9)
+    axes[1, 0].set_ylabel("reconstruction", fontsize=9)
+    return fig
+
+
+def plot_image_predictions(images, y_true, y_pred, image_shape: tuple[int, int] | None = None,
+                           n: int = 16) -> Figure:
+    """Images titled with the model's answer, mistakes first and in red: what the classifier gets wrong.
+
+    Parameters
+    ----------
+    images : array-like of shape (n_samples, n_pixels)
+        Flattened images, row by row.
+    y_true : array-like of shape (n_samples,)
+        Their classes.
+    y_pred : array-like of shape (n_samples,)
+        The model's answers (class labels, e.g. ``argmax`` of its outputs).
+    image_shape : (int, int), default=None
+        Height and width of an image; None for square images.
+    n : int, default=16
+        The most images shown, eight to a row.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        Each image titled with the answer, and for a mistake ``answer (is truth)`` in red.
+    """
+    images = check_array(images, "images")
+    y_true, y_pred = np.asarray(y_true), np.asarray(y_pred)
+    for name, values in (("y_true", y_true), ("y_pred", y_pred)):
+        if values.ndim != 1 or len(values) != len(images):
+            raise ValueError(f"{name} must hold one label per image ({len(images)}), received shape {values.shape}")
+    shape = _image_shape(image_shape, images.shape[1])
+    n = check_int(n, "n", minimum=1)
+    wrong = y_pred != y_true
+    order = np.concatenate([np.flatnonzero(wrong), np.flatnonzero(~wrong)])[:n]
+    ncols = min(8, len(order))
+    nrows = math.ceil(len(order) / ncols)
+    fig = _figure((1.0 * ncols, 1.3 * nrows))
+    axes = fig.subplots(nrows, ncols, squeeze=False).ravel()
+    low, high = float(images.min()), float(images.max())
+    for ax, i in zip(axes, order):
+        ax.imshow(images[i].reshape(shape), cmap="gray_r", vmin=low, vmax=high)
+        answer = _label_text(y_pred[i])
+        ax.set_title(f"{answer} (is {_label_text(y_true[i])})" if wrong[i] else answer, fontsize=9,
+                     color="C3" if wrong[i] else "k")
+        ax.set_xticks([])
+        ax.set_yticks([])
+    for ax in axes[len(order):]:
+        ax.set_visible(False)
     return fig
 
 
@@ -849,23 +1229,6 @@ def _axes_figure(ax) -> Figure:
     return root if isinstance(root, Figure) else fig
 
 
-def _network(model) -> Sequential:
-    """The Sequential behind ``model``: itself or a fitted estimator's ``model_``."""
-    if isinstance(model, Sequential):
-        network = model
-    elif isinstance(getattr(model, "model_", None), Sequential):
-        network = model.model_
-    elif isinstance(model, BaseEstimator) and hasattr(model, "hidden_layer_sizes"):
-        check_is_fitted(model)
-        raise TypeError("model has no fitted network (model_)")
-    else:
-        raise TypeError(f"model must be a glassnet Sequential or a fitted MLPClassifier/MLPRegressor, received "
-                        f"{type(model).__name__}")
-    if not network.built:
-        raise ValueError("model is not built yet: give input_dim to Sequential, call build(), or fit() first")
-    return network
-
-
 def _history_curves(history) -> tuple[dict[str, np.ndarray], np.ndarray | None]:
     """The per-epoch curves of any history-like object, as float arrays, and the epoch numbers if known."""
     epochs = None
@@ -878,7 +1241,9 @@ def _history_curves(history) -> tuple[dict[str, np.ndarray], np.ndarray | None]:
         epochs = np.asarray(history.epoch, dtype=np.float64) + 1 if history.epoch else None
     elif isinstance(history, Mapping):
         raw = history
-    elif isinstance(history, BaseEstimator):
+    elif is_estimator(history):
+        from sklearn.utils.validation import check_is_fitted
+
         check_is_fitted(history)
         if isinstance(getattr(history, "training_history_", None), list):
             raw = _perceptron_curves(history.training_history_)
@@ -974,10 +1339,6 @@ def _padding(X: np.ndarray) -> float:
     return PADDING_FRACTION * span if span > 0 else 0.5
 
 
-def _is_perceptron(model) -> bool:
-    return type(model).__name__ == "Perceptron" and hasattr(model, "coef_") and hasattr(model, "intercept_")
-
-
 def _class_indices(model, y, n: int, name: str) -> tuple[np.ndarray, np.ndarray]:
     """The model's classes and ``y`` as indices into them (one-hot rows read by argmax for a Sequential)."""
     y = np.asarray(y)
@@ -1000,6 +1361,8 @@ def _class_indices(model, y, n: int, name: str) -> tuple[np.ndarray, np.ndarray]
     if not hasattr(model, "predict"):
         raise TypeError(f"model must be a glassnet Sequential, a fitted MLPClassifier or a fitted Perceptron, "
                         f"received {type(model).__name__}")
+    from sklearn.utils.validation import check_is_fitted
+
     check_is_fitted(model)
     classes = getattr(model, "classes_", None)
     if classes is None or isinstance(classes, list) or np.ndim(classes) != 1:
@@ -1147,3 +1510,87 @@ def _label_text(value) -> str:
 def _number_text(value: float) -> str:
     return f"{value:.3g}" if abs(value) < 1e4 else f"{value:.2e}"
 
+
+def _named_runs(runs, labels, name: str) -> list[tuple[str, object]]:
+    """``(label, item)`` pairs from a dict (its keys), or a list with ``labels`` (or numbered from 1)."""
+    if isinstance(runs, Mapping):
+        items = list(runs.items())
+        names = [str(key) for key, _ in items] if labels is None else labels
+        runs = [item for _, item in items]
+    elif isinstance(runs, (str, bytes)) or not isinstance(runs, Sequence):
+        raise TypeError(f"{name} must be a list or a dict of label -> item, received {type(runs).__name__}")
+    else:
+        runs = list(runs)
+        names = [str(k) for k in range(1, len(runs) + 1)] if labels is None else labels
+    if not runs:
+        raise ValueError(f"{name} must hold at least one item, received none")
+    if isinstance(names, (str, bytes)) or not isinstance(names, Sequence):
+        raise TypeError(f"labels must be a list of str, one per item of {name}, received {names!r}")
+    if len(names) != len(runs):
+        raise ValueError(f"labels must name each of the {len(runs)} item(s) of {name}, received {len(names)}")
+    return [(str(label), run) for label, run in zip(names, runs)]
+
+
+def _run_curve(run, metric: str, name: str) -> np.ndarray:
+    """One run's per-epoch values of ``metric``, as floats: a plain list of numbers is the curve itself."""
+    curve = None
+    if isinstance(run, np.ndarray):
+        curve = np.asarray(run, dtype=np.float64)
+    elif isinstance(run, (list, tuple)) and all(v is None or isinstance(v, numbers.Real) for v in run):
+        curve = np.array([np.nan if v is None else float(v) for v in run], dtype=np.float64)
+    if curve is not None:
+        if curve.ndim != 1 or curve.size == 0:
+            raise ValueError(f"run {name!r} must be a non-empty list of per-epoch values, received shape "
+                             f"{curve.shape}")
+        return curve
+    try:
+        curves, _ = _history_curves(run)
+    except (TypeError, ValueError) as exc:
+        raise type(exc)(f"run {name!r}: {exc}") from None
+    if metric not in curves:
+        raise ValueError(f"run {name!r} has no {metric!r} curve; its keys are {list(curves)}")
+    return curves[metric]
+
+
+def _metric_words(metric: str) -> str:
+    """A history key as a reader says it: ``val_loss`` is the validation loss, ``loss`` the training loss."""
+    if metric.startswith("val_"):
+        return f"validation {metric[4:]}"
+    return "training loss" if metric == "loss" else metric
+
+
+def _predictor(model):
+    if hasattr(model, "predict"):
+        return model.predict
+    if callable(model):
+        return model
+    raise TypeError(f"model must have predict or be a function of X, received {type(model).__name__}")
+
+
+def _curve(function, grid: np.ndarray, name: str) -> np.ndarray:
+    values = np.asarray(function(grid), dtype=np.float64)
+    if values.size != len(grid):
+        raise ValueError(f"the {name} must give one value per input row ({len(grid)}), gave shape {values.shape}")
+    return values.ravel()
+
+
+def _two_names(names, what: str) -> tuple[str, str]:
+    if isinstance(names, (str, bytes)) or not isinstance(names, Sequence) or len(names) != 2:
+        raise TypeError(f"{what} must be a pair of str (x axis, y axis), received {names!r}")
+    return str(names[0]), str(names[1])
+
+
+def _image_shape(image_shape, n_pixels: int) -> tuple[int, int]:
+    if image_shape is None:
+        side = math.isqrt(n_pixels)
+        if side * side != n_pixels:
+            raise ValueError(f"images of {n_pixels} pixels are not square; give image_shape=(height, width)")
+        return side, side
+    if isinstance(image_shape, (str, bytes)) or not isinstance(image_shape, Sequence) or len(image_shape) != 2:
+        raise TypeError(f"image_shape must be (height, width), received image_shape={image_shape!r}")
+    height = check_int(image_shape[0], "image_shape[0]", minimum=1)
+    width = check_int(image_shape[1], "image_shape[1]", minimum=1)
+    if height * width != n_pixels:
+        raise ValueError(f"image_shape={tuple(image_shape)} holds {height * width} pixels, but each image has "
+                         f"{n_pixels}")
+    return height, width

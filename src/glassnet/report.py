@@ -276,7 +276,8 @@ def predicted_labels(model, X) -> np.ndarray:
 
 
 def format_value(value: Any) -> str:
-    """A table cell as text: floats to 4 significant digits, sequences joined, None as an em dash."""
+    """A table cell as text: floats to 4 significant digits, tuples as ``16x8`` (``none`` if empty), lists in
+    brackets, booleans as yes/no, None as an em dash."""
     if value is None:
         return "—"
     if isinstance(value, (bool, np.bool_)):
@@ -294,19 +295,23 @@ def format_value(value: Any) -> str:
         return f"{value:.4g}"
     if isinstance(value, np.ndarray):
         value = value.tolist()
-    if isinstance(value, tuple):
-        return "x".join(format_value(v) for v in value)
+    if isinstance(value, tuple):  # layer sizes or a shape: 16x8, and () for no layer at all
+        return "x".join(format_value(v) for v in value) if value else "none"
     if isinstance(value, list):
         return "[" + ", ".join(format_value(v) for v in value) + "]"
     return str(value)
 
 
 def text_table(rows: Sequence[dict[str, Any]], columns: Sequence[str] | None = None, indent: str = "") -> str:
-    """Rows of dicts as a plain-text table with aligned columns (numbers right-aligned).
+    """Rows of dicts as a plain-text table with aligned columns (numbers right-aligned): the one table formatter.
+
+    The command line, the tour and the sweeps print every table with it; cells are written by
+    :func:`format_value`, as in the HTML report.
 
     Parameters
     ----------
     rows : sequence of dict
+        One dict per row, column name to value (e.g. ``run_sweep``'s or ``summarize``'s rows).
     columns : sequence of str, default=None
         The columns to show, in order; None shows every key, in first-seen order.
     indent : str, default=""
@@ -316,8 +321,21 @@ def text_table(rows: Sequence[dict[str, Any]], columns: Sequence[str] | None = N
     -------
     str
         The header, a rule, and one line per row (``"(no rows)"`` for none).
+
+    Raises
+    ------
+    ValueError
+        For a name in ``columns`` that no row has.
     """
-    columns = list(columns) if columns is not None else _columns(rows)
+    rows = list(rows)
+    if columns is not None:
+        available = _columns(rows)
+        columns = list(columns)
+        for name in columns:
+            if rows and name not in available:
+                raise ValueError(f"columns names an unknown column {name!r}; available: {available}")
+    else:
+        columns = _columns(rows)
     if not rows or not columns:
         return f"{indent}(no rows)"
     cells = [[format_value(row.get(c)) for c in columns] for row in rows]

@@ -4,7 +4,7 @@ The hand-written comparisons of learning rates, hidden sizes, initialisers and a
 
     rows = run_sweep("moons", {"learning_rate": [0.001, 0.01, 0.1], "hidden": [4, 16, 64]}, seeds=range(3),
                      epochs=50, n_jobs=2)
-    print(format_table(summarize(rows, metric="test_accuracy")))
+    print(text_table(summarize(rows, metric="test_accuracy")))   # glassnet.report.text_table
 
 Every task is one grid point x one seed and is a pure function of ``(params, seed, data)``: the seed makes the
 data set (for the named generators), the stratified train/test split, the initial weights, the dropout masks
@@ -36,8 +36,9 @@ from threadpoolctl import threadpool_limits
 
 from . import datasets, metrics, optimizers
 from ._validation import check_array, check_float, check_int, check_name
-from .layers import BatchNorm, Dense, Dropout
+from .builders import mlp
 from .model import DivergenceWarning, Sequential
+from .report import text_table
 
 __all__ = ["DATASETS", "DEFAULTS", "as_dataframe", "format_table", "parse_grid", "run_sweep", "summarize"]
 
@@ -260,37 +261,9 @@ def as_dataframe(rows: Sequence[Mapping]):
     return pd.DataFrame(list(rows))
 
 
-def format_table(rows: Sequence[Mapping], columns: Sequence[str] | None = None) -> str:
-    """A plain-text table of rows (from ``run_sweep`` or ``summarize``), for a terminal.
-
-    Parameters
-    ----------
-    rows : list of dict
-    columns : list of str, default=None
-        The columns to show, in order; None shows every key, in order of first appearance.
-
-    Returns
-    -------
-    str
-        A header, a rule and one line per row; numbers right-aligned with 4 significant digits, tuples of
-        layer sizes written ``16x16``. ``"(no rows)"`` for no rows.
-    """
-    rows = list(rows)
-    if not rows:
-        return "(no rows)"
-    if columns is None:
-        columns = list(dict.fromkeys(k for row in rows for k in row))
-    else:
-        columns = _check_names(list(columns), "columns", list(dict.fromkeys(k for row in rows for k in row)))
-    cells = [[_format_cell(row.get(c)) for c in columns] for row in rows]
-    right = [all(_is_number(row.get(c)) or row.get(c) is None for row in rows) for c in columns]
-    widths = [max(len(str(c)), *(len(line[i]) for line in cells)) for i, c in enumerate(columns)]
-
-    def line(values):
-        return "  ".join(v.rjust(w) if r else v.ljust(w) for v, w, r in zip(values, widths, right)).rstrip()
-
-    return "\n".join([line([str(c) for c in columns]), "  ".join("-" * w for w in widths)]
-                     + [line(c) for c in cells])
+#: The sweep's tables are printed by the one table formatter, :func:`glassnet.report.text_table`, exported here
+#: under the name the sweep has always had.
+format_table = text_table
 
 
 def parse_grid(specs: Iterable[str]) -> dict[str, list]:
@@ -399,33 +372,12 @@ def _run_task(params: dict, seed: int, data: _Data, config: _Config) -> dict:
 
 
 def _build_mlp(params: Mapping, n_features: int, n_outputs: int, seed: int, *, task: str) -> Sequential:
-    """The default network: hidden Dense layers (each optionally followed by BatchNorm and Dropout) and an
-    output layer that fits the task, compiled with the matching loss. The same layout as MLPClassifier's."""
+    """The default network: :func:`glassnet.builders.mlp` with the grid point's settings over :data:`DEFAULTS`,
+    compiled without metrics (the sweep computes its own after training)."""
     p = {**DEFAULTS, **{k: v for k, v in params.items() if k in DEFAULTS}}
-    hidden = _check_hidden(p["hidden"])
-    dropout = check_float(p["dropout"], "dropout", minimum=0.0, maximum=1.0, include_max=False)
-    batch_norm = p["batch_norm"]
-    if not isinstance(batch_norm, (bool, np.bool_)):
-        raise TypeError(f"batch_norm must be True or False, received batch_norm={batch_norm!r}")
-    l2 = check_float(p["l2"], "l2", minimum=0.0)
-    init = p["initializer"]
-    layers = []
-    for units in hidden:
-        layers.append(Dense(units, activation=p["activation"], kernel_initializer=init, l2=l2))
-        if batch_norm:
-            layers.append(BatchNorm())
-        if dropout:
-            layers.append(Dropout(dropout))
-    if task == "regression":
-        output, loss = Dense(n_outputs, activation="linear", kernel_initializer=init, l2=l2), "mse"
-    elif n_outputs == 2:
-        output, loss = Dense(1, activation="sigmoid", kernel_initializer=init, l2=l2), "binary_crossentropy"
-    else:
-        output, loss = (Dense(n_outputs, activation="softmax", kernel_initializer=init, l2=l2),
-                        "categorical_crossentropy")
-    model = Sequential(layers + [output], input_dim=n_features, seed=seed)
-    model.compile(loss=loss, optimizer=_optimizer(p))
-    return model
+    return mlp(n_features, p["hidden"], task, n_outputs=n_outputs, activation=p["activation"],
+               dropout=p["dropout"], batch_norm=p["batch_norm"], initializer=p["initializer"], l2=p["l2"],
+               optimizer=_optimizer(p), metrics=None, seed=seed)
 
 
 def _optimizer(p: Mapping) -> optimizers.Optimizer:
@@ -442,14 +394,6 @@ def _optimizer(p: Mapping) -> optimizers.Optimizer:
         raise ValueError(f"momentum={momentum} applies only to optimizer in {sorted(_MOMENTUM_OPTIMIZERS)}, "
                          f"received optimizer={name!r}")
     return optimizers.OPTIMIZERS[name](**kwargs)
-
-
-def _check_hidden(hidden) -> tuple[int, ...]:
-    sizes = (hidden,) if isinstance(hidden, numbers.Integral) and not isinstance(hidden, bool) else hidden
-    if not isinstance(sizes, (tuple, list)):
-        raise TypeError(f"hidden must be a positive integer or a tuple of them (one per hidden layer), "
-                        f"received hidden={hidden!r}")
-    return tuple(check_int(s, "hidden", minimum=1) for s in sizes)
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -634,20 +578,6 @@ def _hashable(value):
 
 def _is_number(value) -> bool:
     return isinstance(value, (numbers.Real, np.bool_))
-
-
-def _format_cell(value) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, (bool, np.bool_)):
-        return str(bool(value))
-    if isinstance(value, numbers.Integral):
-        return str(int(value))
-    if isinstance(value, numbers.Real):
-        return f"{float(value):.4g}"
-    if isinstance(value, tuple):
-        return "x".join(str(v) for v in value) if value else "none"
-    return str(value)
 
 
 def _parse_hidden(text: str) -> int | tuple[int, ...]:

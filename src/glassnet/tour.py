@@ -39,6 +39,7 @@ from typing import Any
 import numpy as np
 
 from . import datasets, metrics
+from .builders import mlp
 from .layers import Dense
 from .model import DivergenceWarning, Sequential
 from .optimizers import SGD, Adam
@@ -204,10 +205,8 @@ def perceptron_logic_gates(quick: bool, seed: int) -> ScenarioResult:
 
     max_iter = 30 if quick else 100
     gates = {"AND": datasets.make_and, "OR": datasets.make_or, "XOR": datasets.make_xor}
-    fig = _figure(13.5, 4.2)
-    axes = fig.subplots(1, 3)
-    rows, converged, fitted = [], {}, {}
-    for ax, (gate, make) in zip(axes, gates.items()):
+    rows, converged, fitted, panels, truth_tables = [], {}, {}, {}, {}
+    for gate, make in gates.items():
         X, y = make()
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", ConvergenceWarning)  # XOR's failure is the lesson, told below
@@ -218,8 +217,8 @@ def perceptron_logic_gates(quick: bool, seed: int) -> ScenarioResult:
         rows.append({"gate": gate, "converged": p.converged_, "epochs": p.n_iter_,
                      "accuracy": float(p.score(X, y)), "mistakes in last epoch": int(history[-1]["errors"]),
                      "learned line": _boundary(p)})
-        plots.plot_decision_boundary(p, X, y, ax=ax)
-        ax.set_title(f"{gate}: {'converged' if p.converged_ else 'did not converge'}", fontsize=10)
+        title = f"{gate}: {'converged' if p.converged_ else 'did not converge'}"
+        panels[title], truth_tables[title] = p, y
     X, y = datasets.make_xor()
     xor = fitted["XOR"]
     predictions = xor.predict(X)
@@ -241,7 +240,8 @@ def perceptron_logic_gates(quick: bool, seed: int) -> ScenarioResult:
     return ScenarioResult(
         "The perceptron: AND and OR yes, XOR no", text,
         tables=[("The perceptron rule on three logic gates", rows), ("XOR: what the perceptron ends with", truth)],
-        figures=[("Each gate's four points and the perceptron's final line and regions", fig),
+        figures=[("Each gate's four points and the perceptron's final line and regions",  # the same 4 points
+                  plots.plot_decision_boundaries(panels, X, truth_tables)),
                  ("XOR: accuracy and loss of each epoch never settle", plots.plot_training_curves(xor))],
         data={"converged": converged, "epochs": epochs, "best_xor_correct": best})
 
@@ -303,7 +303,8 @@ def mlp_xor(quick: bool, seed: int) -> ScenarioResult:
     epochs = _epochs(quick, 1000, 600)
     attempts, model, history = [], None, None
     for attempt in range(10):
-        candidate = _network(2, [2], "sigmoid", 2, seed + attempt, SGD(0.5, momentum=0.9))
+        candidate = mlp(2, [2], "binary", activation="sigmoid", optimizer=SGD(0.5, momentum=0.9),
+                        seed=seed + attempt)
         candidate_history = candidate.fit(X, y, epochs=epochs, batch_size=None, verbose=0)
         accuracy = candidate.evaluate(X, y)["accuracy"]
         attempts.append({"seed": seed + attempt, "final loss": candidate_history.history["loss"][-1],
@@ -348,7 +349,7 @@ def backprop_step(quick: bool, seed: int) -> ScenarioResult:
     """One step of backpropagation on a 2-2-1 network, every number shown, then checked numerically."""
     from .analysis import explain_step, gradient_check
 
-    model = _network(2, [2], "sigmoid", 2, seed, SGD(0.1))
+    model = mlp(2, [2], "binary", activation="sigmoid", optimizer=SGD(0.1), seed=seed)
     X, y = np.array([[0.5, 0.3]]), np.array([1])
     step = explain_step(model, X, y)
     check = gradient_check(model, X, y)
@@ -385,18 +386,15 @@ def circles(quick: bool, seed: int) -> ScenarioResult:
     X_train, X_test, y_train, y_test = _split(X, y, seed)
     epochs = _epochs(quick, 200, 80)
     networks = {"no hidden layer": [], "8 tanh hidden units": [8]}
-    fig = _figure(12.0, 4.6)
-    axes = fig.subplots(1, 2)
-    rows, models, robustness = [], {}, {}
-    for ax, (name, hidden) in zip(axes, networks.items()):
-        model = _network(2, hidden, "tanh", 2, seed, Adam(0.05))
+    rows, models, robustness, panels = [], {}, {}, {}
+    for name, hidden in networks.items():
+        model = mlp(2, hidden, "binary", activation="tanh", optimizer=Adam(0.05), seed=seed)
         model.fit(X_train, y_train, epochs=epochs, batch_size=32, verbose=0)
         models[name] = model
         rows.append({"network": name, "parameters": model.count_params()[0],
                      "train accuracy": model.evaluate(X_train, y_train)["accuracy"],
                      "test accuracy": model.evaluate(X_test, y_test)["accuracy"]})
-        plots.plot_decision_boundary(model, X_train, y_train, X_test, y_test, resolution=120, ax=ax)
-        ax.set_title(f"{name}: test accuracy {rows[-1]['test accuracy']:.3f}", fontsize=10)
+        panels[f"{name}: test accuracy {rows[-1]['test accuracy']:.3f}"] = model
         robustness[name] = noise_robustness(model, X_test, y_test, noise_levels=(0, 0.1, 0.2, 0.3, 0.5),
                                             n_repeats=10, random_state=seed)
     hidden = models["8 tanh hidden units"]
@@ -420,7 +418,8 @@ def circles(quick: bool, seed: int) -> ScenarioResult:
         tables=[("One neuron against a hidden layer", rows), ("The hidden-layer network at a few points",
                                                               point_rows),
                 ("Test accuracy under input noise", noise_rows)],
-        figures=[("Decision regions (circles: training points, triangles: test points)", fig),
+        figures=[("Decision regions (circles: training points, triangles: test points)",
+                  plots.plot_decision_boundaries(panels, X_train, y_train, X_test, y_test, resolution=120)),
                  ("The eight hidden units' outputs over the plane", plots.plot_hidden_neuron_maps(hidden, X, y)),
                  ("Accuracy as noise is added to the test inputs", plots.plot_noise_robustness(robustness))],
         data={"test_accuracy": {r["network"]: r["test accuracy"] for r in rows}})
@@ -435,9 +434,7 @@ def sine_regression(quick: bool, seed: int) -> ScenarioResult:
                               random_state=seed)
     X_train, X_test, y_train, y_test = _split(X, y, seed, stratify=False)
     mean, std = X_train.mean(), X_train.std()
-    model = Sequential([Dense(32, activation="tanh"), Dense(32, activation="tanh"), Dense(1)], input_dim=1,
-                       seed=seed)
-    model.compile(loss="mse", optimizer=Adam(0.01), metrics=["r2"])
+    model = mlp(1, [32, 32], "regression", activation="tanh", optimizer=Adam(0.01), seed=seed)
     history = model.fit((X_train - mean) / std, y_train, epochs=_epochs(quick, 600, 300), batch_size=32,
                         verbose=0)
 
@@ -452,16 +449,8 @@ def sine_regression(quick: bool, seed: int) -> ScenarioResult:
     xs = np.array([-np.pi, -np.pi / 2, 0.0, np.pi / 2, np.pi])
     point_rows = [{"x": float(x), "true f(x)": float(truth(x)), "network": float(p), "error": float(abs(p - truth(x)))}
                   for x, p in zip(xs, predict(xs))]
-    grid = np.linspace(X.min(), X.max(), 400)
-    fig = _figure(8.0, 4.2)
-    ax = fig.add_subplot()
-    ax.scatter(X_train[:, 0], y_train, s=10, color="0.6", label="training samples")
-    ax.plot(grid, truth(grid), "k--", linewidth=1.2, label="true function")
-    ax.plot(grid, predict(grid), color="C3", linewidth=2, label="network")
-    ax.set_xlabel("x")
-    ax.set_ylabel("y")
-    ax.legend(fontsize="small")
-    ax.grid(True, alpha=0.3)
+    fit = plots.plot_function_fit(predict, X_train, y_train, truth=truth, xlabel="input x",
+                                  ylabel="output y = sin(x) + 0.5 cos(2x)")
     noise_floor = 0.1 ** 2
     text = (f"A 1-32-32-1 tanh network with a linear output and the mean squared error learns "
             f"y = sin(x) + 0.5 cos(2x) from {len(X_train)} noisy samples (noise standard deviation 0.1) on "
@@ -476,8 +465,8 @@ def sine_regression(quick: bool, seed: int) -> ScenarioResult:
     return ScenarioResult(
         "Sine regression: approximating a function", text,
         tables=[("Fit quality", rows), ("The network at a few points", point_rows)],
-        figures=[("The learned function against the truth", fig), ("Training loss", plots.plot_training_curves(
-            history))],
+        figures=[("The training samples, the learned function and the truth", fit),
+                 ("Training loss", plots.plot_training_curves(history))],
         data={"test_r2": rows[1]["R²"], "test_mse": rows[1]["mse"]})
 
 
@@ -495,7 +484,7 @@ def training_dynamics(quick: bool, seed: int) -> ScenarioResult:
 
     X, y = datasets.make_xor()
     epochs = _epochs(quick, 300, 200)
-    model = _network(2, [3], "sigmoid", 2, seed, SGD(2.0))
+    model = mlp(2, [3], "binary", activation="sigmoid", optimizer=SGD(2.0), seed=seed)
     recorder = TrainingRecorder()
     history = model.fit(X, y, epochs=epochs, batch_size=None, verbose=0, callbacks=[recorder])
     report = analyze_convergence(history, window=min(10, epochs))
@@ -518,18 +507,9 @@ def training_dynamics(quick: bool, seed: int) -> ScenarioResult:
                                          seeds=seeds)
     lr_table = _by_setting(lr_rows, "learning rate")
     size_table = _by_setting(size_rows, "hidden units")
-    first = [r for r in lr_rows if r["seed"] == seeds[0]]
-    curves = _figure(7.0, 4.2)
-    ax = curves.add_subplot()
-    for r in first:
-        ax.plot(np.arange(1, len(r["loss_curve"]) + 1), r["loss_curve"], linewidth=1.6,
-                label=f"lr {format_value(r['setting'])}")
-    ax.set_yscale("log")
-    ax.set_xlabel("epoch")
-    ax.set_ylabel("training loss")
-    ax.set_title(f"XOR, 2-4-1 sigmoid, plain SGD (seed {seeds[0]})", fontsize=10)
-    ax.legend(fontsize="small")
-    ax.grid(True, alpha=0.3)
+    curves = plots.plot_histories({f"learning rate {format_value(r['setting'])}": r["loss_curve"]
+                                   for r in lr_rows if r["seed"] == seeds[0]}, logy=True,
+                                  title=f"XOR, 2-4-1 sigmoid, plain SGD (seed {seeds[0]})")
     best_lr = max(lr_table, key=lambda r: (r["solved"], -r["mean final loss"]))
     smallest = next((r for r in size_table if r["solved"] == r["runs"]), None)
     text = (f"A 2-3-1 sigmoid network learns XOR with plain gradient descent at learning rate 2.0 for {epochs} "
@@ -561,7 +541,8 @@ def training_dynamics(quick: bool, seed: int) -> ScenarioResult:
                  ("Gradient norm of each layer as training goes on", plots.plot_gradient_flow(recorder)),
                  ("Loss curves for each learning rate", curves),
                  ("Final loss by hidden size (mean ± std over seeds)",
-                  plots.plot_sweep(size_rows, "setting", "final_loss"))],
+                  plots.plot_sweep([{"hidden units": r["setting"], "final training loss": r["final_loss"]}
+                                    for r in size_rows], "hidden units", "final training loss"))],
         data={"convergence": report.to_dict(), "learning_rates": lr_table, "hidden_sizes": size_table})
 
 
@@ -601,7 +582,7 @@ def training_problems(quick: bool, seed: int) -> ScenarioResult:
     rows, findings, curves, codes = [], [], {}, {}
     vanishing = None
     for problem, setup, X, y, hidden, activation, optimizer, epochs, batch_size, split in cases:
-        model = _network(X.shape[1], hidden, activation, 2, seed, optimizer)
+        model = mlp(X.shape[1], hidden, "binary", activation=activation, optimizer=optimizer, seed=seed)
         recorder = TrainingRecorder(X=X[:256])
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", DivergenceWarning)  # divergence is one of the problems shown
@@ -616,17 +597,6 @@ def training_problems(quick: bool, seed: int) -> ScenarioResult:
         rows.append({"problem": problem, "setup": setup, "final loss": history.history["loss"][-1],
                      "accuracy": history.history["accuracy"][-1],
                      "diagnose says": ", ".join(codes[problem]) or "nothing wrong"})
-    fig = _figure(9.0, 4.6)
-    ax = fig.add_subplot()
-    for k, (problem, losses) in enumerate(curves.items()):
-        losses = np.asarray(losses, dtype=np.float64)
-        ax.plot(np.arange(1, len(losses) + 1), losses / losses[0], linewidth=1.5, label=problem,
-                linestyle="-" if k < 5 else "--")
-    ax.set_yscale("log")
-    ax.set_xlabel("epoch")
-    ax.set_ylabel("training loss / first loss")
-    ax.legend(fontsize="x-small", ncol=2)
-    ax.grid(True, alpha=0.3)
     caught = [p for p, c in codes.items() if c and p != "a healthy run"]
     text = (f"Each run below goes wrong on purpose, the ways the seeds list: a learning rate too high (the loss "
             f"bounces or diverges) or too low (it crawls), too little capacity (no hidden layer on circles), "
@@ -638,7 +608,8 @@ def training_problems(quick: bool, seed: int) -> ScenarioResult:
                f"on the healthy run said: {', '.join(codes['a healthy run'])}.")
             + "\n\nThe report lists every finding, grouped by run: what it saw, the numbers behind it, and what "
             "to try.")
-    figures = [("Every run's training loss, relative to its first epoch", fig)]
+    figures = [("Every run's training loss, relative to its first epoch",
+                plots.plot_histories(curves, logy=True, relative=True))]
     if vanishing is not None:
         figures.append(("Vanishing gradients: the first layers' gradients are orders of magnitude smaller",
                         plots.plot_gradient_flow(vanishing)))
@@ -674,14 +645,6 @@ def activation_functions(quick: bool, seed: int) -> ScenarioResult:
                                epochs=_epochs(quick, 100, 40), batch_size=32, seeds=(seed,), validation_split=0.3)
     table = [{"activation": r["setting"], "final loss": r["final_loss"], "train accuracy": r["final_accuracy"],
               "validation accuracy": r["final_val_accuracy"], "seconds": r["seconds"]} for r in rows]
-    curves = _figure(7.0, 4.2)
-    ax = curves.add_subplot()
-    for r in rows:
-        ax.plot(np.arange(1, len(r["loss_curve"]) + 1), r["loss_curve"], linewidth=1.6, label=r["setting"])
-    ax.set_xlabel("epoch")
-    ax.set_ylabel("training loss")
-    ax.legend(fontsize="small")
-    ax.grid(True, alpha=0.3)
     slowest = max(table, key=lambda r: r["final loss"])
     best = max(table, key=lambda r: r["validation accuracy"])
     sigmoid = properties[0]
@@ -701,8 +664,8 @@ def activation_functions(quick: bool, seed: int) -> ScenarioResult:
                 ("The same network with each activation (moons, 30% held out)", table)],
         figures=[("Each activation (solid) and its derivative (dashed)", plots.plot_activation_functions(names)),
                  ("Validation accuracy by activation",
-                  plots.plot_comparison_bars(rows, "setting", "final_val_accuracy")),
-                 ("Training loss by activation", curves)],
+                  plots.plot_comparison_bars(table, "activation", "validation accuracy")),
+                 ("Training loss by activation", plots.plot_histories({r["setting"]: r["loss_curve"] for r in rows}))],
         data={"rows": table, "properties": properties})
 
 
@@ -718,23 +681,15 @@ def weight_initialization(quick: bool, seed: int) -> ScenarioResult:
     schemes = {"N(0, 0.01²)": initializers.RandomNormal(stddev=0.01),
                "Glorot (Xavier)": initializers.get("glorot_normal"),
                "N(0, 1)": initializers.RandomNormal(stddev=1.0)}
-    signal, spread = [], {}
+    signal, spread, probes = [], {}, {}
     for name, init in schemes.items():
         model = Sequential([Dense(width, activation="tanh", kernel_initializer=init) for _ in range(depth)]
                            + [Dense(1, activation="sigmoid")], input_dim=width, seed=seed)
         stds = [float(np.std(a)) for a in hidden_activations(model, probe)]
-        spread[name] = stds
+        spread[name], probes[name] = stds, model
         signal.append({"initialiser": name, **{f"layer {k}": stds[k - 1] for k in (1, 2, 4, 7, 10)}})
-    fig = _figure(7.0, 4.2)
-    ax = fig.add_subplot()
-    for name, stds in spread.items():
-        ax.plot(np.arange(1, depth + 1), stds, "o-", linewidth=1.6, label=name)
-    ax.set_yscale("log")
-    ax.set_xlabel("hidden layer")
-    ax.set_ylabel("std of the activations")
-    ax.set_title(f"A {depth}-layer tanh network of width {width}, before training", fontsize=10)
-    ax.legend(fontsize="small")
-    ax.grid(True, alpha=0.3)
+    fig = plots.plot_activation_spread(probes, probe, title=f"A {depth}-layer tanh network of width {width}, "
+                                                            f"before training")
     X, y = datasets.make_spiral(n_samples=300, n_classes=3, noise=0.2, random_state=seed)
     names = ("zeros", "random_normal", "glorot_uniform", "he_normal") if quick else \
         ("zeros", "random_normal", "random_uniform", "glorot_uniform", "glorot_normal", "he_normal", "lecun_normal")
@@ -762,7 +717,7 @@ def weight_initialization(quick: bool, seed: int) -> ScenarioResult:
                 ("Training from each initialiser (spiral, 30% held out)", table)],
         figures=[("The signal through a deep tanh network, by initial scale", fig),
                  ("Validation accuracy by initialiser",
-                  plots.plot_comparison_bars(rows, "setting", "final_val_accuracy"))],
+                  plots.plot_comparison_bars(table, "initialiser", "validation accuracy"))],
         data={"signal": spread, "rows": table})
 
 
@@ -778,7 +733,8 @@ def depth_vs_width(quick: bool, seed: int) -> ScenarioResult:
 
     def build(config, run_seed):
         depth, width = config
-        models[config] = _network(2, [width] * depth, "relu", 3, run_seed, Adam(0.01))
+        models[config] = mlp(2, [width] * depth, "multiclass", n_outputs=3, activation="relu",
+                             optimizer=Adam(0.01), seed=run_seed)
         return models[config]
 
     rows = compare_depth_width(X, y, configs, build=build, epochs=_epochs(quick, 150, 60), batch_size=32,
@@ -788,15 +744,8 @@ def depth_vs_width(quick: bool, seed: int) -> ScenarioResult:
               "seconds": r["seconds"]} for r in rows]
     for r in rows:
         r["network"] = "no hidden layer" if r["depth"] == 0 else f"{r['depth']} x {r['width']}"
-    fig = _figure(13.5, 8.4)
-    axes = fig.subplots(2, 3).ravel()
-    for ax, r in zip(axes, rows):
-        plots.plot_decision_boundary(models[r["setting"]], X, y, resolution=100, ax=ax)
-        ax.set_title(f"{r['network']} ({r['n_params']} parameters): validation {r['final_val_accuracy']:.2f}",
-                     fontsize=9)
-        legend = ax.get_legend()
-        if legend is not None:
-            legend.remove()
+    panels = {f"{r['network']} ({r['n_params']} parameters): validation {r['final_val_accuracy']:.2f}":
+              models[r["setting"]] for r in rows}
     best = max(table, key=lambda r: r["validation accuracy"])
     linear = table[0]
     wide = next(r for r in table if r["depth"] == 1 and r["width"] == 64)
@@ -811,8 +760,11 @@ def depth_vs_width(quick: bool, seed: int) -> ScenarioResult:
             f"with fewer parameters; very narrow deep ones can be harder to train.")
     return ScenarioResult(
         "Depth against width on a spiral", text, tables=[("Networks of different shapes (30% held out)", table)],
-        figures=[("Decision regions of each shape", fig),
-                 ("Validation accuracy by shape", plots.plot_comparison_bars(rows, "network", "final_val_accuracy"))],
+        figures=[("Decision regions of each shape", plots.plot_decision_boundaries(panels, X, y, resolution=100,
+                                                                                  legend=False)),
+                 ("Validation accuracy by shape", plots.plot_comparison_bars(
+                     [{"network": r["network"], "validation accuracy": r["final_val_accuracy"]} for r in rows],
+                     "network", "validation accuracy"))],
         data={"rows": table})
 
 
@@ -826,13 +778,11 @@ def digits(quick: bool, seed: int) -> ScenarioResult:
     from . import plots
     from .analysis import noise_robustness
     from .analysis.diagnose import diagnose
-    from .layers import Dropout
 
     X, y = _digits(quick, seed)
     X_train, X_test, y_train, y_test = _split(X, y, seed)
-    model = Sequential([Dense(64, activation="relu"), Dropout(0.1), Dense(10, activation="softmax")], input_dim=64,
-                       seed=seed)
-    model.compile(loss="categorical_crossentropy", optimizer=Adam(0.005), metrics=["accuracy"])
+    model = mlp(64, [64], "multiclass", n_outputs=10, activation="relu", dropout=0.1, optimizer=Adam(0.005),
+                seed=seed)
     history = model.fit(X_train, y_train, epochs=_epochs(quick, 40, 20), batch_size=32, verbose=0,
                         validation_data=(X_test, y_test))
     predicted = np.argmax(model.predict(X_test), axis=1)
@@ -851,7 +801,7 @@ def digits(quick: bool, seed: int) -> ScenarioResult:
                                   random_state=seed)
     findings = diagnose(model, history, X=X_train, y=y_train)
     worst = min((r for r in per_class if r["recall"] is not None), key=lambda r: r["recall"])
-    images = _digit_grid(X_test, y_test, predicted)
+    images = plots.plot_image_predictions(X_test, y_test, predicted)
     text = ("1797 images of handwritten digits, 8x8 pixels scaled to [0, 1]"
             + (f" (the quick tour uses {len(X)} of them)" if quick else "")
             + f". A 64-64-10 network (ReLU, 10% dropout, softmax output) reaches test accuracy {accuracy:.3f} "
@@ -918,9 +868,10 @@ def autoencoder(quick: bool, seed: int) -> ScenarioResult:
         "An autoencoder: digits through a 2-number bottleneck", text,
         tables=[("Reconstruction error", quality), ("Where each digit's codes lie", centres)],
         figures=[("The 2-number code of every image, coloured by its digit (labels never used in training)",
-                  _codes_figure(codes, y)),
+                  plots.plot_embedding(codes, y, axis_labels=("first number of the code", "second number of the code"),
+                                       legend_title="digit")),
                  ("Originals (top) and their reconstructions from two numbers (bottom)",
-                  _reconstruction_figure(X, reconstruction, y)),
+                  plots.plot_reconstructions(X, reconstruction, y)),
                  ("Reconstruction loss per epoch", plots.plot_training_curves(history))],
         data={"mse": mse, "pca_mse": pca_mse, "baseline_mse": baseline, "nearest_centre_accuracy": separation,
               "codes_shape": codes.shape})
@@ -951,21 +902,6 @@ SCENARIOS: list[Callable[[bool, int], ScenarioResult]] = [
 def _epochs(quick: bool, full: int, short: int) -> int:
     """The epoch count of a scenario: ``short`` for the quick tour, ``full`` otherwise, times EPOCH_SCALE."""
     return max(2, int(round((short if quick else full) * EPOCH_SCALE)))
-
-
-def _network(input_dim: int, hidden: Sequence[int], activation: str, n_classes: int, seed: int,
-             optimizer) -> Sequential:
-    """A compiled classifier: hidden layers, then one sigmoid unit (two classes) or a softmax (more)."""
-    layers = [Dense(units, activation=activation) for units in hidden]
-    if n_classes == 2:
-        layers.append(Dense(1, activation="sigmoid"))
-        loss = "binary_crossentropy"
-    else:
-        layers.append(Dense(n_classes, activation="softmax"))
-        loss = "categorical_crossentropy"
-    model = Sequential(layers, input_dim=input_dim, seed=seed)
-    model.compile(loss=loss, optimizer=optimizer, metrics=["accuracy"])
-    return model
 
 
 def _digits(quick: bool, seed: int):
@@ -1011,63 +947,6 @@ def _by_setting(rows: list[dict], label: str) -> list[dict]:
         entry["mean final loss"] = float(finite.mean()) if finite.size else math.nan
         table.append(entry)
     return table
-
-
-def _figure(width: float, height: float):
-    """A new Figure on its own Agg canvas (no pyplot), as plots.py makes them."""
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-    from matplotlib.figure import Figure
-
-    fig = Figure(figsize=(width, height), layout="constrained")
-    FigureCanvasAgg(fig)
-    return fig
-
-
-def _codes_figure(codes: np.ndarray, y: np.ndarray):
-    from .plots import CLASS_COLORS
-
-    fig = _figure(7.0, 6.0)
-    ax = fig.add_subplot()
-    for digit in range(10):
-        c = codes[y == digit]
-        ax.scatter(c[:, 0], c[:, 1], s=8, color=CLASS_COLORS[digit], alpha=0.6, label=str(digit))
-        if len(c):
-            ax.text(*np.median(c, axis=0), str(digit), fontsize=16, fontweight="bold", ha="center", va="center",
-                    color=CLASS_COLORS[digit], bbox={"facecolor": "white", "alpha": 0.7, "edgecolor": "none"})
-    ax.set_xlabel("code 1")
-    ax.set_ylabel("code 2")
-    ax.legend(title="digit", fontsize="small", markerscale=2, ncol=2)
-    ax.grid(True, alpha=0.3)
-    return fig
-
-
-def _reconstruction_figure(X: np.ndarray, reconstruction: np.ndarray, y: np.ndarray):
-    fig = _figure(10.0, 2.4)
-    axes = fig.subplots(2, 10)
-    for digit in range(10):
-        index = int(np.flatnonzero(y == digit)[0]) if np.any(y == digit) else digit
-        for row, image in enumerate((X[index], reconstruction[index])):
-            ax = axes[row, digit]
-            ax.imshow(image.reshape(8, 8), cmap="gray_r", vmin=0, vmax=1)
-            ax.set_xticks([])
-            ax.set_yticks([])
-    return fig
-
-
-def _digit_grid(X: np.ndarray, y: np.ndarray, predicted: np.ndarray):
-    """Sixteen test images, wrong answers first, titled with the network's answer."""
-    order = np.concatenate([np.flatnonzero(predicted != y), np.flatnonzero(predicted == y)])[:16]
-    fig = _figure(8.0, 2.6)
-    axes = fig.subplots(2, 8).ravel()
-    for ax, i in zip(axes, order):
-        ax.imshow(X[i].reshape(8, 8), cmap="gray_r", vmin=0, vmax=1)
-        ax.set_title(f"{predicted[i]} (is {y[i]})" if predicted[i] != y[i] else str(predicted[i]), fontsize=9,
-                     color="C3" if predicted[i] != y[i] else "k")
-        ax.set_xticks([])
-        ax.set_yticks([])
-    for ax in axes[len(order):]:
-        ax.set_visible(False)
-    return fig
 
 
 def _nearest_centre_accuracy(codes: np.ndarray, y: np.ndarray) -> float:

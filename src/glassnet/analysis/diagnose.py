@@ -49,6 +49,7 @@ import numpy as np
 
 from .._validation import check_array, check_float
 from ..callbacks import History
+from ._adapt import as_network
 from .convergence import analyze_convergence, detect_plateaus
 
 __all__ = ["DEFAULT_THRESHOLDS", "DIAGNOSIS_TABLE", "RULES", "SEVERITIES", "Finding", "Rule", "diagnose",
@@ -323,13 +324,12 @@ class _Run:
         self.thresholds = thresholds
         self.window = int(thresholds["window"])
         self.estimator = None
-        if model is not None and not hasattr(model, "layers") and hasattr(model, "model_"):
-            self.estimator, model = model, model.model_
-            if history is None:
-                history = getattr(self.estimator, "history_", None)
-        if model is not None and not hasattr(model, "layers"):
-            raise TypeError(f"model must be a glassnet Sequential, a fitted MLPClassifier/MLPRegressor or None, "
-                            f"received {type(model).__name__}")
+        if model is not None:
+            network = as_network(model, require_built=False)
+            if network is not model:
+                self.estimator, model = model, network
+                if history is None:
+                    history = getattr(self.estimator, "history_", None)
         if history is None and model is not None:
             history = getattr(model, "history", None)
         self.model = model

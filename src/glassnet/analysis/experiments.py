@@ -48,7 +48,7 @@ import numpy as np
 from .. import activations as activations_module
 from .. import initializers as initializers_module
 from .._validation import check_array, check_float, check_int, check_name
-from ..layers import Dense
+from ..builders import mlp
 from ..model import DivergenceWarning, Sequential
 from ..optimizers import OPTIMIZERS
 from .convergence import analyze_convergence
@@ -315,25 +315,17 @@ class _Network:
         return new
 
     def build(self, y: np.ndarray, n_features: int, seed: int) -> Sequential:
-        kernel = {} if self.initializer is None else {"kernel_initializer": self.initializer}
-        layers = [Dense(units, activation=self.activation, **kernel) for units in self.hidden]
         one_hot = y.ndim == 2 and y.shape[1] > 1
-        classes = None
-        if _is_classification(y, self.task):
-            classes = y.shape[1] if one_hot else _classes(y)
-        if classes is None:
-            layers.append(Dense(1 if y.ndim == 1 else y.shape[1], **kernel))
-            loss, metrics = "mse", None
-        elif classes == 2 and not one_hot:
-            layers.append(Dense(1, activation="sigmoid", **kernel))
-            loss, metrics = "binary_crossentropy", ["accuracy"]
-        else:
-            layers.append(Dense(classes, activation="softmax", **kernel))
-            loss, metrics = "categorical_crossentropy", ["accuracy"]
-        model = Sequential(layers, input_dim=n_features, seed=seed)
         optimizer = OPTIMIZERS[self.optimizer](learning_rate=self.learning_rate, **self.optimizer_options)
-        model.compile(loss=loss, optimizer=optimizer, metrics=metrics)
-        return model
+        if not _is_classification(y, self.task):
+            # the rows read no regression metric, so none is computed
+            return mlp(n_features, self.hidden, "regression", n_outputs=1 if y.ndim == 1 else y.shape[1],
+                       activation=self.activation, initializer=self.initializer, optimizer=optimizer,
+                       metrics=None, seed=seed)
+        # one-hot rows are always read by a softmax, even for two classes
+        task, classes = ("multiclass", y.shape[1]) if one_hot else ("classification", _classes(y))
+        return mlp(n_features, self.hidden, task, n_outputs=classes, activation=self.activation,
+                   initializer=self.initializer, optimizer=optimizer, seed=seed)
 
     def targets(self, y: np.ndarray) -> np.ndarray:
         """Class labels as 0..k-1 for the default network's losses; regression targets unchanged."""

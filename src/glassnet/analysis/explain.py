@@ -28,14 +28,11 @@ import contextlib
 from dataclasses import dataclass, field
 
 import numpy as np
-from sklearn.utils.class_weight import compute_class_weight
-from sklearn.utils.validation import check_is_fitted
 
 from .. import activations, optimizers
-from ..estimators import MLPClassifier, MLPRegressor
 from ..layers import Activation, BatchNorm, Dense, Dropout
 from ..model import Sequential
-from ..perceptron import Perceptron
+from ._adapt import as_network, is_perceptron, network_targets
 
 __all__ = [
     "LayerTrace",
@@ -87,12 +84,12 @@ def explain_step(model, X, y, apply: bool = False, sample_weight=None):
     own loop additionally adds the L2 gradient ``alpha * W`` (and, with sample weights, divides by their sum
     rather than by the batch size).
     """
-    if isinstance(model, Perceptron):
+    if is_perceptron(model):
         if apply:
             raise ValueError("apply=True is not supported for a Perceptron: its explanation never changes the "
                              "estimator; call partial_fit to train it")
         return explain_perceptron_step(model, X, y)
-    net, y = _network_and_targets(model, y)
+    net, y = as_network(model, require_built=False), network_targets(model, y)
     apply = bool(apply)
     net._require_compiled("explain_step")
     if not net.built:
@@ -107,7 +104,7 @@ def explain_step(model, X, y, apply: bool = False, sample_weight=None):
             snapshot.restore()
 
 
-def explain_perceptron_step(perceptron: Perceptron, X, y) -> PerceptronStepExplanation:
+def explain_perceptron_step(perceptron, X, y) -> PerceptronStepExplanation:
     """Explain one pass of the perceptron learning rule over ``(X, y)``, sample by sample, in the order given.
 
     The rule is the estimator's: ``y_hat = f(w @ x + b)``, ``w <- w + rate * (t - y_hat) * x``,
@@ -130,8 +127,11 @@ def explain_perceptron_step(perceptron: Perceptron, X, y) -> PerceptronStepExpla
     PerceptronStepExplanation
         Per sample: ``z = w . x + b``, the prediction, the error, the updates and the weights after it.
     """
-    if not isinstance(perceptron, Perceptron):
+    if not is_perceptron(perceptron):
         raise TypeError(f"perceptron must be a glassnet Perceptron, received {type(perceptron).__name__}")
+    from sklearn.utils.class_weight import compute_class_weight
+    from sklearn.utils.validation import check_is_fitted
+
     X = np.asarray(X, dtype=np.float64)
     y = np.asarray(y)
     if X.ndim != 2 or y.ndim != 1 or len(X) != len(y) or len(X) == 0:
@@ -438,19 +438,6 @@ class PerceptronStepExplanation:
 
 
 # --- running the step --------------------------------------------------------------------------------------------
-
-def _network_and_targets(model, y):
-    """The Sequential behind ``model`` and ``y`` in the form that network trains on."""
-    if isinstance(model, Sequential):
-        return model, y
-    if isinstance(model, (MLPClassifier, MLPRegressor)):
-        check_is_fitted(model, "model_")
-        if isinstance(model, MLPClassifier):
-            y = model._label_binarizer.transform(np.asarray(y))
-        return model.model_, y
-    raise TypeError(f"model must be a glassnet Sequential, MLPClassifier, MLPRegressor or Perceptron, received "
-                    f"{type(model).__name__}")
-
 
 class _Snapshot:
     """Everything a training step changes, copied so it can be put back bit for bit."""

@@ -28,7 +28,7 @@ import numpy as np
 
 from .. import losses
 from ..model import Sequential
-from .explain import _network_and_targets
+from ._adapt import as_network, network_targets
 
 __all__ = ["GradientCheckResult", "GradientCheckRow", "gradient_check"]
 
@@ -75,7 +75,7 @@ def gradient_check(model, X, y, eps: float = 1e-6, training: bool = False, sampl
     tolerance = float(tolerance)
     if not eps > 0 or not tolerance > 0:
         raise ValueError(f"eps and tolerance must be positive, received eps={eps!r}, tolerance={tolerance!r}")
-    net, y = _network_and_targets(model, y)
+    net, y = as_network(model, require_built=False), network_targets(model, y)
     net._require_compiled("gradient_check")
     net._require_built("gradient_check")
     twin = _float64_twin(net)

@@ -16,15 +16,13 @@ logic-gate reading of networks on boolean inputs.
 from __future__ import annotations
 
 import numpy as np
-from sklearn.utils.validation import check_is_fitted
 
 from .. import activations as activations_module
 from .. import metrics as metrics_module
 from .._validation import check_array, check_float, check_name
-from ..estimators import MLPClassifier, MLPRegressor
 from ..layers import Activation, Dense
 from ..model import Sequential
-from ..perceptron import Perceptron
+from ._adapt import as_network, network_targets
 
 __all__ = [
     "DEAD_FAMILY",
@@ -80,7 +78,7 @@ def hidden_layer_indices(model) -> list[int]:
     list of int
         ``hidden_activations(model, X)[i]`` belongs to layer ``hidden_layer_indices(model)[i]``.
     """
-    return _hidden_indices(_as_model(model))
+    return _hidden_indices(as_network(model))
 
 
 def hidden_activations(model, X) -> list[np.ndarray]:
@@ -99,7 +97,7 @@ def hidden_activations(model, X) -> list[np.ndarray]:
         One array per hidden layer, in the order of :func:`hidden_layer_indices`, in the model's dtype: the
         post-activation values (dropout is the identity and BatchNorm uses its running statistics).
     """
-    model = _as_model(model)
+    model = as_network(model)
     X = _check_X(model, X)
     trace = _trace(model, X)
     return [trace[i][1] for i in _hidden_indices(model)]
@@ -130,7 +128,7 @@ def activation_statistics(model, X) -> list[dict]:
           pre-activation ``z`` is never ``> 0`` over ``X``; always False for other activations;
         - ``saturated``: for sigmoid and tanh, ``fraction_saturated > 0.5``; always False for others.
     """
-    model = _as_model(model)
+    model = as_network(model)
     X = _check_X(model, X)
     trace = _trace(model, X)
     rows = []
@@ -167,7 +165,7 @@ def dead_units(model, X) -> dict[int, list[int]]:
     dict of int to list of int
         ``{layer index: [unit indices]}`` for every hidden layer (an empty list where none is dead).
     """
-    return _flagged(activation_statistics(model, X), "dead", _hidden_indices(_as_model(model)))
+    return _flagged(activation_statistics(model, X), "dead", _hidden_indices(as_network(model)))
 
 
 def saturated_units(model, X) -> dict[int, list[int]]:
@@ -186,7 +184,7 @@ def saturated_units(model, X) -> dict[int, list[int]]:
         ``{layer index: [unit indices]}`` for every hidden layer (an empty list where none is saturated); a
         unit is saturated when its derivative is below 1e-3 on more than half of the samples.
     """
-    return _flagged(activation_statistics(model, X), "saturated", _hidden_indices(_as_model(model)))
+    return _flagged(activation_statistics(model, X), "saturated", _hidden_indices(as_network(model)))
 
 
 # --------------------------------------------------------------------------------------------------------------
@@ -211,7 +209,7 @@ def weight_statistics(model, near_zero: float = 1e-3) -> list[dict]:
         Euclidean / Frobenius norm) and ``fraction_near_zero``. Kernel and bias are separate rows because their
         scales differ; BatchNorm's running statistics are not weights and are left out.
     """
-    model = _as_model(model)
+    model = as_network(model)
     near_zero = check_float(near_zero, "near_zero", minimum=0.0)
     rows = []
     for i, layer in enumerate(model.layers):
@@ -264,7 +262,7 @@ def neuron_importance(model, X, y=None, method: str = "ablation", scoring: str |
     effect of pinning the unit at zero, which is still a fair comparison between units of one layer.
     """
     obj = model
-    model = _as_model(model)
+    model = as_network(model)
     X = _check_X(model, X)
     method = check_name(method, "method", ("ablation", "weight"))
     trace = _trace(model, X)
@@ -370,7 +368,7 @@ def logic_roles(model, X=None, threshold: float | None = 0.5) -> list[dict]:
         One row per (hidden layer, unit): ``layer``, ``unit``, ``activation``, ``values`` (the outputs over the
         truth table), ``threshold`` (the cut used), ``truth_table`` (list of 0/1) and ``name``.
     """
-    model = _as_model(model)
+    model = as_network(model)
     threshold = _check_threshold(threshold)
     table = _truth_table_inputs(model, X)
     trace = _trace(model, table)
@@ -418,7 +416,7 @@ def layer_strategy(model, X=None, threshold: float | None = 0.5) -> str:
         The explanation: the units' roles, then a sentence per output unit (on lines of their own when the
         network has several outputs).
     """
-    model = _as_model(model)
+    model = as_network(model)
     threshold = _check_threshold(threshold)
     table = _truth_table_inputs(model, X)
     n = table.shape[1]
@@ -494,24 +492,6 @@ def layer_strategy(model, X=None, threshold: float | None = 0.5) -> str:
 # --------------------------------------------------------------------------------------------------------------
 # Helpers
 # --------------------------------------------------------------------------------------------------------------
-
-def _as_model(obj, name: str = "model") -> Sequential:
-    """The Sequential behind ``obj``: itself, or a fitted estimator's ``model_``; refuses anything else."""
-    if isinstance(obj, Sequential):
-        model = obj
-    elif isinstance(getattr(obj, "model_", None), Sequential):
-        model = obj.model_
-    elif isinstance(obj, (MLPClassifier, MLPRegressor)):
-        check_is_fitted(obj)  # raises NotFittedError, a ValueError
-        raise TypeError(f"{name} has no fitted network (model_)")
-    else:
-        extra = " (a Perceptron has no hidden layers)" if isinstance(obj, Perceptron) else ""
-        raise TypeError(f"{name} must be a glassnet Sequential or a fitted MLPClassifier/MLPRegressor, "
-                        f"received {type(obj).__name__}{extra}")
-    if not model.built:
-        raise ValueError(f"{name} is not built yet: give input_dim to Sequential, call build(), or fit() first")
-    return model
-
 
 def _check_X(model: Sequential, X, name: str = "X") -> np.ndarray:
     X = check_array(X, name, dtype=model.dtype)
@@ -593,7 +573,7 @@ def _scorer(obj, model: Sequential, y, scoring: str, n: int):
         return lambda z, out, base: float(np.mean(np.abs(out.astype(np.float64) - base[1].astype(np.float64))))
     if y is None:
         raise ValueError(f"scoring={scoring!r} needs the targets y; pass y, or use scoring='output'")
-    targets = _network_targets(obj, model, y)
+    targets = network_targets(obj, y)
     if len(targets) != n:
         raise ValueError(f"X and y must have the same number of samples, received {n} and {len(targets)}")
     if scoring == "accuracy":
@@ -602,28 +582,10 @@ def _scorer(obj, model: Sequential, y, scoring: str, n: int):
         raise ValueError("scoring='loss' needs a compiled model (model.compile(loss=...)); "
                          "use scoring='accuracy' or 'output' instead")
     n_outputs = model.layers[-1].output_dim
-    if obj is not model and getattr(obj, "classes_", None) is not None and targets.ndim == 1 and n_outputs > 1:
-        targets = np.eye(n_outputs)[targets]
     prepared = model.loss.prepare_targets(targets, n_outputs, model.dtype)
     if model.fused:
         return lambda z, out, base: float(model.loss.value_from_logits(prepared, z))
     return lambda z, out, base: float(model.loss.value(prepared, out))
-
-
-def _network_targets(obj, model: Sequential, y) -> np.ndarray:
-    """``y`` as the network sees it: a fitted classifier's labels become their positions in ``classes_``."""
-    classes = getattr(obj, "classes_", None)
-    y = np.asarray(y)
-    if y.ndim not in (1, 2):
-        raise ValueError(f"y must be a 1-D or 2-D array, received an array of shape {y.shape}")
-    if obj is model or classes is None or y.ndim != 1:
-        return y
-    index = np.clip(np.searchsorted(classes, y), 0, len(classes) - 1)
-    unknown = classes[index] != y
-    if unknown.any():
-        raise ValueError(f"y has labels not in the estimator's classes_ {list(classes)}: "
-                         f"{sorted(set(y[unknown].tolist()))[:5]}")
-    return index
 
 
 def _check_threshold(threshold):

@@ -14,12 +14,12 @@ import copy
 import numbers
 
 import numpy as np
-from sklearn.utils.validation import check_is_fitted
 
 from .. import metrics as metrics_module
 from .._validation import check_array, check_float, check_int, check_name, check_random_state
 from ..model import Sequential
-from .neurons import _as_model, _check_X
+from ._adapt import as_network, network_of
+from .neurons import _check_X
 
 __all__ = ["decision_boundary_grid", "feature_sensitivity", "input_gradients", "noise_robustness"]
 
@@ -51,7 +51,7 @@ def input_gradients(model, X, output: int | str | None = None) -> np.ndarray:
     of the model whose layers are copies sharing the weights but with their own caches and gradient arrays, so
     the model's own caches, gradients and flags are never written (and concurrent calls are safe).
     """
-    model = _as_model(model)
+    model = as_network(model)
     X = _check_X(model, X)
     n_outputs = model.layers[-1].output_dim
     output = _check_output(output, n_outputs)
@@ -93,7 +93,7 @@ def feature_sensitivity(model, X, method: str = "gradient", output: int | str | 
     ndarray of shape (n_features,)
         The sensitivity of each feature, float64.
     """
-    model = _as_model(model)
+    model = as_network(model)
     X = _check_X(model, X)
     method = check_name(method, "method", ("gradient", "perturbation"))
     eps = check_float(eps, "eps", minimum=0.0, include_min=False)
@@ -212,7 +212,7 @@ def decision_boundary_grid(model, X, resolution: int = 200, padding: float = 0.5
         return a.reshape(shape + a.shape[1:])
 
     if isinstance(model, Sequential):
-        network = _as_model(model)
+        network = as_network(model)
         _check_X(network, X)
         values = network.predict(grid)
         name = network.output_activation.name
@@ -231,8 +231,9 @@ def decision_boundary_grid(model, X, resolution: int = 200, padding: float = 0.5
         probabilities = np.asarray(model.predict_proba(grid))
         if probabilities.ndim == 2 and probabilities.shape[1] == 2 and len(model.classes_) == 2:
             probabilities = probabilities[:, 1]
-    if isinstance(getattr(model, "model_", None), Sequential):
-        values = model.model_.predict(grid)
+    network = network_of(model)
+    if network is not None:
+        values = network.predict(grid)
     elif hasattr(model, "decision_function"):
         values = model.decision_function(grid)
     else:
@@ -282,13 +283,15 @@ def _check_predictor(model) -> None:
     if not hasattr(model, "predict") or not hasattr(model, "fit"):
         raise TypeError(f"model must be a glassnet Sequential or a fitted estimator with predict, received "
                         f"{type(model).__name__}")
+    from sklearn.utils.validation import check_is_fitted
+
     check_is_fitted(model)
 
 
 def _accuracy_function(model, X, y):
     """``score(X_noisy) -> accuracy`` for ``model``, and ``X`` validated (float64)."""
     if isinstance(model, Sequential):
-        network = _as_model(model)
+        network = as_network(model)
         X = _check_X(network, X).astype(np.float64)
         y = np.asarray(y)
         if y.ndim not in (1, 2) or len(y) != len(X):
