@@ -49,10 +49,12 @@ def test_targets_are_what_the_classifiers_network_trains_on():
     np.testing.assert_array_equal(network_targets(binary, y), [[1], [0], [0]])
     multi = _classifier(["b", "c", "a", "a", "b", "c"])
     np.testing.assert_array_equal(network_targets(multi, ["c", "a", "b"]), np.eye(3)[[2, 0, 1]])
-    # the encoding the network's loss reads: on these targets it is the log loss of the estimator's probabilities
+    # the encoding the network's loss reads: on these targets it is the log loss of the estimator's probabilities,
+    # plus scikit-learn's L2 term 0.5 * alpha * sum(W ** 2) / n_samples
     labels = ["b", "c", "a", "a", "b", "c"]
     proba = multi.predict_proba(X4)
     expected = -np.mean(np.log(proba[np.arange(6), [multi.classes_.tolist().index(c) for c in labels]]))
+    expected += 0.5 * multi.alpha * sum(float(np.sum(W ** 2)) for W in multi.coefs_) / 6
     loss = multi.model_.evaluate(X4, network_targets(multi, labels))["loss"]
     assert loss == pytest.approx(expected, rel=1e-5)
     with pytest.raises(ValueError, match=r"labels not in the estimator's classes_ .*\['d'\]"):
