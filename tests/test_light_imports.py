@@ -1,36 +1,23 @@
-"""glassnet's leaf modules import, and the metrics and activations compute, without the heavy dependencies.
+"""``import glassnet`` and a Sequential's training load none of the heavy dependencies.
 
 Design principle 4 ("light at the door"): scikit-learn, SciPy, matplotlib and numba load on first use of what
-needs them, never with glassnet. Each check runs in a fresh interpreter (``sys.executable``, this process's
-environment, so ``PYTHONPATH`` applies), because this one has long since imported all of them.
-
-TEMPORARY (issue 13): ``import glassnet.metrics`` first runs ``glassnet/__init__.py``, which still imports
-every module (scikit-learn included) until the package's own import is made light. So that these checks say
-something about the leaf modules now, the child interpreter first puts a bare module named ``glassnet`` in
-``sys.modules`` whose ``__path__`` is the real package's directory: submodules are then found and imported as
-usual, but the package's ``__init__`` never runs. Once ``import glassnet`` is light, drop ``_BARE_PACKAGE``
-and these become plain ``import glassnet`` checks.
+needs them, never with glassnet, and fitting a Sequential of Dense, Dropout and BatchNorm layers with the
+built-in losses, metrics and optimisers loads neither scikit-learn nor matplotlib. Each check runs in a fresh
+interpreter (``sys.executable``, this process's environment, so ``PYTHONPATH`` applies), because this one has
+long since imported all of them.
 """
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import subprocess
 import sys
 
 import pytest
 
-HEAVY = ("sklearn", "scipy", "matplotlib", "numba")
-LEAVES = ("metrics", "activations", "datasets", "losses", "initializers", "schedules")
-
-# TEMPORARY (issue 13): stands in for the heavy glassnet/__init__.py; see the module docstring.
-_BARE_PACKAGE = """
-import sys, types
-package = types.ModuleType("glassnet")
-package.__path__ = [sys.argv[1]]
-sys.modules["glassnet"] = package
-"""
+HEAVY = ("sklearn", "scipy", "matplotlib", "numba", "pandas", "torch", "tqdm", "joblib")
+LEAVES = ("metrics", "activations", "datasets", "losses", "initializers", "schedules", "training", "model",
+          "callbacks", "io", "layers", "optimizers")
 
 _REPORT = """
 import json
@@ -39,23 +26,58 @@ print(json.dumps(sorted(name for name in {heavy!r} if name in sys.modules)))
 
 
 def _heavy_modules_loaded(code: str) -> list[str]:
-    """Run ``code`` in a fresh interpreter (after the bare package) and return the heavy modules it loaded."""
-    # the package this process would import, found without importing it
-    package_dir = list(importlib.util.find_spec("glassnet").submodule_search_locations)[0]
-    script = _BARE_PACKAGE + code + _REPORT.format(heavy=HEAVY)
-    result = subprocess.run([sys.executable, "-c", script, package_dir], capture_output=True, text=True,
-                            timeout=120)
+    """Run ``code`` in a fresh interpreter and return the heavy modules it loaded."""
+    script = "import sys\n" + code + _REPORT.format(heavy=HEAVY)
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stderr
     return json.loads(result.stdout.strip().splitlines()[-1])
 
 
-def test_bare_package_imports_nothing_heavy():
-    # the premise of the other checks: the stand-in package itself loads nothing
-    assert _heavy_modules_loaded("") == []
+def test_import_glassnet_loads_nothing_heavy():
+    assert _heavy_modules_loaded("import glassnet") == []
+
+
+def test_the_lazy_names_still_work_and_load_what_they_need():
+    code = """
+import glassnet as gn
+assert "sklearn" not in sys.modules
+assert gn.MLPClassifier.__module__ == "glassnet.estimators" and gn.Perceptron.__name__ == "Perceptron"
+assert callable(gn.analysis.diagnose) and callable(gn.plots.plot_histories) and callable(gn.builders.mlp)
+assert {"MLPClassifier", "analysis", "plots"} <= set(dir(gn))
+"""
+    assert "sklearn" in _heavy_modules_loaded(code)
+
+
+def test_fitting_a_sequential_loads_neither_scikit_learn_nor_matplotlib():
+    """Dense, Dropout and BatchNorm layers, every built-in loss's usual output, the metrics glassnet computes
+    (AUC included), every optimiser, validation, evaluate, predict, save and load, and the callbacks."""
+    code = """
+import tempfile, os, warnings
+import numpy as np, glassnet as gn
+rng = np.random.default_rng(0)
+X = rng.normal(size=(120, 4)); y = (X[:, 0] + X[:, 1] > 0).astype(int)
+folder = tempfile.mkdtemp()
+for optimizer in ("sgd", "adam", "adamw", "rmsprop", "adagrad"):
+    model = gn.Sequential([gn.Dense(8, activation="relu"), gn.BatchNorm(), gn.Dropout(0.2),
+                           gn.Dense(1, activation="sigmoid")], input_dim=4, seed=0)
+    model.compile(loss="binary_crossentropy", optimizer=optimizer, metrics=["accuracy", "roc_auc", "f1"])
+    model.fit(X, y, epochs=2, batch_size=16, validation_split=0.2, verbose=0, callbacks=[
+        gn.callbacks.EarlyStopping(monitor="val_loss", patience=1), gn.callbacks.CSVLogger(folder + "/log.csv"),
+        gn.callbacks.ModelCheckpoint(folder + "/m.safetensors", monitor="val_loss")])
+    model.evaluate(X, y)
+    gn.load_model(folder + "/m.safetensors").predict(X)
+for loss, out, target in (("mse", "linear", X[:, :1]), ("categorical_crossentropy", "softmax", y),
+                          ("poisson", "exponential", np.abs(X[:, :1]))):
+    model = gn.Sequential([gn.Dense(4, activation="tanh"), gn.Dense(1 if out != "softmax" else 2, activation=out)],
+                          input_dim=4, seed=0)
+    model.compile(loss=loss, optimizer="adam", metrics=["mae"] if out == "linear" else None)
+    model.fit(X, target, epochs=2, verbose=0)
+"""
+    assert [m for m in _heavy_modules_loaded(code) if m in ("sklearn", "matplotlib")] == []
 
 
 @pytest.mark.parametrize("leaf", LEAVES)
-def test_leaf_module_imports_nothing_heavy(leaf):
+def test_engine_module_imports_nothing_heavy(leaf):
     assert _heavy_modules_loaded(f"import glassnet.{leaf}") == [], f"glassnet.{leaf}"
 
 
