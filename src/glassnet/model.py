@@ -78,6 +78,8 @@ class Sequential:
         self.built = False
         self._params: list[np.ndarray] = []
         self._grads: list[np.ndarray] = []
+        self._flat: tuple[np.ndarray, np.ndarray] | None = None
+        self._states: list[np.ndarray] = []
         self._penalised: list[layers_module.Layer] = []
         self._fused = False
         init_seq, shuffle_seq = np.random.SeedSequence(seed).spawn(2)
@@ -131,25 +133,47 @@ class Sequential:
         self._collect_params()
 
     def __getstate__(self):
-        # _params/_grads alias the layers' arrays; a pickler that stores arrays apart (joblib) would turn them
-        # into copies the optimiser updates in vain, so they are rebuilt on unpickling instead
+        # the layers' parameters and gradients are views of two contiguous arrays (_collect_params); a pickler that
+        # stores arrays apart (joblib) would turn the views into separate copies, so the layout is rebuilt on
+        # unpickling instead
         state = self.__dict__.copy()
-        state.pop("_params", None)
-        state.pop("_grads", None)
+        for key in ("_params", "_grads", "_flat"):
+            state.pop(key, None)
         return state
 
     def __setstate__(self, state):
         self.__dict__.update(state)
-        self._params = [p for layer in self.layers for p in layer.params.values()]
-        self._grads = [g for layer in self.layers for g in layer.grads.values()]
-        self._penalised = [layer for layer in self.layers if layer.has_penalty]
+        self._collect_params(reset_optimizer=False)
 
-    def _collect_params(self) -> None:
-        self._params = [p for layer in self.layers for p in layer.params.values()]
-        self._grads = [g for layer in self.layers for g in layer.grads.values()]
+    def __copy__(self):
+        # a shallow copy shares the layers, and so their layout: nothing to rebuild (and nothing of the original's
+        # to touch, which __setstate__ would)
+        clone = type(self).__new__(type(self))
+        clone.__dict__.update(self.__dict__)
+        return clone
+
+    def _collect_params(self, reset_optimizer: bool = True) -> None:
+        """Lay every trainable parameter, and every gradient, out as views of one contiguous array each, in
+        layer order: the optimiser then updates all of them in one pass (see ``Optimizer._update``), and a copy
+        of the weights is one copy."""
+        pairs = [(layer, k) for layer in self.layers for k in layer.params]
+        total = sum(layer.params[k].size for layer, k in pairs)
+        flat_params, flat_grads = np.empty(total, self.dtype), np.zeros(total, self.dtype)
+        offset = 0
+        for layer, k in pairs:
+            p = layer.params[k]
+            view = flat_params[offset:offset + p.size].reshape(p.shape)
+            view[...] = p
+            layer.params[k] = view
+            layer.grads[k] = flat_grads[offset:offset + p.size].reshape(p.shape)
+            offset += p.size
+        self._flat = (flat_params, flat_grads)
+        self._params = [layer.params[k] for layer, k in pairs]
+        self._grads = [layer.grads[k] for layer, k in pairs]
+        self._states = [v for layer in self.layers for v in layer.state.values()]
         self._penalised = [layer for layer in self.layers if layer.has_penalty]
         self._fused = self.fused
-        if self.optimizer is not None:
+        if self.optimizer is not None and reset_optimizer:
             self.optimizer.reset()
 
     def _output_dim(self, input_dim: int | None = None) -> int:
@@ -245,7 +269,7 @@ class Sequential:
 
     def _apply_gradients(self) -> None:
         """The optimiser's step from the gradients the last pass left in the layers."""
-        self.optimizer._update(self._params, self._grads)
+        self.optimizer._update(self._params, self._grads, self._flat)
 
     def _set_penalty_scale(self, scale: float) -> float:
         for layer in self._penalised:
@@ -412,12 +436,14 @@ class Sequential:
 
     def _snapshot(self):
         """Copies of every weight and of the optimiser state (what divergence recovery goes back to)."""
-        return self.get_weights(), self.optimizer.get_state()
+        return self._flat[0].copy(), [v.copy() for v in self._states], self.optimizer._snapshot()
 
     def _restore_snapshot(self, snapshot) -> None:
-        weights, optimizer_state = snapshot
-        self.set_weights(weights)
-        self.optimizer.set_state(optimizer_state)
+        params, states, optimizer_state = snapshot
+        self._flat[0][...] = params
+        for target, value in zip(self._states, states):
+            target[...] = value
+        self.optimizer._restore_snapshot(optimizer_state)
 
     def _rng_states(self) -> list:
         """The shuffling generator's state, then each layer's own (Dropout), for an exact restore."""
@@ -430,7 +456,11 @@ class Sequential:
             generator.bit_generator.state = state
 
     def _all_finite(self) -> bool:
-        return all(np.isfinite(p).all() for p in self._params)
+        """Whether every trainable parameter is finite: a NaN or inf makes the sum non-finite (one pass); a sum
+        that overflows from finite values falls back to the exact test."""
+        flat = self._flat[0]
+        with np.errstate(over="ignore", invalid="ignore"):
+            return math.isfinite(np.add.reduce(flat)) or bool(np.isfinite(flat).all())
 
     def _finite_on(self, X, y, sample_weight) -> bool:
         """Whether the weights give a finite loss and outputs on ``(X, y)`` (inference mode)."""

@@ -43,6 +43,9 @@ class Optimizer(Configurable):
         #: the number of steps taken (Adam's t after a step)
         self.iterations = 0
         self._state: list[dict[str, np.ndarray]] | None = None
+        self._wide: set | None = set()                    # parameters whose slots were widened to float64
+        self._flat_state: dict | None = None              # the slots as contiguous arrays (see _update)
+        self._flat_size: int | None = None
 
     # --- the update ----------------------------------------------------------------------------------------
     def step(self, params: list[np.ndarray], grads: list[np.ndarray]) -> None:
@@ -50,20 +53,39 @@ class Optimizer(Configurable):
         _check_pairs(params, grads, "grads")
         self._update(params, grads)
 
-    def _update(self, params, grads) -> None:
-        """``step`` without its checks: the training loop's call, on the model's own arrays."""
+    def _update(self, params, grads, flat=None) -> None:
+        """``step`` without its checks: the training loop's call, on the model's own arrays.
+
+        ``flat``, where the model keeps every parameter and gradient as views of two contiguous arrays
+        ``(all_params, all_grads)``: the state is kept the same way, and the update, elementwise for every
+        optimiser here, runs once over all of them instead of once per parameter (a tiny network's step is
+        mostly such per-array overhead). Clipping (per parameter) and a parameter whose state was widened to
+        float64 take the per-parameter path.
+        """
         state = self._state
         if state is None or len(state) != len(params):
-            self.build(params)
+            self.build(params, None if flat is None else flat[0])
             state = self._state
+        wide = self._wide
+        if wide is None:  # after set_state: the parameters whose slots were widened (see below)
+            wide = self._wide = {i for i, (p, s) in enumerate(zip(params, state))
+                                 if any(v.dtype != p.dtype for v in s.values())}
         lr = self.current_learning_rate()
         self.iterations += 1
         clipping = self.clipnorm is not None or self.clipvalue is not None
-        wide = self.__dict__.get("_wide")
+        if flat is not None and not clipping and not wide:
+            flat_state = self._flat_state
+            if flat_state is None or self._flat_size != flat[0].size:
+                flat_state = self._flatten_state(params, flat[0])
+            try:
+                self.update_step(flat[0], flat[1], flat_state, lr)
+                return
+            except SquareOverflow:
+                pass  # nothing changed yet: the per-parameter path below widens what needs it
         for i, (p, g, s) in enumerate(zip(params, grads, state)):
             if clipping:
                 g = self._clip(g)
-            if wide and i in wide:
+            if i in wide:
                 self._wide_update_step(p, g, s, lr)
                 continue
             try:
@@ -73,7 +95,8 @@ class Optimizer(Configurable):
                 # float64 for good, so the step keeps its right size (update_step squares before it changes state)
                 for k, v in s.items():
                     s[k] = v.astype(np.float64)
-                self.__dict__.setdefault("_wide", set()).add(i)
+                wide.add(i)
+                self._flat_state = None
                 self._wide_update_step(p, g, s, lr)
 
     def update_step(self, p: np.ndarray, g: np.ndarray, state: dict[str, np.ndarray], lr: float) -> None:
@@ -99,12 +122,6 @@ class Optimizer(Configurable):
             buffer = buffers[key] = np.empty_like(p)
         return buffer
 
-    def __getstate__(self):
-        # work arrays are rebuilt on demand; pickles (estimators, joblib) stay the size of the real state
-        state = self.__dict__.copy()
-        state.pop("_buffers", None)
-        return state
-
     def _clip(self, g):
         if self.clipnorm is not None:
             norm = float(np.sqrt(np.sum(np.square(g, dtype=np.float64))))
@@ -115,10 +132,30 @@ class Optimizer(Configurable):
         return g
 
     # --- state ---------------------------------------------------------------------------------------------
-    def build(self, params: list[np.ndarray]) -> None:
-        """Create zeroed state for ``params`` (called by the first ``step``)."""
-        self._state = [{k: np.zeros_like(p) for k in self.slots} for p in params]
-        self._wide = set()
+    def _initial_slot_value(self, slot: str) -> float:
+        """The value a slot starts at (0 for every slot here but Adagrad's accumulator)."""
+        return 0.0
+
+    def build(self, params: list[np.ndarray], flat: np.ndarray | None = None) -> None:
+        """Create the starting state for ``params`` (called by the first ``step``); with ``flat`` (the model's
+        contiguous array that ``params`` are views of), as views of contiguous arrays of the same layout."""
+        self._state = [{k: np.full_like(p, self._initial_slot_value(k)) for k in self.slots} for p in params]
+        self._wide, self._flat_state, self._flat_size = set(), None, None
+        if flat is not None:
+            self._flatten_state(params, flat)
+
+    def _flatten_state(self, params, flat: np.ndarray) -> dict:
+        """Move the per-parameter state into contiguous arrays laid out as ``flat``, each parameter's slot a view."""
+        flat_state = {k: np.empty(flat.size, flat.dtype) for k in self.slots}
+        offset = 0
+        for p, s in zip(params, self._state):
+            for k in self.slots:
+                view = flat_state[k][offset:offset + p.size].reshape(p.shape)
+                view[...] = s[k]
+                s[k] = view
+            offset += p.size
+        self._flat_state, self._flat_size = flat_state, flat.size
+        return flat_state
 
     def get_state(self) -> dict:
         """``{"iterations": int, "slots": [{slot name: array}, ...]}`` (copies)."""
@@ -129,15 +166,55 @@ class Optimizer(Configurable):
         """Restore what ``get_state`` returned."""
         self.iterations = int(state["iterations"])
         slots = state.get("slots") or []
+        current = self._state
+        if current is not None and len(current) == len(slots) and all(
+                s.keys() == c.keys() and all(np.shape(v) == c[k].shape and np.asarray(v).dtype == c[k].dtype
+                                             for k, v in s.items()) for s, c in zip(slots, current)):
+            for s, c in zip(slots, current):  # into the arrays there are (views of the flat state, if any)
+                for k, v in s.items():
+                    c[k][...] = v
+            return
         self._state = [{k: np.array(v, copy=True) for k, v in s.items()} for s in slots] or None
-        # a slot saved in float64 for a float32 parameter was widened (see _update)
-        self._wide = {i for i, s in enumerate(self._state or ()) if any(v.dtype == np.float64 for v in s.values())}
+        # which parameters' slots were widened to float64 is decided against the parameters at the next step
+        self._wide, self._flat_state, self._flat_size = None, None, None
+
+    def _snapshot(self):
+        """The state, copied as cheaply as it is kept (for the training loop's divergence recovery)."""
+        if self._flat_state is not None and not self._wide:
+            return self.iterations, {k: v.copy() for k, v in self._flat_state.items()}
+        return self.get_state()
+
+    def _restore_snapshot(self, snapshot) -> None:
+        if isinstance(snapshot, tuple) and self._flat_state is not None and snapshot[1].keys() == \
+                self._flat_state.keys() and not self._wide:
+            self.iterations = snapshot[0]
+            for k, v in snapshot[1].items():
+                self._flat_state[k][...] = v
+            return
+        if isinstance(snapshot, tuple):  # the state was re-laid since (a slot widened): back to per parameter
+            iterations, flat_state = snapshot
+            slots, offset = [], 0
+            for s in self._state:
+                size = next(iter(s.values())).size if s else 0
+                shape = next(iter(s.values())).shape if s else ()
+                slots.append({k: flat_state[k][offset:offset + size].reshape(shape) for k in s})
+                offset += size
+            snapshot = {"iterations": iterations, "slots": slots}
+        self.set_state(snapshot)
 
     def reset(self) -> None:
         """Forget all state, as a freshly built optimiser."""
         self.iterations = 0
         self._state = None
-        self._wide = set()
+        self._wide, self._flat_state, self._flat_size = set(), None, None
+
+    def __getstate__(self):
+        # work arrays are rebuilt on demand, and so is the contiguous layout of the state (a pickle would store
+        # its views as separate copies): the per-parameter state is what is kept
+        state = self.__dict__.copy()
+        state.pop("_buffers", None)
+        state["_flat_state"] = state["_flat_size"] = None
+        return state
 
     # --- config --------------------------------------------------------------------------------------------
     def get_config(self) -> dict:
@@ -196,8 +273,8 @@ class Adagrad(Optimizer):
                                                      minimum=0.0)
         self.epsilon = check_float(epsilon, "epsilon", minimum=0.0)
 
-    def build(self, params):
-        self._state = [{"sum": np.full_like(p, self.initial_accumulator_value)} for p in params]
+    def _initial_slot_value(self, slot):
+        return self.initial_accumulator_value
 
     def update_step(self, p, g, state, lr):
         square = _fast.reference.square(g, out=self._scratch(p))
