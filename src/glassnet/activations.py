@@ -148,6 +148,15 @@ class Sigmoid(Activation):
     def forward_into(self, z, out):
         return _sigmoid(z, out=out)
 
+    def _forward_biased_into(self, z, b, out):
+        # Dense's training pass, which the engine runs with overflow silenced (np.errstate): exp(-z) = inf for
+        # z below about -88 (float32) gives 1 / inf = 0, as _sigmoid does, without a context manager per layer
+        z += b
+        e = np.negative(z, out=out)
+        np.exp(e, out=e)
+        e += e.dtype.type(1)
+        return np.reciprocal(e, out=e)
+
     def derivative(self, z, a):
         return a * (1 - a)
 

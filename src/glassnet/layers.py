@@ -203,23 +203,31 @@ class Dense(Layer):
         return self.units
 
     def forward(self, x, training=False):
-        z, a, _ = self._work_arrays(x.shape[0])
+        work = self.__dict__.get("_work")
+        if work is None or work[0] != x.shape[0]:
+            work = self._work_arrays(x.shape[0])
+        z = work[1]
         if isinstance(x, np.ndarray):
             np.matmul(x, self.params["W"], out=z)
         else:  # a scipy.sparse batch (the estimators accept CSR/CSC input)
             z[...] = x @ self.params["W"]
-        a = self.activation._forward_biased_into(z, self.params["b"], a)
+        a = self.activation._forward_biased_into(z, self.params["b"], work[2])
         self.inputs, self.preactivation, self.outputs = x, z, a
         return a
 
     def backward(self, grad_output):
-        delta = self.activation.backward(grad_output, self.preactivation, self.outputs,
-                                         out=self._work_arrays(grad_output.shape[0])[2])
+        work = self.__dict__.get("_work")
+        if work is None or work[0] != grad_output.shape[0]:
+            work = self._work_arrays(grad_output.shape[0])
+        delta = self.activation.backward(grad_output, self.preactivation, self.outputs, out=work[3])
         return self.backward_preactivation(delta)
 
     def backward_preactivation(self, delta: np.ndarray) -> np.ndarray | None:
         """Backward from ``delta = dL/dz`` (the fused loss path enters here): fills ``grads``, returns dL/dx."""
-        W, grads, x = self.params["W"], self.grads, self.inputs
+        W, grads, x, rows = self.params["W"], self.grads, self.inputs, delta.shape[0]
+        work = self.__dict__.get("_work")
+        if work is None or work[0] != rows:
+            work = self._work_arrays(rows)
         if isinstance(x, np.ndarray):
             np.matmul(x.T, delta, out=grads["W"])
         else:  # a scipy.sparse batch (the estimators accept CSR/CSC input)
@@ -227,10 +235,14 @@ class Dense(Layer):
         if self.l1 or self.l2:
             self._add_penalty_gradient(W, grads["W"])
         # the column sum as one BLAS product with a row of ones: twice as fast as delta.sum(axis=0)
-        np.matmul(filled(delta.shape[0], 1, delta.dtype), delta, out=grads["b"])
+        np.matmul(work[5], delta, out=grads["b"])
         if not self.needs_input_grad:
             return None
-        return np.matmul(delta, W.T, out=self._buffer("grad_input", (delta.shape[0], self.input_dim)))
+        grad_input = work[4]
+        if grad_input is None:  # made on first need: the first layer never needs it
+            grad_input = self._buffer("grad_input", (rows, self.input_dim))
+            self._work = work[:4] + (grad_input, work[5])
+        return np.matmul(delta, W.T, out=grad_input)
 
     def _add_penalty_gradient(self, W, grad) -> None:
         scale = self.penalty_scale
@@ -241,15 +253,14 @@ class Dense(Layer):
         if self.l2:
             _fast.axpy(grad, W, 2 * self.l2 * scale, self._buffer("penalty", W.shape))
 
-    def _work_arrays(self, rows: int):
-        """``(z, a, delta)`` for a batch of ``rows``: arrays reused while the batch size stays (a fresh 256x256
-        product costs more than the arithmetic around it). What ``forward`` returns and keeps is therefore
-        overwritten by the next ``forward``: copy it to keep it."""
-        work = self.__dict__.get("_work")
-        if work is None or work[0] != rows:
-            shape = (rows, self.units)
-            work = self._work = (rows, self._buffer("z", shape), self._buffer("a", shape), self._buffer("delta", shape))
-        return work[1:]
+    def _work_arrays(self, rows: int) -> tuple:
+        """``(rows, z, a, delta, grad_input or None, a row of ones)`` for a batch of ``rows``: arrays reused while
+        the batch size stays (a fresh 256x256 product costs more than the arithmetic around it). What ``forward``
+        returns and keeps is therefore overwritten by the next ``forward``: copy it to keep it."""
+        shape = (rows, self.units)
+        self._work = (rows, self._buffer("z", shape), self._buffer("a", shape), self._buffer("delta", shape), None,
+                      filled(rows, 1, self.dtype))
+        return self._work
 
     def infer(self, x):
         # the pre-activation is a fresh array nobody else sees, so the activation may overwrite it

@@ -206,7 +206,10 @@ class BinaryCrossentropy(Loss):
         return (p - y_true) / (p * (1 - p))
 
     def _elementwise_from_logits(self, y_true, z):
-        return np.maximum(z, 0) - z * y_true + np.log1p(np.exp(-np.abs(z)))
+        # log(1 + e^z) - z y, with log(1 + e^z) = logaddexp(0, z): exact and finite at any z, in one pass
+        loss = np.logaddexp(z.dtype.type(0), z)
+        loss -= z * y_true
+        return loss
 
 
 class CategoricalCrossentropy(Loss):

@@ -213,8 +213,13 @@ class Sequential:
 
         ``X`` must already be a validated array of the model's dtype; use ``predict`` for user data. The
         returned array, like every layer's ``outputs``, is the layer's work array, overwritten by the next
-        ``forward`` with as many rows: copy it to keep it.
+        ``forward`` with as many rows: copy it to keep it. An overflow (a sigmoid's ``exp(-z)`` for very
+        negative ``z``) gives the limit it tends to, silently.
         """
+        with np.errstate(over="ignore"):
+            return self._forward(X, training)
+
+    def _forward(self, X, training):
         for layer in self.layers:
             X = layer.forward(X, training)
         return X
@@ -240,7 +245,12 @@ class Sequential:
 
     def _forward_backward(self, X, y, sample_weight, training, input_gradient=False):
         """One forward and backward pass: returns (loss including penalties, outputs, dL/dX or None)."""
-        out = self.forward(X, training)
+        with np.errstate(over="ignore", invalid="ignore"):
+            return self._pass(X, y, sample_weight, training, input_gradient)
+
+    def _pass(self, X, y, sample_weight, training, input_gradient=False):
+        """``_forward_backward`` for callers that silence overflow themselves (the training loop)."""
+        out = self._forward(X, training)
         last = self.layers[-1]
         scale = self._set_penalty_scale(self.loss.penalty_scale(X.shape[0], sample_weight)) \
             if self._penalised else 1.0
@@ -264,7 +274,7 @@ class Sequential:
 
     def _train_forward_backward(self, X, y, sample_weight):
         """The training loop's pass: (loss including penalties, outputs); every layer's grads filled."""
-        loss, out, _ = self._forward_backward(X, y, sample_weight, True)
+        loss, out, _ = self._pass(X, y, sample_weight, True)
         return loss, out
 
     def _apply_gradients(self) -> None:
@@ -419,9 +429,7 @@ class Sequential:
         trainer = Trainer(self, X, y, epochs=epochs, batch_size=batch_size, validation_split=validation_split,
                           validation_data=validation_data, shuffle=shuffle, callbacks=callbacks, verbose=verbose,
                           sample_weight=sample_weight, class_weight=class_weight, initial_epoch=initial_epoch)
-        # overflow in a diverging run shows up as a non-finite loss, which the loop reports itself
-        with np.errstate(over="ignore", invalid="ignore"):
-            return trainer.run()
+        return trainer.run()
 
     def save(self, path) -> None:
         """Save the model to ``path`` (one ``.safetensors`` file); the same as ``glassnet.save_model``."""
@@ -459,8 +467,7 @@ class Sequential:
         """Whether every trainable parameter is finite: a NaN or inf makes the sum non-finite (one pass); a sum
         that overflows from finite values falls back to the exact test."""
         flat = self._flat[0]
-        with np.errstate(over="ignore", invalid="ignore"):
-            return math.isfinite(np.add.reduce(flat)) or bool(np.isfinite(flat).all())
+        return math.isfinite(np.add.reduce(flat)) or bool(np.isfinite(flat).all())
 
     def _finite_on(self, X, y, sample_weight) -> bool:
         """Whether the weights give a finite loss and outputs on ``(X, y)`` (inference mode)."""

@@ -111,6 +111,8 @@ class Optimizer(Configurable):
     def current_learning_rate(self) -> float:
         """The learning rate the next step will use."""
         lr = self.learning_rate
+        if type(lr) is float:
+            return lr
         return float(lr) if isinstance(lr, numbers.Real) else float(lr(self.iterations))
 
     def _scratch(self, p: np.ndarray, which: int = 0) -> np.ndarray:

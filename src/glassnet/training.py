@@ -159,8 +159,10 @@ class Trainer:
         else fails midway, the model goes back to where the run found it before the exception propagates."""
         self.begin()
         try:
-            while not self.done:
-                self._epoch()
+            # overflow in a diverging run shows up as a non-finite loss, which the loop reports itself
+            with np.errstate(over="ignore", invalid="ignore"):
+                while not self.done:
+                    self._epoch()
         except Exception:
             self._restore_start()
             raise
@@ -172,7 +174,8 @@ class Trainer:
         self._check_can_step()
         start = self._state_now()
         try:
-            return self._epoch()
+            with np.errstate(over="ignore", invalid="ignore"):
+                return self._epoch()
         except Exception:
             self._restore(*start)
             raise
@@ -183,10 +186,11 @@ class Trainer:
         self._check_can_step()
         start = self._state_now()
         try:
-            if self.batch == 0:
-                self._begin_epoch()
-            self._run_batches(self.batch + 1)
-            return self._end_epoch() if self.batch == self.steps or self._stopped_in_epoch else None
+            with np.errstate(over="ignore", invalid="ignore"):
+                if self.batch == 0:
+                    self._begin_epoch()
+                self._run_batches(self.batch + 1)
+                return self._end_epoch() if self.batch == self.steps or self._stopped_in_epoch else None
         except Exception:
             self._restore(*start)
             raise
@@ -211,6 +215,8 @@ class Trainer:
             "initial_epoch": self.initial_epoch})
         self._batch_begin = self._cb.hook("on_batch_begin")
         self._batch_end = self._cb.hook("on_batch_end")
+        self._epoch_begin = self._cb.hook("on_epoch_begin")
+        self._epoch_end = self._cb.hook("on_epoch_end")
         self._gather = (_Gatherer(), _Gatherer())
         self._start = (model._snapshot(), model._rng_states(), previous)
         model.stop_training = False
@@ -230,7 +236,7 @@ class Trainer:
         if not self._ended:
             self._ended = True
             if self._last_batch is not None and not self.history.diverged and self._restore_on_divergence \
-                    and not self.model._finite_on(*self._last_batch):
+                    and not self._finite_on_last_batch():
                 # every step had a finite loss, yet the final weights overflow (e.g. weights near 1e27 times
                 # large inputs): treat it as divergence rather than let NaN reach predict
                 self._diverge(float("nan"), self.epoch - 1, self.steps - 1, self._snapshots[-1])
@@ -258,7 +264,8 @@ class Trainer:
         return self._end_epoch()
 
     def _begin_epoch(self) -> None:
-        self._cb.on_epoch_begin(self.epoch)
+        if self._epoch_begin:
+            self._epoch_begin(self.epoch, {})
         if self.epoch > self.initial_epoch:
             self._snapshots = [self._snapshots[-1], self.model._snapshot()]
         self._rows = self._order(self.epoch) if self._order is not None else None
@@ -319,6 +326,12 @@ class Trainer:
             self._diverge(float("nan"), epoch, self.steps - 1, self._snapshots[-1])
             return self.logs
         logs = {"loss": self._total / self._seen} if self._seen else {}
+        if not self._outputs and self.validation is None:  # the common case of a tiny network, kept short
+            logs["lr"] = model.optimizer.current_learning_rate()
+            self.logs = logs
+            if self._epoch_end:
+                self._epoch_end(epoch, logs)
+            return logs
         if self._outputs:
             seen = self._rows[:self._seen] if self._rows is not None else slice(0, self._seen)
             y_seen, out_seen = self.y[seen], np.concatenate(self._outputs)
@@ -331,8 +344,13 @@ class Trainer:
             logs.update({f"val_{k}": v for k, v in model._evaluate(*self.validation).items()})
         logs["lr"] = model.optimizer.current_learning_rate()
         self.logs = logs
-        self._cb.on_epoch_end(epoch, logs)
+        if self._epoch_end:
+            self._epoch_end(epoch, logs)
         return logs
+
+    def _finite_on_last_batch(self) -> bool:
+        with np.errstate(over="ignore", invalid="ignore"):
+            return self.model._finite_on(*self._last_batch)
 
     # --- divergence and failures -------------------------------------------------------------------------------
     def _diverge(self, loss, epoch, batch, snapshot) -> None:
