@@ -162,42 +162,226 @@ def torch_fit(X, y, optimizer="sgd"):
 
 
 # --- tiny networks: per-step overhead ------------------------------------------------------------------------
+# Two workloads of issue 13: the seeds' TinyMLP (XOR 2-4-1, sigmoid hidden units, full batch, SGD) and moons
+# 2-16-16-1 ReLU, batch 32, Adam, shuffled each epoch. The hand-written loops do what fit must do per step and
+# no more: gather the batch (shuffled runs), forward, the loss value, backward, update.
 
-def tiny_glassnet(X, y, hidden, batch_size, epochs):
+def xor_data():
+    return np.array([[0, 0], [0, 1], [1, 0], [1, 1]], dtype=np.float32), np.array([0, 1, 1, 0])
+
+
+def moons_data():
+    from sklearn.datasets import make_moons
+
+    X, y = make_moons(n_samples=1000, noise=0.2, random_state=0)
+    return X.astype(np.float32), y
+
+
+def xor_glassnet(X, y, epochs, lr=0.5):
     import glassnet as gn
 
     def run():
-        layers = [gn.Dense(h, activation="tanh") for h in hidden] + [gn.Dense(1, activation="sigmoid")]
-        model = gn.Sequential(layers, input_dim=X.shape[1], seed=0)
-        model.compile(loss="binary_crossentropy", optimizer=gn.optimizers.SGD(0.1))
-        model.fit(X, y, epochs=epochs, batch_size=batch_size, verbose=0)
+        model = gn.Sequential([gn.Dense(4, activation="sigmoid"), gn.Dense(1, activation="sigmoid")],
+                              input_dim=2, seed=0)
+        model.compile(loss="binary_crossentropy", optimizer=gn.optimizers.SGD(lr))
+        model.fit(X, y, epochs=epochs, batch_size=None, verbose=0)
     return run
 
 
-def tiny_torch(X, y, hidden, batch_size, epochs):
+def xor_hand_loop(X, y, epochs, lr=0.5):
+    """Full-batch SGD on 2-4-1 sigmoid units with a binary cross-entropy, written out in NumPy."""
+    f = np.float32
+
+    def run():
+        rng = np.random.default_rng(0)
+        W1, b1 = rng.normal(size=(2, 4)).astype(f), np.zeros(4, f)
+        W2, b2 = rng.normal(size=(4, 1)).astype(f), np.zeros(1, f)
+        Y, n, one, step = y.reshape(-1, 1).astype(f), len(X), f(1), f(lr)
+        for _ in range(epochs):
+            z1 = X @ W1
+            z1 += b1
+            a1 = np.exp(-z1)
+            a1 += one
+            np.reciprocal(a1, out=a1)
+            z2 = a1 @ W2
+            z2 += b2
+            a2 = np.exp(-z2)
+            a2 += one
+            np.reciprocal(a2, out=a2)
+            float(np.mean(np.logaddexp(0, z2) - Y * z2))  # the loss value
+            d2 = a2 - Y
+            d2 *= f(1 / n)
+            gW2, gb2 = a1.T @ d2, d2.sum(0)
+            d1 = d2 @ W2.T
+            d1 *= a1
+            d1 *= one - a1
+            gW1, gb1 = X.T @ d1, d1.sum(0)
+            for p, g in ((W1, gW1), (b1, gb1), (W2, gW2), (b2, gb2)):
+                p -= step * g
+    return run
+
+
+def xor_torch(X, y, epochs, lr=0.5):
     import torch
 
-    Xt, yt = torch.from_numpy(X.astype(np.float32)), torch.from_numpy(y.astype(np.float32)).reshape(-1, 1)
+    Xt, yt = torch.from_numpy(X), torch.from_numpy(y.astype(np.float32)).reshape(-1, 1)
 
     def run():
         torch.manual_seed(0)
-        sizes = [X.shape[1], *hidden]
-        mods = []
-        for a, b in zip(sizes[:-1], sizes[1:]):
-            mods += [torch.nn.Linear(a, b), torch.nn.Tanh()]
-        net = torch.nn.Sequential(*mods, torch.nn.Linear(sizes[-1], 1))
-        opt = torch.optim.SGD(net.parameters(), lr=0.1)
+        net = torch.nn.Sequential(torch.nn.Linear(2, 4), torch.nn.Sigmoid(), torch.nn.Linear(4, 1))
+        opt = torch.optim.SGD(net.parameters(), lr=lr)
         loss_fn = torch.nn.BCEWithLogitsLoss()
-        n = len(Xt)
-        bs = batch_size or n
         for _ in range(epochs):
-            order = torch.randperm(n)
-            for start in range(0, n, bs):
-                idx = order[start:start + bs]
+            opt.zero_grad(set_to_none=True)
+            loss_fn(net(Xt), yt).backward()
+            opt.step()
+    return run
+
+
+def moons_glassnet(X, y, epochs, lr=0.01, batch=32):
+    import glassnet as gn
+
+    def run():
+        model = gn.Sequential([gn.Dense(16, activation="relu"), gn.Dense(16, activation="relu"),
+                               gn.Dense(1, activation="sigmoid")], input_dim=2, seed=0)
+        model.compile(loss="binary_crossentropy", optimizer=gn.optimizers.Adam(lr))
+        model.fit(X, y, epochs=epochs, batch_size=batch, verbose=0)
+    return run
+
+
+def moons_hand_loop(X, y, epochs, lr=0.01, batch=32):
+    """Adam on 2-16-16-1 (ReLU, ReLU, sigmoid), batches of shuffled rows gathered by index, written out."""
+    f = np.float32
+    sizes = (2, 16, 16, 1)
+    Y = y.reshape(-1, 1).astype(f)
+    beta_1, beta_2, eps = 0.9, 0.999, 1e-8
+
+    def run():
+        rng = np.random.default_rng(0)
+        W = [(rng.normal(size=(a, b)) * np.sqrt(2 / a)).astype(f) for a, b in zip(sizes[:-1], sizes[1:])]
+        B = [np.zeros(b, f) for b in sizes[1:]]
+        params = [W[0], B[0], W[1], B[1], W[2], B[2]]
+        m, v = [np.zeros_like(p) for p in params], [np.zeros_like(p) for p in params]
+        t = 0
+        for _ in range(epochs):
+            order = rng.permutation(len(X))
+            for start in range(0, len(X), batch):
+                idx = order[start:start + batch]
+                x, yy = np.take(X, idx, axis=0), np.take(Y, idx, axis=0)
+                z1 = x @ W[0]
+                z1 += B[0]
+                a1 = np.maximum(z1, 0)
+                z2 = a1 @ W[1]
+                z2 += B[1]
+                a2 = np.maximum(z2, 0)
+                z3 = a2 @ W[2]
+                z3 += B[2]
+                a3 = 1 / (1 + np.exp(-z3))
+                float(np.mean(np.logaddexp(0, z3) - yy * z3))  # the loss value
+                d3 = (a3 - yy) / f(len(idx))
+                d2 = (d3 @ W[2].T) * (z2 > 0)
+                d1 = (d2 @ W[1].T) * (z1 > 0)
+                grads = [x.T @ d1, d1.sum(0), a1.T @ d2, d2.sum(0), a2.T @ d3, d3.sum(0)]
+                t += 1
+                c1, c2 = 1 - beta_1 ** t, 1 - beta_2 ** t
+                for p, g, mi, vi in zip(params, grads, m, v):
+                    mi *= f(beta_1)
+                    mi += f(1 - beta_1) * g
+                    vi *= f(beta_2)
+                    vi += f(1 - beta_2) * g * g
+                    p -= f(lr / c1) * mi / (np.sqrt(vi / f(c2)) + f(eps))
+    return run
+
+
+def moons_torch(X, y, epochs, lr=0.01, batch=32):
+    import torch
+
+    Xt, yt = torch.from_numpy(X), torch.from_numpy(y.astype(np.float32)).reshape(-1, 1)
+
+    def run():
+        torch.manual_seed(0)
+        net = torch.nn.Sequential(torch.nn.Linear(2, 16), torch.nn.ReLU(), torch.nn.Linear(16, 16),
+                                  torch.nn.ReLU(), torch.nn.Linear(16, 1))
+        opt = torch.optim.Adam(net.parameters(), lr=lr)
+        loss_fn = torch.nn.BCEWithLogitsLoss()
+        for _ in range(epochs):
+            order = torch.randperm(len(Xt))
+            for start in range(0, len(Xt), batch):
+                idx = order[start:start + batch]
                 opt.zero_grad(set_to_none=True)
                 loss_fn(net(Xt[idx]), yt[idx]).backward()
                 opt.step()
     return run
+
+
+# --- start-up: import and a cold first fit, each in a fresh process -----------------------------------------
+
+def fresh_process(code: str) -> float:
+    """Wall time of ``python -c code`` in a fresh process (what a user waits for)."""
+    import subprocess
+    import sys
+
+    start = time.perf_counter()
+    subprocess.run([sys.executable, "-c", code], check=True, capture_output=True)
+    return time.perf_counter() - start
+
+
+COLD_DATA = "import numpy as np; r = np.random.default_rng(0); X = r.normal(size=(60000, 784)).astype(np.float32); " \
+            "y = r.integers(0, 10, 60000)\n"
+COLD_GLASSNET = COLD_DATA + """import glassnet as gn
+m = gn.Sequential([gn.Dense(256, activation="relu"), gn.Dense(128, activation="relu"),
+                   gn.Dense(10, activation="softmax")], input_dim=784, seed=0)
+m.compile(loss="categorical_crossentropy", optimizer=gn.optimizers.Adam(0.001))
+m.fit(X, y, epochs=1, batch_size=256, verbose=0)
+"""
+COLD_TORCH = COLD_DATA + """import torch
+Xt, yt = torch.from_numpy(X), torch.from_numpy(y)
+torch.manual_seed(0)
+net = torch.nn.Sequential(torch.nn.Linear(784, 256), torch.nn.ReLU(), torch.nn.Linear(256, 128), torch.nn.ReLU(),
+                          torch.nn.Linear(128, 10))
+opt = torch.optim.Adam(net.parameters(), lr=0.001)
+loss_fn = torch.nn.CrossEntropyLoss()
+order = torch.randperm(len(Xt))
+for start in range(0, len(Xt), 256):
+    idx = order[start:start + 256]
+    opt.zero_grad(set_to_none=True)
+    loss_fn(net(Xt[idx]), yt[idx]).backward()
+    opt.step()
+"""
+
+
+def startup(rounds: int) -> None:
+    """Import times (fresh processes, interleaved), `glassnet --help`, and a cold first fit against PyTorch's."""
+    import shutil
+    import sys
+
+    rows = {"import numpy": "import numpy", "import glassnet": "import glassnet",
+            "import glassnet, then gn.MLPClassifier": "import glassnet as gn; gn.MLPClassifier"}
+    cli = shutil.which("glassnet")
+    times = {k: [] for k in [*rows, "glassnet --help", "cold: import + 1 epoch 784-256-128-10, glassnet Adam",
+                             "cold: import + 1 epoch 784-256-128-10, PyTorch Adam"]}
+    import subprocess
+
+    for _ in range(rounds):
+        for name, code in rows.items():
+            times[name].append(fresh_process(code))
+        start = time.perf_counter()
+        subprocess.run([cli, "--help"] if cli else [sys.executable, "-m", "glassnet.cli", "--help"], check=True,
+                       capture_output=True)
+        times["glassnet --help"].append(time.perf_counter() - start)
+        time.sleep(0.3)
+        times["cold: import + 1 epoch 784-256-128-10, glassnet Adam"].append(fresh_process(COLD_GLASSNET))
+        time.sleep(0.3)
+        times["cold: import + 1 epoch 784-256-128-10, PyTorch Adam"].append(fresh_process(COLD_TORCH))
+    numpy_time = statistics.median(times["import numpy"])
+    print(f"\n## start-up (s, fresh processes), median of {rounds} interleaved rounds\n")
+    print("| what | median | beyond `import numpy` |\n|---|---|---|")
+    for name, ts in times.items():
+        med = statistics.median(ts)
+        print(f"| {name} | {med:.3f} | {med - numpy_time:+.3f} |")
+    ratio = statistics.median(times["cold: import + 1 epoch 784-256-128-10, glassnet Adam"]) / statistics.median(
+        times["cold: import + 1 epoch 784-256-128-10, PyTorch Adam"])
+    print(f"\ncold first fit, glassnet / PyTorch: {ratio:.2f}")
 
 
 # --- prediction ----------------------------------------------------------------------------------------------
@@ -318,12 +502,7 @@ def soak(steps: int) -> None:
 def suites(quick: bool):
     n = 12_000 if quick else 60_000
     X, y = big_data(n)
-    xor_X = np.array([[0, 0], [0, 1], [1, 0], [1, 1]], dtype=np.float32)
-    xor_y = np.array([0, 1, 1, 0])
-    from sklearn.datasets import make_moons
-
-    moons_X, moons_y = make_moons(n_samples=1000, noise=0.2, random_state=0)
-    moons_X = moons_X.astype(np.float32)
+    xor, moons = xor_data(), moons_data()
     xor_epochs = 1000 if quick else 5000
     X64 = X.astype(np.float64)
     Xp = big_data(20_000 if quick else 100_000, seed=1)[0]
@@ -352,15 +531,15 @@ def suites(quick: bool):
                 "sklearn MLPClassifier lbfgs (20 iterations), float64 X": sklearn_fit(X64, y, "sklearn", "lbfgs"),
             },
         },
-        "xor 2-4-1 full batch (us/step)": {
+        "xor 2-4-1 sigmoid, full batch, SGD (us/step)": {
             "steps": xor_epochs,
-            "runs": {"glassnet": tiny_glassnet(xor_X, xor_y, (4,), None, xor_epochs),
-                     "PyTorch": tiny_torch(xor_X, xor_y, (4,), None, xor_epochs)},
+            "runs": {"glassnet": xor_glassnet(*xor, xor_epochs), "hand-written NumPy loop": xor_hand_loop(
+                *xor, xor_epochs), "PyTorch": xor_torch(*xor, xor_epochs)},
         },
-        "moons 2-16-16-1 batch 32 (us/step)": {
+        "moons 2-16-16-1 ReLU, batch 32, Adam, shuffled (us/step)": {
             "steps": 20 * 32,
-            "runs": {"glassnet": tiny_glassnet(moons_X, moons_y, (16, 16), 32, 20),
-                     "PyTorch": tiny_torch(moons_X, moons_y, (16, 16), 32, 20)},
+            "runs": {"glassnet": moons_glassnet(*moons, 20), "hand-written NumPy loop": moons_hand_loop(*moons, 20),
+                     "PyTorch": moons_torch(*moons, 20)},
         },
         f"predict {len(Xp):,} rows (s)": {
             "steps": 1,
@@ -418,6 +597,7 @@ def main(argv=None) -> None:
     parser.add_argument("--quick", action="store_true", help="smaller data and fewer epochs")
     parser.add_argument("--only", nargs="*", default=None, help="suite names containing these words")
     parser.add_argument("--scaling", action="store_true", help="also run the scaling and memmap memory runs")
+    parser.add_argument("--startup", action="store_true", help="also time imports and a cold first fit")
     parser.add_argument("--soak", type=int, default=0, metavar="STEPS",
                         help="only run the soak test: STEPS train_on_batch calls with traced memory")
     args = parser.parse_args(argv)
@@ -451,6 +631,8 @@ def main(argv=None) -> None:
             print("\n| glassnet against | glassnet / other (median) |\n|---|---|")
             for _ours, other, ratio in pairs:
                 print(f"| {other} | {ratio:.2f} |")
+    if args.startup:
+        startup(args.rounds)
     if args.scaling:
         scaling(args.quick)
         memmap_memory(args.quick)

@@ -220,16 +220,18 @@ def test_a_stepped_run_can_pause_and_resume_with_callbacks_seeing_one_run():
 def test_a_failing_callback_mid_epoch_leaves_the_model_as_the_step_found_it():
     X, y = _data()
     model = _model(OPTIMIZERS["adam"])
-    trainer = Trainer(model, X, y, epochs=None, batch_size=16)
+    armed = []
+
+    def fail(batch, logs):
+        if armed and batch == 3:
+            raise RuntimeError("boom")
+
+    trainer = Trainer(model, X, y, epochs=None, batch_size=16,
+                      callbacks=[gn.callbacks.LambdaCallback(on_batch_end=fail)])
     trainer.step_epoch()
     before = _state(model)
     rng_before = model._rng_states()
-
-    def fail(batch, logs):
-        if batch == 3:
-            raise RuntimeError("boom")
-
-    trainer._batch_end = fail  # a callback that fails at the fourth batch
+    armed.append(True)  # the callback now fails at the fourth batch
     with pytest.raises(RuntimeError, match="boom"):
         trainer.step_epoch()
     _assert_identical(before, _state(model))

@@ -81,6 +81,8 @@ class Sequential:
         self._flat: tuple[np.ndarray, np.ndarray] | None = None
         self._states: list[np.ndarray] = []
         self._penalised: list[layers_module.Layer] = []
+        self._reversed: tuple = ()
+        self._below_last: tuple = ()
         self._fused = False
         init_seq, shuffle_seq = np.random.SeedSequence(seed).spawn(2)
         self._init_rng = np.random.default_rng(init_seq)
@@ -172,6 +174,7 @@ class Sequential:
         self._grads = [layer.grads[k] for layer, k in pairs]
         self._states = [v for layer in self.layers for v in layer.state.values()]
         self._penalised = [layer for layer in self.layers if layer.has_penalty]
+        self._reversed, self._below_last = tuple(self.layers[::-1]), tuple(self.layers[-2::-1])
         self._fused = self.fused
         if self.optimizer is not None and reset_optimizer:
             self.optimizer.reset()
@@ -250,22 +253,24 @@ class Sequential:
 
     def _pass(self, X, y, sample_weight, training, input_gradient=False):
         """``_forward_backward`` for callers that silence overflow themselves (the training loop)."""
-        out = self._forward(X, training)
-        last = self.layers[-1]
-        scale = self._set_penalty_scale(self.loss.penalty_scale(X.shape[0], sample_weight)) \
+        for layer in self.layers:
+            X = layer.forward(X, training)
+        out, loss_fn = X, self.loss
+        scale = self._set_penalty_scale(loss_fn.penalty_scale(X.shape[0], sample_weight)) \
             if self._penalised else 1.0
         self.layers[0].needs_input_grad = input_gradient
         if self._fused:
             # the fused pair's gradient is dL/dz of the last layer: its activation's backward is skipped
+            last = self.layers[-1]
             z = last.preactivation
-            loss = self.loss.value_from_logits(y, z, sample_weight, a=out)
-            grad = last.backward_preactivation(self.loss.gradient_from_logits(y, z, out, sample_weight))
-            for layer in self.layers[-2::-1]:
+            loss = loss_fn.value_from_logits(y, z, sample_weight, a=out)
+            grad = last.backward_preactivation(loss_fn.gradient_from_logits(y, z, out, sample_weight))
+            for layer in self._below_last:
                 grad = layer.backward(grad)
         else:
-            loss = self.loss.value(y, out, sample_weight)
-            grad = self.loss.gradient(y, out, sample_weight)
-            for layer in self.layers[::-1]:
+            loss = loss_fn.value(y, out, sample_weight)
+            grad = loss_fn.gradient(y, out, sample_weight)
+            for layer in self._reversed:
                 grad = layer.backward(grad)
         if self._penalised:
             self._last_penalty = scale * self._penalty()
@@ -444,7 +449,8 @@ class Sequential:
 
     def _snapshot(self):
         """Copies of every weight and of the optimiser state (what divergence recovery goes back to)."""
-        return self._flat[0].copy(), [v.copy() for v in self._states], self.optimizer._snapshot()
+        states = [v.copy() for v in self._states] if self._states else ()
+        return self._flat[0].copy(), states, self.optimizer._snapshot()
 
     def _restore_snapshot(self, snapshot) -> None:
         params, states, optimizer_state = snapshot

@@ -215,9 +215,13 @@ class Trainer:
             "initial_epoch": self.initial_epoch})
         self._batch_begin = self._cb.hook("on_batch_begin")
         self._batch_end = self._cb.hook("on_batch_end")
+        # what every batch reads, gathered once (a tiny network's step is mostly such overhead)
+        self._hot = (model, self.X, self.y, self.sample_weight, self.batch_size,
+                     self._epoch_metrics is not None or bool(model.metrics), bool(model._penalised),
+                     _Gatherer(), _Gatherer(), self._batch_begin, self._batch_end, model._pass,
+                     model.optimizer._update, model._params, model._grads, model._flat, self._restore_on_divergence)
         self._epoch_begin = self._cb.hook("on_epoch_begin")
         self._epoch_end = self._cb.hook("on_epoch_end")
-        self._gather = (_Gatherer(), _Gatherer())
         self._start = (model._snapshot(), model._rng_states(), previous)
         model.stop_training = False
         self._cb.on_train_begin()
@@ -274,47 +278,47 @@ class Trainer:
 
     def _run_batches(self, stop: int) -> None:
         """Batches ``self.batch`` to ``stop - 1`` of the current epoch: the hot loop."""
-        model, X, y, sw, rows, size = self.model, self.X, self.y, self.sample_weight, self._rows, self.batch_size
-        keep_outputs = self._epoch_metrics is not None or bool(model.metrics)
-        penalised = bool(model._penalised)
-        gather_X, gather_y = self._gather
-        batch_begin, batch_end = self._batch_begin, self._batch_end
-        forward_backward, apply_gradients = model._train_forward_backward, model._apply_gradients
-        restore = self._restore_on_divergence
-        for batch in range(self.batch, stop):
-            start = batch * size
-            if rows is None:
-                part = slice(start, start + size)
-                Xb, yb = X[part], y[part]
-            else:
-                part = rows[start:start + size]
-                Xb, yb = gather_X(X, part), gather_y(y, part)
-            swb = None if sw is None else sw[part]
-            m = Xb.shape[0]
-            if batch_begin:
-                batch_begin(batch, {"batch": batch, "size": m})
-            loss, out = forward_backward(Xb, yb, swb)
-            if restore and (loss != loss or loss in (math.inf, -math.inf)):
-                # the update that would use this loss is not applied
-                self.batch = batch + 1
-                self._diverge(loss, self.epoch, batch, self._snapshots[-1] if batch else self._snapshots[0])
-                self._stopped_in_epoch = True
-                return
-            apply_gradients()
-            self._total += loss * m
-            self._seen += m
-            if penalised:
-                self._penalty_total += model._last_penalty * m
-            if keep_outputs:
-                self._outputs.append(out.copy())
-            self._last_batch = (Xb, yb, swb)
-            if batch_end:
-                batch_end(batch, {"batch": batch, "size": m, "loss": loss})
-            if model.stop_training:
-                self.batch = batch + 1
-                self._stopped_in_epoch = True
-                return
-        self.batch = stop
+        (model, X, y, sw, size, keep_outputs, penalised, gather_X, gather_y, batch_begin, batch_end,
+         forward_backward, update, params, grads, flat, restore) = self._hot
+        rows = self._rows
+        total, seen, penalty = self._total, self._seen, self._penalty_total
+        batch = self.batch
+        try:
+            for batch in range(self.batch, stop):
+                start = batch * size
+                if rows is None:
+                    part = slice(start, start + size)
+                    Xb, yb = X[part], y[part]
+                else:
+                    part = rows[start:start + size]
+                    Xb, yb = gather_X(X, part), gather_y(y, part)
+                swb = None if sw is None else sw[part]
+                m = Xb.shape[0]
+                if batch_begin:
+                    batch_begin(batch, {"batch": batch, "size": m})
+                loss, out, _ = forward_backward(Xb, yb, swb, True)
+                if restore and not -math.inf < loss < math.inf:  # NaN fails both comparisons
+                    # the update that would use this loss is not applied
+                    self._diverge(loss, self.epoch, batch, self._snapshots[-1] if batch else self._snapshots[0])
+                    self._stopped_in_epoch = True
+                    return
+                update(params, grads, flat)  # the optimiser's step: the one place parameters change
+                total += loss * m
+                seen += m
+                if penalised:
+                    penalty += model._last_penalty * m
+                if keep_outputs:
+                    self._outputs.append(out.copy())
+                self._last_batch = (Xb, yb, swb)
+                if batch_end:
+                    batch_end(batch, {"batch": batch, "size": m, "loss": loss})
+                if model.stop_training:
+                    self._stopped_in_epoch = True
+                    return
+            batch = stop - 1
+        finally:
+            self.batch = batch + 1
+            self._total, self._seen, self._penalty_total = total, seen, penalty
 
     def _end_epoch(self) -> dict:
         model, epoch = self.model, self.epoch

@@ -152,6 +152,9 @@ def moving_average(avg: np.ndarray, x: np.ndarray, beta: float, work: np.ndarray
 def sgd(p: np.ndarray, g: np.ndarray, lr: float, velocity: np.ndarray | None, momentum: float, nesterov: bool,
         work: np.ndarray) -> None:
     """SGD's update of ``p`` (and its ``velocity``) in place; see ``reference.sgd`` for the rule."""
+    if p.size < JIT_MIN_SIZE and p.size < BLAS_MIN_SIZE:  # a tiny network's whole update: straight to NumPy
+        reference.sgd(p, g, lr, velocity, momentum, nesterov, work)
+        return
     jit = _compiled(p.size)
     arrays = (p, g) if velocity is None else (p, g, velocity)
     if jit is not None and _takes(arrays, p.ndim):
