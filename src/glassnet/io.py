@@ -69,7 +69,7 @@ def save_model(model, path, callbacks=None) -> Path:
     tensors = {}
     for i, layer in enumerate(model.layers):
         for name in layer.weight_names():
-            tensors[f"layers.{i}.{name}"] = np.ascontiguousarray(layer._weight(name))
+            tensors[f"layers.{i}.{name}"] = np.ascontiguousarray(layer.weight(name))
     metadata = {"format": FORMAT, "format_version": FORMAT_VERSION, "model": json.dumps(model.get_config()),
                 "rng": json.dumps(_rng_states(model))}
     if model.loss is not None:
@@ -192,7 +192,7 @@ def _set_weights(model, tensors, path) -> None:
     for i, layer in enumerate(model.layers):
         for name in layer.weight_names():
             key = f"layers.{i}.{name}"
-            target = layer._weight(name)
+            target = layer.weight(name)
             value = _tensor(tensors, key, target, path)
             target[...] = value
 
@@ -205,11 +205,10 @@ def _set_optimizer_state(model, tensors, iterations, path) -> None:
     if not present:
         opt.set_state({"iterations": iterations, "slots": []})
         return
-    opt.build(model._params)
     slots = []
-    for j, (p, state) in enumerate(zip(model._params, opt._state)):
+    for j, p in enumerate(model.trainable_weights):
         # a slot may have been widened to float64 (a float32 gradient whose square overflowed: see Optimizer.step)
-        slots.append({slot: _tensor(tensors, f"optimizer.{j}.{slot}", p, path, wide_ok=True) for slot in state})
+        slots.append({slot: _tensor(tensors, f"optimizer.{j}.{slot}", p, path, wide_ok=True) for slot in opt.slots})
     opt.set_state({"iterations": iterations, "slots": slots})
 
 
@@ -229,8 +228,8 @@ def _tensor(tensors, key, like, path, wide_ok=False):
 
 def _expected_names(model) -> set[str]:
     names = {f"layers.{i}.{k}" for i, layer in enumerate(model.layers) for k in layer.weight_names()}
-    if model.optimizer is not None and model.optimizer._state:
-        names |= {f"optimizer.{j}.{slot}" for j, s in enumerate(model.optimizer._state) for slot in s}
+    if model.optimizer is not None and model.optimizer.get_state()["slots"]:
+        names |= {f"optimizer.{j}.{slot}" for j, s in enumerate(model.optimizer.get_state()["slots"]) for slot in s}
     return names
 
 
@@ -299,7 +298,8 @@ def _set_callback_states(callbacks, text, tensors, path) -> set[str]:
 
 
 def _rng_states(model) -> dict:
-    states = {"shuffle": model._rng.bit_generator.state, "init": model._init_rng.bit_generator.state}
+    shuffle, init = model.generators()
+    states = {"shuffle": shuffle.bit_generator.state, "init": init.bit_generator.state}
     states["layers"] = {str(i): layer.rng.bit_generator.state for i, layer in enumerate(model.layers)
                         if getattr(layer, "rng", None) is not None}
     return states
@@ -315,7 +315,7 @@ def _set_rng_states(model, states, path) -> None:
     if not isinstance(layers, dict):
         raise ModelFileError(f"{path}: the stored layer generator states must be an object")
     targets = []
-    for key, generator in (("shuffle", model._rng), ("init", model._init_rng)):
+    for key, generator in zip(("shuffle", "init"), model.generators()):
         if key in states:
             targets.append((generator, _check_rng_state(states[key], f"rng.{key}", path)))
     for i, state in layers.items():

@@ -90,7 +90,7 @@ class Layer:
         return list(self.params) + list(self.state)
 
     def get_weights(self) -> list[np.ndarray]:
-        return [self._weight(k).copy() for k in self.weight_names()]
+        return [self.weight(k).copy() for k in self.weight_names()]
 
     def set_weights(self, weights: list[np.ndarray]) -> None:
         names = self.weight_names()
@@ -98,7 +98,7 @@ class Layer:
             raise ValueError(f"{type(self).__name__} expects {len(names)} weight arrays {names}, "
                              f"received {len(weights)}")
         for k, w in zip(names, weights):
-            target = self._weight(k)
+            target = self.weight(k)
             w = np.asarray(w)
             if w.shape != target.shape:
                 raise ValueError(f"{type(self).__name__} weight {k!r} has shape {target.shape}, received an "
@@ -106,14 +106,19 @@ class Layer:
             if not np.isfinite(w).all():
                 raise ValueError(f"{type(self).__name__} weight {k!r} contains NaN or infinite values")
         for k, w in zip(names, weights):
-            self._weight(k)[...] = w
+            self.weight(k)[...] = w
 
     def count_params(self) -> tuple[int, int]:
         """(trainable, non-trainable) parameter counts."""
         return sum(v.size for v in self.params.values()), sum(v.size for v in self.state.values())
 
-    def _weight(self, k):
-        return self.params[k] if k in self.params else self.state[k]
+    def weight(self, name: str) -> np.ndarray:
+        """The live array of the weight called ``name`` (trainable, or state such as BatchNorm's running mean)."""
+        if name in self.params:
+            return self.params[name]
+        if name in self.state:
+            return self.state[name]
+        raise ValueError(f"{type(self).__name__} has no weight {name!r}; its weights are {self.weight_names()}")
 
     # --- work arrays -----------------------------------------------------------------------------------------
     def _buffer(self, name: str, shape: tuple[int, ...]) -> np.ndarray:
@@ -136,7 +141,7 @@ class Layer:
         state = self.__dict__.copy()
         state.pop("_buffers", None)
         state.pop("_work", None)
-        for key in ("inputs", "preactivation", "outputs", "mask", "_xhat"):
+        for key in ("inputs", "preactivation", "outputs", "mask", "xhat"):
             if key in state:
                 state[key] = None
         return state
@@ -371,6 +376,8 @@ class BatchNorm(Layer):
 
     def __init__(self, momentum: float = 0.9, epsilon: float = 1e-5):
         super().__init__()
+        #: the normalised batch of the last training pass, (x - mean) / std (what the analysis tools read)
+        self.xhat = None
         self.momentum = check_float(momentum, "momentum", minimum=0.0, maximum=1.0)
         self.epsilon = check_float(epsilon, "epsilon", minimum=0.0, include_min=False)
 
@@ -382,7 +389,7 @@ class BatchNorm(Layer):
     def forward(self, x, training=False):
         self.inputs = x
         if not training:
-            self._xhat = None
+            self.xhat = None
             self.outputs = self.infer(x)
             return self.outputs
         # statistics accumulated in float64: a float32 variance of features near 1e20 would overflow, although
@@ -390,17 +397,17 @@ class BatchNorm(Layer):
         mean = x.mean(axis=0, dtype=np.float64)
         var = np.square(x - mean.astype(self.dtype), dtype=np.float64).mean(axis=0)
         self._inv_std = (1 / np.sqrt(var + self.epsilon)).astype(self.dtype)
-        self._xhat = (x - mean.astype(self.dtype)) * self._inv_std
+        self.xhat = (x - mean.astype(self.dtype)) * self._inv_std
         m = self.momentum
         biggest = np.finfo(self.dtype).max
         running = self.state
         running["running_mean"][...] = m * running["running_mean"] + (1 - m) * mean
         running["running_var"][...] = np.minimum(m * running["running_var"] + (1 - m) * var, biggest)
-        self.outputs = self._xhat * self.params["gamma"] + self.params["beta"]
+        self.outputs = self.xhat * self.params["gamma"] + self.params["beta"]
         return self.outputs
 
     def backward(self, grad_output):
-        xhat = self._xhat
+        xhat = self.xhat
         if xhat is None:
             # inference mode: the statistics are constants, so the layer is an affine map per feature
             inv_std = 1 / np.sqrt(self.state["running_var"] + self.dtype.type(self.epsilon))

@@ -500,14 +500,14 @@ class Sequential:
                              f"received {len(weights)}")
         arrays = []
         for i, ((layer, k), w) in enumerate(zip(names, weights)):
-            target = layer._weight(k)
+            target = layer.weight(k)
             w = check_array(w, f"weights[{i}]", dtype=self.dtype, ndim=target.ndim, min_samples=0)
             if w.shape != target.shape:
                 raise ValueError(f"weights[{i}] ({type(layer).__name__} {k!r}) must have shape {target.shape}, "
                                  f"received shape {w.shape}")
             arrays.append(w)
         for (layer, k), w in zip(names, arrays):
-            layer._weight(k)[...] = w
+            layer.weight(k)[...] = w
 
     def count_params(self) -> tuple[int, int]:
         """(trainable, non-trainable) parameter counts."""
@@ -586,6 +586,24 @@ class Sequential:
         if self.input_dim is not None and X.shape[1] != self.input_dim:
             raise ValueError(f"X has {X.shape[1]} features, but the model expects {self.input_dim} (input_dim)")
         return X
+
+    def check_data(self, X, y, sample_weight=None, class_weight=None):
+        """``(X, y, sample_weight)`` as ``fit`` trains on them: ``X`` in the model's dtype, ``y`` in the form the
+        compiled loss takes (class labels kept, one column per output), sample weights times class weights.
+        Raises what ``fit`` raises for bad data. For tools that run the model's own passes (explain_step,
+        gradient_check)."""
+        self._require_compiled("check_data")
+        return self._check_data(X, y, sample_weight, class_weight)
+
+    def generators(self) -> tuple[np.random.Generator, np.random.Generator]:
+        """The model's own random generators, ``(shuffling, initial weights)``, both from ``seed`` (Dropout
+        layers keep their own, ``layer.rng``). Saving a model stores their states, so training resumes exactly."""
+        return self._rng, self._init_rng
+
+    @property
+    def trainable_weights(self) -> list[np.ndarray]:
+        """The live trainable arrays, layer by layer (Dense: W, b); what the optimiser updates (Keras's name)."""
+        return list(self._params)
 
     def _check_data(self, X, y, sample_weight, class_weight):
         X = self._check_X(X)

@@ -125,3 +125,15 @@ def is_estimator(obj) -> bool:
     """Whether ``obj`` is a scikit-learn estimator (glassnet's included), without importing scikit-learn."""
     module = sys.modules.get("sklearn.base")
     return module is not None and isinstance(obj, module.BaseEstimator)
+
+
+def require_compiled(net: Sequential, what: str, built: bool = True) -> None:
+    """Refuse, naming the tool ``what``, a network it cannot run: not compiled, no layers, or (``built``) not
+    built (building draws weights, a change an analysis must not make)."""
+    if net.loss is None:
+        raise RuntimeError(f"call compile(loss=..., optimizer=...) before {what}()")
+    if not net.layers:
+        raise RuntimeError(f"the model has no layers; add some before {what}()")
+    if built and not net.built:
+        raise RuntimeError(f"the model is not built yet: give input_dim to Sequential, call build(), or fit() "
+                           f"before {what}()")

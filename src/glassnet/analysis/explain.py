@@ -32,7 +32,8 @@ import numpy as np
 from .. import activations, optimizers
 from ..layers import Activation, BatchNorm, Dense, Dropout
 from ..model import Sequential
-from ._adapt import as_network, is_perceptron, network_targets
+from ..training import DivergenceError
+from ._adapt import as_network, is_perceptron, network_targets, require_compiled
 
 __all__ = [
     "LayerTrace",
@@ -91,11 +92,11 @@ def explain_step(model, X, y, apply: bool = False, sample_weight=None):
         return explain_perceptron_step(model, X, y)
     net, y = as_network(model, require_built=False), network_targets(model, y)
     apply = bool(apply)
-    net._require_compiled("explain_step")
+    require_compiled(net, "explain_step", built=False)
     if not net.built:
         raise RuntimeError("the model is not built yet, and building it draws its weights (a change to the "
                            "model): give input_dim to Sequential or call build() before explain_step()")
-    X, y, sample_weight = net._check_data(X, y, sample_weight, None)
+    X, y, sample_weight = net.check_data(X, y, sample_weight)
     snapshot = None if apply else _Snapshot(net)
     try:
         return _run_step(net, X, y, sample_weight, apply)
@@ -489,23 +490,25 @@ def _recording(model: Sequential):
 
 
 def _run_step(model: Sequential, X, y, sample_weight, applied: bool) -> StepExplanation:
-    """The step of ``train_on_batch``, recorded: ``_forward_backward`` then ``optimizer.step``."""
+    """The step of ``train_on_batch``, recorded: each layer's backward is wrapped to keep what it received and
+    returned; the gradients are the layers' after the step, the batch's."""
     opt = model.optimizer
-    old_params = [p.copy() for p in model._params]
+    old_params = [p.copy() for p in model.trainable_weights]
     slots_before = opt.get_state()["slots"]
     rule, hyper = _optimizer_rule(opt, opt.current_learning_rate())
-    with _recording(model) as records, np.errstate(over="ignore", invalid="ignore"):
-        loss, _, _ = model._forward_backward(X, y, sample_weight, training=True)
-    if not np.isfinite(loss):
-        raise FloatingPointError(f"the loss is {loss} (not finite), so train_on_batch would refuse this step; "
-                                 f"lower the learning rate or scale the inputs")
+    penalty = model.loss.penalty_scale(len(X), sample_weight) * sum(layer.penalty() for layer in model.layers)
+    with _recording(model) as records:
+        try:
+            loss = model.train_on_batch(X, y, sample_weight=sample_weight)["loss"]
+        except DivergenceError as exc:
+            raise FloatingPointError(f"the loss is not finite, so train_on_batch refuses this step; lower the "
+                                     f"learning rate or scale the inputs ({exc})") from None
     traces = [_layer_trace(i, layer, record) for i, (layer, record) in enumerate(zip(model.layers, records))]
-    grads = [g.copy() for g in model._grads]
-    opt.step(model._params, model._grads)
+    grads = [g.copy() for layer in model.layers for g in layer.grads.values()]
     slots_after = opt.get_state()["slots"]
     updates = []
     keys = [(i, k) for i, layer in enumerate(model.layers) for k in layer.params]
-    for j, ((i, k), old, g, new) in enumerate(zip(keys, old_params, grads, model._params)):
+    for j, ((i, k), old, g, new) in enumerate(zip(keys, old_params, grads, model.trainable_weights)):
         label = f"{k}{i + 1}"
         before = slots_before[j] if j < len(slots_before) else {s: np.zeros_like(new) for s in slots_after[j]}
         updates.append(ParameterUpdate(layer=i, name=k, label=label, old=old, gradient=g, new=new.copy(),
@@ -514,7 +517,7 @@ def _run_step(model: Sequential, X, y, sample_weight, applied: bool) -> StepExpl
                                        slots_after=dict(slots_after[j])))
     return StepExplanation(layers=traces, X=X.copy(), y=np.array(y, copy=True),
                            sample_weight=None if sample_weight is None else sample_weight.copy(),
-                           loss=float(loss), penalty=float(model._penalty()), loss_name=model.loss.name,
+                           loss=float(loss), penalty=float(penalty), loss_name=model.loss.name,
                            fused=bool(model.fused), updates=updates, new_weights=model.get_weights(),
                            optimizer=opt.name, optimizer_rule=rule, hyperparameters=hyper,
                            iterations=opt.iterations, applied=applied)
@@ -537,8 +540,8 @@ def _layer_trace(index: int, layer, record: dict) -> LayerTrace:
         extra["mask"] = layer.mask.copy()
     if isinstance(layer, Dense):
         extra.update({key: getattr(layer, key) for key in ("l1", "l2") if getattr(layer, key)})
-    if isinstance(layer, BatchNorm) and getattr(layer, "_xhat", None) is not None:
-        extra.update(mean=layer.inputs.mean(axis=0), var=layer.inputs.var(axis=0), xhat=layer._xhat.copy())
+    if isinstance(layer, BatchNorm) and getattr(layer, "xhat", None) is not None:
+        extra.update(mean=layer.inputs.mean(axis=0), var=layer.inputs.var(axis=0), xhat=layer.xhat.copy())
     delta = record.get("delta")
     if delta is None and isinstance(layer, Activation):
         delta = record.get("grad_input")  # an Activation layer's input is its pre-activation

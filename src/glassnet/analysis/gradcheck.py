@@ -28,7 +28,7 @@ import numpy as np
 
 from .. import losses
 from ..model import Sequential
-from ._adapt import as_network, network_targets
+from ._adapt import as_network, network_targets, require_compiled
 
 __all__ = ["GradientCheckResult", "GradientCheckRow", "gradient_check"]
 
@@ -76,10 +76,9 @@ def gradient_check(model, X, y, eps: float = 1e-6, training: bool = False, sampl
     if not eps > 0 or not tolerance > 0:
         raise ValueError(f"eps and tolerance must be positive, received eps={eps!r}, tolerance={tolerance!r}")
     net, y = as_network(model, require_built=False), network_targets(model, y)
-    net._require_compiled("gradient_check")
-    net._require_built("gradient_check")
+    require_compiled(net, "gradient_check")
     twin = _float64_twin(net)
-    X, y, sample_weight = twin._check_data(X, y, sample_weight, None)
+    X, y, sample_weight = twin.check_data(X, y, sample_weight)
     loss, grads = twin.loss_and_gradients(X, y, training=training, sample_weight=sample_weight)
 
     def loss_at() -> float:
@@ -92,7 +91,7 @@ def gradient_check(model, X, y, eps: float = 1e-6, training: bool = False, sampl
         for name in layer.weight_names():
             g_bp = grads[j]
             j += 1
-            p = layer._weight(name)
+            p = layer.weight(name)
             if name not in layer.params:
                 rows.append(GradientCheckRow(layer=i, layer_name=type(layer).__name__, name=name, shape=p.shape,
                                              skipped=True, reason="non-trainable (not optimised)"))

@@ -100,7 +100,7 @@ def feature_sensitivity(model, X, method: str = "gradient", output: int | str | 
     if method == "gradient":
         return np.abs(input_gradients(model, X, output).astype(np.float64)).mean(axis=0)
     output = _check_output(output, model.layers[-1].output_dim)
-    base = model._infer(X)
+    base = model.predict(X)
     columns = None if output == "sum" else _chosen_columns(base, output)
     sensitivity = np.empty(X.shape[1])
     for j in range(X.shape[1]):
@@ -111,7 +111,7 @@ def feature_sensitivity(model, X, method: str = "gradient", output: int | str | 
         step = up[:, j].astype(np.float64) - down[:, j].astype(np.float64)
         if not (step > 0).all():
             raise ValueError(f"eps={eps!r} is too small to change feature {j} in {X.dtype.name}; use a larger eps")
-        delta = _select(model._infer(up), columns) - _select(model._infer(down), columns)
+        delta = _select(model.predict(up), columns) - _select(model.predict(down), columns)
         sensitivity[j] = np.mean(np.abs(delta) / step)
     return sensitivity
 
