@@ -24,6 +24,10 @@ def _dense(model):
     ("classification", 4, 4, "softmax", "categorical_crossentropy", "accuracy"),
     ("regression", None, 1, "linear", "mse", "r2"),
     ("regression", 3, 3, "linear", "mse", "r2"),
+    ("multilabel", 3, 3, "sigmoid", "binary_crossentropy", "accuracy"),
+    ("multilabel", 1, 1, "sigmoid", "binary_crossentropy", "accuracy"),
+    ("poisson", None, 1, "exponential", "poisson", "mae"),
+    ("poisson", 2, 2, "exponential", "poisson", "mae"),
 ])
 def test_each_task_gets_its_output_layer_loss_and_metric(task, n_outputs, units, output, loss, metric):
     model = mlp(5, (6, 4), task, n_outputs=n_outputs, activation="tanh", seed=0)
@@ -47,6 +51,10 @@ def test_batch_norm_then_dropout_after_each_hidden_layer():
     assert [type(layer) for layer in model.layers] == [Dense, BatchNorm, Dropout, Dense, BatchNorm, Dropout, Dense]
     assert all(layer.rate == 0.25 for layer in model.layers if isinstance(layer, Dropout))
     assert [type(layer) for layer in mlp(2, (8,), "binary", dropout=0.0).layers] == [Dense, Dense]
+    # one rate per hidden layer; a 0 leaves that layer's Dropout out
+    per_layer = mlp(2, (8, 8, 8), "binary", dropout=[0.1, 0.0, 0.3])
+    assert [type(layer) for layer in per_layer.layers] == [Dense, Dropout, Dense, Dense, Dropout, Dense]
+    assert [layer.rate for layer in per_layer.layers if isinstance(layer, Dropout)] == [0.1, 0.3]
 
 
 def test_initializer_and_l2_reach_every_dense_layer_and_the_default_follows_the_activation():
@@ -153,6 +161,10 @@ def test_a_regression_network_trains_exactly_like_the_hand_built_one():
     ({"activation": "relux"}, ValueError, "Unknown activation 'relux'.*Did you mean 'relu'"),
     ({"activation": "step"}, ValueError, "activation='step'.*Perceptron"),
     ({"dropout": 1.0}, ValueError, r"dropout must be in \[0.0, 1.0\), received dropout=1.0"),
+    ({"dropout": [0.1, 0.2]}, ValueError, r"one rate per hidden layer \(1\), received 2 rates"),
+    ({"dropout": [1.5]}, ValueError, r"dropout\[0\] must be in \[0.0, 1.0\), received dropout\[0\]=1.5"),
+    ({"dropout": "0.1"}, TypeError, "dropout must be a rate in .*received dropout='0.1'"),
+    ({"task": "multilabel"}, ValueError, "task='multilabel' needs n_outputs"),
     ({"batch_norm": "yes"}, TypeError, "batch_norm must be True or False, received batch_norm='yes'"),
     ({"initializer": "glorot"}, ValueError, "Unknown initializer 'glorot'"),
     ({"l2": -1.0}, ValueError, "l2 must be in .*received l2=-1.0"),

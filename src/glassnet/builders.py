@@ -6,7 +6,9 @@ binary classifier is one sigmoid unit with binary cross-entropy wherever it is m
     task            output layer                      loss                        metric (metrics="auto")
     "binary"        1 sigmoid unit                    binary_crossentropy         accuracy
     "multiclass"    n_outputs softmax units           categorical_crossentropy    accuracy
+    "multilabel"    n_outputs sigmoid units           binary_crossentropy         accuracy
     "regression"    n_outputs linear units            mse                         r2
+    "poisson"       n_outputs exponential units       poisson                     mae
     "classification"  "binary" for n_outputs=2 classes, "multiclass" for more
 
 Each hidden layer is ``Dense(units, activation)``, followed by ``BatchNorm()`` when ``batch_norm`` and by
@@ -30,13 +32,16 @@ __all__ = ["TASKS", "mlp"]
 TASKS = {
     "binary": ("sigmoid", "binary_crossentropy", "accuracy"),
     "multiclass": ("softmax", "categorical_crossentropy", "accuracy"),
+    "multilabel": ("sigmoid", "binary_crossentropy", "accuracy"),
     "regression": ("linear", "mse", "r2"),
+    "poisson": ("exponential", "poisson", "mae"),
 }
 _CLASSIFICATION = "classification"
 
 
 def mlp(n_features: int, hidden: int | Sequence[int], task: str, *, n_outputs: int | None = None,
-        activation="relu", dropout: float = 0.0, batch_norm: bool = False, initializer=None, l2: float = 0.0,
+        activation="relu", dropout: float | Sequence[float] = 0.0, batch_norm: bool = False, initializer=None,
+        l2: float = 0.0,
         optimizer="adam", learning_rate: float | None = None, metrics="auto", seed: int | None = None,
         dtype="float32") -> Sequential:
     """A compiled multi-layer perceptron for a task: hidden layers, then the output layer and loss it needs.
@@ -48,18 +53,20 @@ def mlp(n_features: int, hidden: int | Sequence[int], task: str, *, n_outputs: i
     hidden : int or sequence of int
         Units of each hidden layer: ``16`` is one layer, ``(16, 8)`` two, ``()`` none (a linear or logistic
         model).
-    task : {"binary", "multiclass", "regression", "classification"}
+    task : {"binary", "multiclass", "multilabel", "regression", "poisson", "classification"}
         What the network predicts: one sigmoid unit with binary cross-entropy, ``n_outputs`` softmax units with
-        categorical cross-entropy, or ``n_outputs`` linear units with the mean squared error.
-        ``"classification"`` is ``"binary"`` for ``n_outputs=2`` classes and ``"multiclass"`` for more.
+        categorical cross-entropy, ``n_outputs`` sigmoid units (one per label) with binary cross-entropy,
+        ``n_outputs`` linear units with the mean squared error, or ``n_outputs`` exponential units (counts) with
+        the Poisson loss. ``"classification"`` is ``"binary"`` for ``n_outputs=2`` classes and ``"multiclass"``
+        for more.
     n_outputs : int, default=None
         The number of classes for a classification task (2 for ``"binary"``, where None means 2; required and
-        >= 2 for ``"multiclass"`` and ``"classification"``), or of target columns for ``"regression"`` (None
-        means 1).
+        >= 2 for ``"multiclass"`` and ``"classification"``), of labels for ``"multilabel"`` (required), or of
+        target columns for ``"regression"`` and ``"poisson"`` (None means 1).
     activation : str or Activation, default="relu"
         Activation of the hidden layers (a name in :mod:`glassnet.activations`; not ``"step"``).
-    dropout : float, default=0.0
-        Dropout rate after each hidden layer, in [0, 1); 0 adds no Dropout layer.
+    dropout : float or sequence of float, default=0.0
+        Dropout rate after each hidden layer, in [0, 1), or one rate per hidden layer; 0 adds no Dropout layer.
     batch_norm : bool, default=False
         Whether each hidden Dense layer is followed by ``BatchNorm()``.
     initializer : str, dict or Initializer, default=None
@@ -102,7 +109,7 @@ def mlp(n_features: int, hidden: int | Sequence[int], task: str, *, n_outputs: i
     sizes = _check_hidden(hidden)
     task, n_outputs = _check_task(task, n_outputs)
     hidden_activation = _check_activation(activation)
-    dropout = check_float(dropout, "dropout", minimum=0.0, maximum=1.0, include_max=False)
+    rates = _check_dropout(dropout, len(sizes))
     batch_norm = check_bool(batch_norm, "batch_norm")
     if initializer is not None:
         initializers.get(initializer)  # an unknown name fails here, naming "initializer"
@@ -113,12 +120,12 @@ def mlp(n_features: int, hidden: int | Sequence[int], task: str, *, n_outputs: i
     dtype = check_dtype(dtype)
 
     layers = []
-    for units in sizes:
+    for units, rate in zip(sizes, rates):
         layers.append(Dense(units, activation=hidden_activation, kernel_initializer=initializer, l2=l2))
         if batch_norm:
             layers.append(BatchNorm())
-        if dropout:
-            layers.append(Dropout(dropout))
+        if rate:
+            layers.append(Dropout(rate))
     output, loss, _ = TASKS[task]
     layers.append(Dense(1 if task == "binary" else n_outputs, activation=output, kernel_initializer=initializer,
                         l2=l2))
@@ -140,10 +147,28 @@ def _check_hidden(hidden) -> tuple[int, ...]:
     return tuple(check_int(units, f"hidden[{i}]", minimum=1) for i, units in enumerate(hidden))
 
 
+def _check_dropout(dropout, n_hidden: int) -> list[float]:
+    if isinstance(dropout, numbers.Real) and not isinstance(dropout, bool):
+        return [check_float(dropout, "dropout", minimum=0.0, maximum=1.0, include_max=False)] * n_hidden
+    if isinstance(dropout, (str, bytes, Mapping)) or not isinstance(dropout, Sequence):
+        raise TypeError(f"dropout must be a rate in [0, 1) or a sequence of them, one per hidden layer, received "
+                        f"dropout={dropout!r}")
+    if len(dropout) != n_hidden:
+        raise ValueError(f"dropout must have one rate per hidden layer ({n_hidden}), received {len(dropout)} "
+                         f"rates: dropout={list(dropout)!r}")
+    return [check_float(rate, f"dropout[{i}]", minimum=0.0, maximum=1.0, include_max=False)
+            for i, rate in enumerate(dropout)]
+
+
 def _check_task(task, n_outputs) -> tuple[str, int]:
     task = check_name(task, "task", [*TASKS, _CLASSIFICATION])
-    if task == "regression":
+    if task in ("regression", "poisson"):
         return task, 1 if n_outputs is None else check_int(n_outputs, "n_outputs", minimum=1)
+    if task == "multilabel":
+        if n_outputs is None:
+            raise ValueError("task='multilabel' needs n_outputs, the number of labels (>= 1), received "
+                             "n_outputs=None")
+        return task, check_int(n_outputs, "n_outputs", minimum=1)
     if task == "binary":
         if n_outputs is not None and check_int(n_outputs, "n_outputs") != 2:
             raise ValueError(f"n_outputs is the number of classes, 2 for task='binary' (one sigmoid unit); "

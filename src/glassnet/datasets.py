@@ -30,6 +30,7 @@ from ._validation import (
     check_dtype,
     check_float,
     check_int,
+    check_path,
     check_random_state,
     unknown_name_message,
 )
@@ -447,7 +448,7 @@ def load_csv(path: str | os.PathLike, target: int | str = -1, delimiter: str = "
         mixes numbers and non-numbers is data, never silently dropped); for an ambiguous first row (above);
         for a file without data rows; for an unknown ``target``.
     """
-    path = _check_path(path)
+    path = check_path(path)
     if not isinstance(delimiter, str) or len(delimiter) != 1:
         raise ValueError(f"delimiter must be a single character, received delimiter={delimiter!r}")
     if header is None:
@@ -526,7 +527,7 @@ def load_idx(path: str | os.PathLike) -> np.ndarray:
         than the file holds (checked before any array is made), bytes left over after the data, or a
         corrupt gzip stream.
     """
-    path = _check_path(path)
+    path = check_path(path)
     data = _read_bytes(path)
     if len(data) < 4:
         raise ValueError(f"{path}: only {len(data)} bytes, too short for an IDX header (truncated file?)")
@@ -631,12 +632,6 @@ def _check_range(value, name: str) -> tuple[float, float]:
     if not low < high:
         raise ValueError(f"{name} must have low < high, received {name}={value!r}")
     return low, high
-
-
-def _check_path(path) -> Path:
-    if not isinstance(path, (str, os.PathLike)):
-        raise TypeError(f"path must be a str or os.PathLike, received {path!r} ({type(path).__name__})")
-    return Path(path)
 
 
 def _read_bytes(path: Path) -> bytes:

@@ -53,10 +53,10 @@ from sklearn.utils.validation import (
 from . import activations as activations_module
 from . import initializers
 from ._validation import check_instances
+from .builders import mlp
 from .callbacks import Callback, History
-from .layers import BatchNorm, Dense, Dropout
+from .layers import Dense
 from .losses import Loss
-from .model import Sequential
 from .optimizers import SGD, Adam
 from .training import Trainer
 
@@ -192,19 +192,15 @@ class _BaseMLP(BaseEstimator):
         self.n_layers_ = len(units)
         self.out_activation_ = self._output_activation()
         output = {v: k for k, v in _SKLEARN_NAMES.items()}[self.out_activation_]
-        layers = []
-        for size, rate in zip(hidden, rates):
-            layers.append(Dense(size, activation=self.activation, kernel_initializer=self.kernel_initializer,
-                                l2=0.5 * self.alpha))
-            if self.batch_norm:
-                layers.append(BatchNorm())
-            if rate:
-                layers.append(Dropout(rate))
-        layers.append(Dense(self.n_outputs_, activation=output, kernel_initializer=self.kernel_initializer,
-                            l2=0.5 * self.alpha))
+        task = {"linear": "regression", "exponential": "poisson", "softmax": "multiclass",
+                "sigmoid": "binary" if self.n_outputs_ == 1 else "multilabel"}[output]
         seed = int(self._random_state.randint(np.iinfo(np.int32).max)) if (
             any(rates) or self.kernel_initializer is not None) else None
-        model = Sequential(layers, input_dim=n_features, seed=seed, dtype=dtype)
+        # the one recipe (builders.mlp), with scikit-learn's L2 term on every kernel and its loss (below)
+        model = mlp(n_features, hidden, task, n_outputs=self.n_outputs_ if task != "binary" else None,
+                    activation=self.activation, dropout=rates, batch_norm=self.batch_norm,
+                    initializer=self.kernel_initializer, l2=0.5 * self.alpha, optimizer=self._make_optimizer(),
+                    metrics=None, seed=seed, dtype=np.dtype(dtype).name)
         if self.kernel_initializer is None:
             factor = 2.0 if self.activation in ("logistic", "sigmoid") else 6.0
             for fan_in, fan_out, dense in zip(units[:-1], units[1:], self._dense_layers(model)):
