@@ -162,6 +162,7 @@ def _joblib_dump(est):
     return buffer
 
 
+@pytest.mark.slow
 def test_pipeline_grid_search_with_two_jobs_and_cross_val_score():
     X, y = make_moons(n_samples=200, noise=0.2, random_state=0)
     pipe = make_pipeline(StandardScaler(), gn.MLPClassifier(solver="lbfgs", random_state=0, max_iter=300))
@@ -331,6 +332,7 @@ def test_class_weight_equals_the_matching_sample_weight():
     lambda s: make_circles(n_samples=500, noise=0.1, factor=0.5, random_state=s),
     lambda s: load_digits(return_X_y=True),
 ], ids=["moons", "circles", "digits"])
+@pytest.mark.slow
 def test_test_accuracy_at_least_scikit_learns_and_better_with_extras(maker):
     ours_plain, ours_extra, theirs = [], [], []
     for seed in range(2):

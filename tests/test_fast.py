@@ -217,6 +217,7 @@ def _python(code, **env):
     return result.stdout.strip()
 
 
+@pytest.mark.slow
 def test_the_environment_chooses_the_family():
     assert _python("from glassnet import _fast; print(_fast.implementation())",
                    GLASSNET_KERNELS="0", GLASSNET_NUMPY_BLAS="0") == "numpy"
@@ -226,6 +227,7 @@ def test_the_environment_chooses_the_family():
                        GLASSNET_KERNELS="0") == "blas"
 
 
+@pytest.mark.slow
 def test_numba_loads_only_after_enough_work_and_changes_no_result():
     """A small fit never imports numba; past JIT_AFTER elements the compiled loops take over, and the weights
     are those of the reference (decided by counting work, so every run decides alike)."""

@@ -28,6 +28,7 @@ import warnings
 from pathlib import Path
 
 import numpy as np
+import pytest
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 from sklearn.exceptions import NotFittedError
@@ -254,6 +255,7 @@ def all_finite(arrays):
     return all(np.isfinite(a).all() for a in arrays)
 
 
+@pytest.mark.slow
 @fuzz(600)
 @given(data=st.data())
 def test_random_networks_data_and_calls_raise_only_documented_errors(data):
@@ -357,6 +359,7 @@ def estimator_params(draw):
     return params, bad
 
 
+@pytest.mark.slow
 @fuzz(300)
 @given(data=st.data())
 def test_random_estimators_raise_only_documented_errors_and_never_predict_nan(data):

@@ -62,6 +62,7 @@ def test_file_layout_is_plain_safetensors_with_named_tensors_and_json_metadata(t
     assert json.loads(meta["model"])["layers"][0]["class_name"] == "Dense"
 
 
+@pytest.mark.slow
 def test_resume_after_save_and_load_in_a_new_process_is_bit_identical(tmp_path):
     X, y = _data()
     np.save(tmp_path / "X.npy", X)
@@ -253,6 +254,7 @@ def test_callback_states_must_match_what_was_saved(tmp_path):
     assert restored[0].get_state() == cbs[0].get_state()
 
 
+@pytest.mark.slow
 def test_estimator_warm_start_resumes_exactly_after_joblib_in_a_new_process(tmp_path):
     """fit 4 epochs, dump with joblib, load in a new process, warm-start 6 more: as if never interrupted."""
     import warnings

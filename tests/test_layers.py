@@ -7,6 +7,7 @@ import json
 import numpy as np
 import pytest
 
+from _helpers import numeric_gradient, rel_error
 from glassnet import activations, layers
 
 TRAINABLE_ACTIVATIONS = sorted(n for n in activations.ACTIVATIONS if n != "step")
@@ -20,24 +21,8 @@ EXAMPLES = {
 }
 
 
-def rel_error(a, b) -> float:
-    a, b = np.asarray(a, np.float64), np.asarray(b, np.float64)
-    scale = max(np.max(np.abs(a)), np.max(np.abs(b)))
-    return 0.0 if scale == 0 else float(np.max(np.abs(a - b)) / scale)
 
 
-def numeric_gradient(f, x, h=1e-6):
-    """Central differences of the scalar ``f()`` with respect to every element of ``x``, perturbed in place."""
-    g = np.zeros_like(x)
-    for idx in np.ndindex(x.shape):
-        old = x[idx]
-        x[idx] = old + h
-        fp = f()
-        x[idx] = old - h
-        fm = f()
-        x[idx] = old
-        g[idx] = (fp - fm) / (2 * h)
-    return g
 
 
 def check_gradients(layer, x, training, extra=lambda: 0.0):

@@ -37,6 +37,7 @@ def test_import_glassnet_loads_nothing_heavy():
     assert _heavy_modules_loaded("import glassnet") == []
 
 
+@pytest.mark.slow
 def test_the_lazy_names_still_work_and_load_what_they_need():
     code = """
 import glassnet as gn
@@ -48,6 +49,7 @@ assert {"MLPClassifier", "analysis", "plots"} <= set(dir(gn))
     assert "sklearn" in _heavy_modules_loaded(code)
 
 
+@pytest.mark.slow
 def test_fitting_a_sequential_loads_neither_scikit_learn_nor_matplotlib():
     """Dense, Dropout and BatchNorm layers, every built-in loss's usual output, the metrics glassnet computes
     (AUC included), every optimiser, validation, evaluate, predict, save and load, and the callbacks."""

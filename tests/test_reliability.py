@@ -25,6 +25,7 @@ def _model(width=64, seed=0):
     return model
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(not hasattr(signal, "SIGKILL"), reason="needs SIGKILL")
 def test_killing_a_save_midway_always_leaves_a_loadable_model(tmp_path):
     path = tmp_path / "model.safetensors"

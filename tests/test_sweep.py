@@ -125,6 +125,7 @@ def cluster():
     cluster.close()
 
 
+@pytest.mark.slow
 def test_a_dask_cluster_gives_the_same_rows_as_the_local_run(cluster, local_rows):
     rows = _sweep(backend="dask", scheduler=cluster.scheduler_address)
     assert _numbers(rows) == _numbers(local_rows)

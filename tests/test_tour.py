@@ -52,6 +52,7 @@ def test_scenarios_are_deterministic():
     assert first.tables == second.tables
 
 
+@pytest.mark.slow
 def test_the_whole_quick_tour_writes_a_self_contained_report(monkeypatch, tmp_path, capsys):
     monkeypatch.setattr(tour, "EPOCH_SCALE", 0.02)
     captured = []
