@@ -268,3 +268,35 @@ def test_a_numba_that_fails_to_load_leaves_the_reference_with_a_warning(monkeypa
     assert _fast._jit is False
     monkeypatch.setattr(_fast, "_family", "jit")
     assert _fast._compiled(10**9) is None  # the reference from then on
+
+
+# --- BLAS's axpby itself ----------------------------------------------------------------------------------------
+@pytest.mark.skipif(not blas.available(np.float32), reason="NumPy's BLAS is not one glassnet can call")
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_axpby_matches_numpy(dtype):
+    rng = np.random.default_rng(5)
+    x, y = (rng.normal(size=(7, 5)).astype(dtype) for _ in range(2))
+    expected = 0.1 * x.astype(np.float64) + 0.9 * y
+    assert blas.axpby(y, x, 0.1, 0.9)
+    np.testing.assert_allclose(y, expected, rtol=1e-6 if dtype == np.float32 else 1e-15)
+
+
+@pytest.mark.parametrize("case", ["non-contiguous", "mixed dtypes", "shapes", "read-only", "list"])
+def test_axpby_declines_what_it_cannot_do_and_leaves_the_target_alone(case):
+    rng = np.random.default_rng(6)
+    x, y = rng.normal(size=(4, 6)), rng.normal(size=(4, 6))
+    if case == "non-contiguous":
+        x = np.asfortranarray(x)
+    elif case == "mixed dtypes":
+        x = x.astype(np.float32)
+    elif case == "shapes":
+        x = x.reshape(6, 4)
+    elif case == "read-only":
+        y.flags.writeable = False
+    else:
+        x = x.tolist()
+    before = y.copy()
+    assert not blas.axpby(y, x, 0.5, 0.5)
+    np.testing.assert_array_equal(y, before)
+
+

@@ -13,7 +13,7 @@ import pytest
 from sklearn.exceptions import ConvergenceWarning
 
 import glassnet as gn
-from glassnet import _fast
+from glassnet import _fast, optimizers
 from glassnet.analysis import TrainingRecorder
 from glassnet.training import Trainer
 
@@ -251,3 +251,95 @@ def test_trainer_checks_its_arguments_as_fit_does():
         Trainer(gn.Sequential([gn.Dense(2)], input_dim=5), X, y)
     with pytest.raises(ValueError, match="on_divergence"):
         Trainer.from_arrays(model, X, np.eye(3)[y], epochs=1, batch_size=8, on_divergence="ignore")
+
+
+# --- kept from the fast path's tests: behaviour that holds on the one loop -----------------------------------
+def _small_data(n=64, d=5, k=3, seed=0):
+    rng = np.random.default_rng(seed)
+    y = rng.integers(0, k, size=n)
+    return rng.normal(size=(n, d)) + np.eye(k, d)[y], y
+
+
+def _small_model(optimizer, dtype="float64", batch_norm=False, dropout=0.0, l2=0.0, loss="categorical_crossentropy"):
+    layers = [gn.Dense(7, activation="relu", l2=l2)]
+    layers += [gn.BatchNorm()] if batch_norm else []
+    layers += [gn.Dropout(dropout)] if dropout else []
+    layers += [gn.Dense(6, activation="tanh"), gn.Dense(3, activation="softmax")]
+    model = gn.Sequential(layers, input_dim=5, seed=4, dtype=dtype)
+    model.compile(loss=loss, optimizer=optimizer)
+    return model
+
+
+def test_a_batch_callback_reads_the_true_gradients():
+    """Full batch, no shuffling: the gradients a batch hook sees are those loss_and_gradients gives for the
+    weights before the step (an independent computation of the same quantity)."""
+    X, y = _small_data()
+    model = _small_model(optimizers.SGD(0.3))
+    model.build(5)
+    _, expected = model.loss_and_gradients(X, y, training=True)
+    seen = []
+
+    def grab(batch, logs):
+        seen.append([layer.grads[k].copy() for layer in model.layers for k in layer.params])
+
+    model.fit(X, y, epochs=1, batch_size=None, shuffle=False, verbose=0,
+              callbacks=[gn.callbacks.LambdaCallback(on_batch_end=grab)])
+    for got, want in zip(seen[0], expected):
+        np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-15)
+
+
+def test_after_fit_the_gradients_are_the_last_batch_gradients():
+    X, y = _small_data()
+    model = _small_model(optimizers.SGD(0.3))
+    model.build(5)
+    _, expected = model.loss_and_gradients(X, y, training=True)
+    model.fit(X, y, epochs=1, batch_size=None, shuffle=False, verbose=0)
+    for got, want in zip(model._grads, expected):
+        np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-15)
+
+
+@pytest.mark.parametrize("sgd", [{"learning_rate": 0.1}, {"learning_rate": 0.05, "momentum": 0.9},
+                                 {"learning_rate": 0.05, "momentum": 0.7, "nesterov": True}],
+                         ids=["plain", "momentum", "nesterov"])
+def test_fit_matches_torch_sgd(sgd):
+    """Three epochs of fit (no shuffling) against the same network and batches in torch."""
+    torch = pytest.importorskip("torch")
+    X, y = _small_data(n=40)
+    model = _small_model(optimizers.SGD(**sgd))
+    model.build(5)
+    leaves = [torch.tensor(w, requires_grad=True) for w in model.get_weights()]
+    torch_opt = torch.optim.SGD(leaves, lr=sgd["learning_rate"], momentum=sgd.get("momentum", 0.0),
+                                nesterov=sgd.get("nesterov", False))
+    for _ in range(3):
+        for start in range(0, 40, 8):
+            W1, b1, W2, b2, W3, b3 = leaves
+            xb, yb = torch.tensor(X[start:start + 8]), torch.tensor(y[start:start + 8])
+            logits = torch.tanh(torch.relu(xb @ W1 + b1) @ W2 + b2) @ W3 + b3
+            torch_opt.zero_grad()
+            torch.nn.functional.cross_entropy(logits, yb).backward()
+            torch_opt.step()
+    model.fit(X, y, epochs=3, batch_size=8, shuffle=False, verbose=0)
+    for w, leaf in zip(model.get_weights(), leaves):
+        np.testing.assert_allclose(w, leaf.detach().numpy(), rtol=1e-10, atol=1e-13)
+
+
+def test_training_buffers_are_reused_and_copies_of_a_layer_get_their_own():
+    """Dense keeps one work array per intermediate value while the batch size stays the same; a copy of the
+    layer (what the analysis tools make to run passes of their own) never writes into the original's."""
+    import copy
+
+    model = _small_model(optimizers.SGD(0.1))
+    model.build(5)
+    layer = model.layers[0]
+    X = np.random.default_rng(0).normal(size=(4, 5))
+    first = layer.forward(X, training=True)
+    again = layer.forward(X * 2, training=True)
+    assert again is first                                  # the same array, overwritten
+    np.testing.assert_allclose(again, np.maximum(2 * X @ layer.params["W"] + layer.params["b"], 0))
+    twin = copy.copy(layer)
+    out = twin.forward(X, training=True)
+    assert not np.shares_memory(out, first)
+    np.testing.assert_allclose(first, np.maximum(2 * X @ layer.params["W"] + layer.params["b"], 0))
+    assert layer.forward(X[:3], training=True).shape == (3, 7)
+
+
