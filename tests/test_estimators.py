@@ -397,3 +397,26 @@ def test_regressor_partial_fit_on_one_row_scores_nan_without_warnings():
         warnings.simplefilter("error")
         est.partial_fit(np.ones((1, 2)), [1.0])
     assert np.isnan(est.history_["score"][-1])
+
+
+@pytest.mark.parametrize("solver", ["sgd", "adam"])
+def test_a_partial_fit_that_fails_midway_leaves_every_curve_as_it_was(solver):
+    """A callback failing at the epoch's end, after scikit-learn's bookkeeping grew loss_curve_ and history_:
+    the estimator is restored, curves included (not only its weights)."""
+    X, y = make_moons(n_samples=60, noise=0.2, random_state=0)
+    est = gn.MLPClassifier(hidden_layer_sizes=(4,), solver=solver, max_iter=3, random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        est.fit(X, y)
+    before = (list(est.loss_curve_), {k: list(v) for k, v in est.history_.items()}, est.n_iter_, est.t_,
+              [w.copy() for w in est.coefs_], est.model_.history.epoch[:])
+
+    def fail(epoch, logs):
+        raise RuntimeError("a callback failed")
+
+    est.set_params(callbacks=[gn.callbacks.LambdaCallback(on_epoch_end=fail)])
+    with pytest.raises(RuntimeError, match="a callback failed"):
+        est.partial_fit(X, y)
+    assert est.loss_curve_ == before[0] and est.history_ == before[1]
+    assert (est.n_iter_, est.t_) == before[2:4] and est.model_.history.epoch == before[5]
+    assert all(np.array_equal(a, b) for a, b in zip(est.coefs_, before[4]))

@@ -249,6 +249,18 @@ big = fit()
 print("numba" in sys.modules, all(np.array_equal(a, b) for a, b in zip(small, big)))
 """
     assert _python(code).splitlines() == ["False", "True True"]
+    # a run planned long enough loads numba at its start, before its first step
+    planned = """
+import sys, numpy as np, glassnet as gn
+X, y = np.zeros((256, 64)), np.zeros(256)
+m = gn.Sequential([gn.Dense(128, activation="relu"), gn.Dense(1, activation="sigmoid")], input_dim=64, seed=0)
+m.compile(loss="binary_crossentropy", optimizer="adam")
+gn.Trainer(m, X, y, epochs=3, batch_size=64).begin()
+print("numba" in sys.modules)
+gn.Trainer(m, X, y, epochs=10**6, batch_size=64).begin()
+print("numba" in sys.modules)
+"""
+    assert _python(planned).splitlines() == ["False", "True"]
 
 
 def test_a_numba_that_fails_to_load_leaves_the_reference_with_a_warning(monkeypatch):

@@ -264,10 +264,14 @@ class _BaseMLP(BaseEstimator):
     # --- fitting -----------------------------------------------------------------------------------------
     def _fit(self, X, y, sample_weight=None, incremental=False, validation_data=None):
         """Validate, train, check; a fit that fails leaves the estimator as it was (attributes and weights)."""
-        saved = dict(self.__dict__)
+        # lists grow in place during training (loss_curve_, validation_scores_): kept as copies
+        saved = {k: list(v) if isinstance(v, list) else v for k, v in self.__dict__.items()}
         model = saved.get("model_")
         weights = model.get_weights() if model is not None else None
         optimizer_state = model.optimizer.get_state() if model is not None else None
+        history = saved.get("_history")
+        recorded = (list(history.epoch), {k: list(v) for k, v in history.history.items()}) if history else None
+        model_history = model.history if model is not None else None
         try:
             # overflow in a diverging run ends in scikit-learn's "non-finite parameter weights" error instead
             with np.errstate(over="ignore", invalid="ignore"):
@@ -275,9 +279,15 @@ class _BaseMLP(BaseEstimator):
         except Exception:
             self.__dict__.clear()
             self.__dict__.update(saved)
+            if history is not None:
+                curves = history.history
+                history.epoch, history.history = recorded
+                if saved.get("history_") is curves:  # history_ is the History's dict (stochastic solvers)
+                    self.history_ = history.history
             if model is not None:
                 model.set_weights(weights)
                 model.optimizer.set_state(optimizer_state)
+                model.history = model_history
                 self._link_coefs()
             raise
 

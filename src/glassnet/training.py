@@ -25,6 +25,7 @@ import warnings
 
 import numpy as np
 
+from . import _fast
 from ._validation import check_bool, check_float, check_instances, check_int
 from .callbacks import Callback, CallbackList, History, ProgressBar
 
@@ -222,6 +223,11 @@ class Trainer:
                      model.optimizer._update, model._params, model._grads, model._flat, self._restore_on_divergence)
         self._epoch_begin = self._cb.hook("on_epoch_begin")
         self._epoch_end = self._cb.hook("on_epoch_end")
+        if self.epochs is not None:
+            # the run's size: each step updates every parameter and passes a batch through every layer's units
+            units = sum(getattr(layer, "units", 0) for layer in model.layers)
+            per_step = model._flat[0].size + 2 * self.batch_size * units
+            _fast.expect((self.epochs - self.initial_epoch) * self.steps * per_step)
         self._start = (model._snapshot(), model._rng_states(), previous)
         model.stop_training = False
         self._cb.on_train_begin()
