@@ -14,9 +14,6 @@ and NumPy's global random state is never touched.
 
 from __future__ import annotations
 
-import contextlib
-import math
-
 import numpy as np
 
 from . import _registry, losses, metrics, optimizers
@@ -32,7 +29,7 @@ from ._validation import (
 )
 from .activations import Linear
 from .callbacks import History
-from .training import DivergenceError, DivergenceWarning, Trainer, train_on_batch
+from .training import DivergenceError, DivergenceWarning, Trainer, preserved_state, train_on_batch
 
 __all__ = ["DivergenceError", "DivergenceWarning", "Sequential"]
 
@@ -372,7 +369,7 @@ class Sequential:
         if not self.built:
             self.build(X.shape[1])
         training = check_bool(training, "training")
-        with self._preserved_state(), np.errstate(over="ignore", invalid="ignore"):
+        with preserved_state(self), np.errstate(over="ignore", invalid="ignore"):
             loss, _, _ = self._forward_backward(X, y, sample_weight, training)
         grads = []
         for layer in self.layers:
@@ -441,46 +438,6 @@ class Sequential:
         from .io import save_model
 
         save_model(self, path)
-
-    # --- the training loop's view of the model ---------------------------------------------------------------
-    def _permutation(self, n: int) -> np.ndarray:
-        """This epoch's order of ``n`` rows, from the model's shuffling stream."""
-        return self._rng.permutation(n)
-
-    def _snapshot(self):
-        """Copies of every weight and of the optimiser state (what divergence recovery goes back to)."""
-        states = [v.copy() for v in self._states] if self._states else ()
-        return self._flat[0].copy(), states, self.optimizer._snapshot()
-
-    def _restore_snapshot(self, snapshot) -> None:
-        params, states, optimizer_state = snapshot
-        self._flat[0][...] = params
-        for target, value in zip(self._states, states):
-            target[...] = value
-        self.optimizer._restore_snapshot(optimizer_state)
-
-    def _rng_states(self) -> list:
-        """The shuffling generator's state, then each layer's own (Dropout), for an exact restore."""
-        return [self._rng.bit_generator.state] + [
-            layer.rng.bit_generator.state for layer in self.layers if getattr(layer, "rng", None) is not None]
-
-    def _set_rng_states(self, states) -> None:
-        generators = [self._rng] + [layer.rng for layer in self.layers if getattr(layer, "rng", None) is not None]
-        for generator, state in zip(generators, states):
-            generator.bit_generator.state = state
-
-    def _all_finite(self) -> bool:
-        """Whether every trainable parameter is finite: a NaN or inf makes the sum non-finite (one pass); a sum
-        that overflows from finite values falls back to the exact test."""
-        flat = self._flat[0]
-        return math.isfinite(np.add.reduce(flat)) or bool(np.isfinite(flat).all())
-
-    def _finite_on(self, X, y, sample_weight) -> bool:
-        """Whether the weights give a finite loss and outputs on ``(X, y)`` (inference mode)."""
-        z, out = self._infer(X, logits=True)
-        loss = self.loss.value_from_logits(y, z, sample_weight) if self._fused else \
-            self.loss.value(y, out, sample_weight)
-        return math.isfinite(loss) and bool(np.isfinite(out).all())
 
     # --- weights ---------------------------------------------------------------------------------------------
     def get_weights(self) -> list[np.ndarray]:
@@ -639,25 +596,6 @@ class Sequential:
         swv = check_sample_weight(validation_data[2] if len(validation_data) == 3 else None, len(Xv),
                                    self.dtype)
         return Xv, yv, swv
-
-    @contextlib.contextmanager
-    def _preserved_state(self, keep: bool = False):
-        """Restore non-trainable state and dropout generators after a pass that would change them.
-
-        With ``keep=True`` the context yields a one-item list; setting it to True keeps the changes.
-        """
-        saved = [(layer, {k: v.copy() for k, v in layer.state.items()},
-                  getattr(layer, "rng", None) and layer.rng.bit_generator.state) for layer in self.layers]
-        decision = [False]
-        try:
-            yield decision
-        finally:
-            if not decision[0]:
-                for layer, state, rng_state in saved:
-                    for k, v in state.items():
-                        layer.state[k][...] = v
-                    if rng_state:
-                        layer.rng.bit_generator.state = rng_state
 
 
 def _resolve_metrics(metric_list) -> dict:

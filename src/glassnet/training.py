@@ -20,6 +20,7 @@ state go back to the start of the latest epoch whose first batch still had a fin
 
 from __future__ import annotations
 
+import contextlib
 import math
 import warnings
 
@@ -29,7 +30,7 @@ from . import _fast
 from ._validation import check_bool, check_float, check_instances, check_int
 from .callbacks import Callback, CallbackList, History, ProgressBar
 
-__all__ = ["DivergenceError", "DivergenceWarning", "Trainer", "train_on_batch"]
+__all__ = ["DivergenceError", "DivergenceWarning", "Trainer", "preserved_state", "train_on_batch"]
 
 
 class DivergenceWarning(UserWarning):
@@ -139,7 +140,7 @@ class Trainer:
         # one batch holding every row needs no shuffling: the order of rows within a batch changes nothing
         # but the rounding of its sums
         self._order = order if order is not None else (
-            (lambda epoch: model._permutation(n)) if shuffle and self.steps > 1 else None)
+            (lambda epoch: model.generators()[0].permutation(n)) if shuffle and self.steps > 1 else None)
         self._epoch_metrics = epoch_metrics
         self._restore_on_divergence = on_divergence == "restore"
         self._callbacks, self._verbose, self._given_history = callbacks, verbose, history
@@ -228,7 +229,7 @@ class Trainer:
             units = sum(getattr(layer, "units", 0) for layer in model.layers)
             per_step = model._flat[0].size + 2 * self.batch_size * units
             _fast.expect((self.epochs - self.initial_epoch) * self.steps * per_step)
-        self._start = (model._snapshot(), model._rng_states(), previous)
+        self._start = (_snapshot(model), _rng_states(model), previous)
         model.stop_training = False
         self._cb.on_train_begin()
         self._started = True
@@ -277,7 +278,7 @@ class Trainer:
         if self._epoch_begin:
             self._epoch_begin(self.epoch, {})
         if self.epoch > self.initial_epoch:
-            self._snapshots = [self._snapshots[-1], self.model._snapshot()]
+            self._snapshots = [self._snapshots[-1], _snapshot(self.model)]
         self._rows = self._order(self.epoch) if self._order is not None else None
         self._total, self._seen, self._outputs, self._penalty_total = 0.0, 0, [], 0.0
         self._stopped_in_epoch = False
@@ -331,7 +332,7 @@ class Trainer:
         self.epoch, self.batch = epoch + 1, 0
         if self.history.diverged:
             return self.logs
-        if self._restore_on_divergence and not model._all_finite():
+        if self._restore_on_divergence and not _all_finite(model):
             # the loss of every step was finite, but the last update was not
             self._diverge(float("nan"), epoch, self.steps - 1, self._snapshots[-1])
             return self.logs
@@ -360,12 +361,12 @@ class Trainer:
 
     def _finite_on_last_batch(self) -> bool:
         with np.errstate(over="ignore", invalid="ignore"):
-            return self.model._finite_on(*self._last_batch)
+            return _finite_on(self.model, *self._last_batch)
 
     # --- divergence and failures -------------------------------------------------------------------------------
     def _diverge(self, loss, epoch, batch, snapshot) -> None:
         model = self.model
-        model._restore_snapshot(snapshot)
+        _restore_snapshot(model, snapshot)
         self.history.diverged = True
         model.stop_training = True
         warnings.warn(f"Training stopped at epoch {epoch}, batch {batch}: "
@@ -373,7 +374,7 @@ class Trainer:
                       f"last epoch start with a finite loss.", DivergenceWarning, stacklevel=_user_frame())
 
     def _state_now(self):
-        return (self.model._snapshot(), self.model._rng_states(), self.model.history, self.epoch, self.batch,
+        return (_snapshot(self.model), _rng_states(self.model), self.model.history, self.epoch, self.batch,
                 self.logs)
 
     def _restore_start(self) -> None:
@@ -381,8 +382,8 @@ class Trainer:
         self._restore(snapshot, rng_states, history, self.initial_epoch, 0, {})
 
     def _restore(self, snapshot, rng_states, history, epoch, batch, logs) -> None:
-        self.model._restore_snapshot(snapshot)
-        self.model._set_rng_states(rng_states)
+        _restore_snapshot(self.model, snapshot)
+        _set_rng_states(self.model, rng_states)
         self.model.history = history
         self.epoch, self.batch, self.logs = epoch, batch, logs
 
@@ -390,7 +391,7 @@ class Trainer:
 def train_on_batch(model, X, y, sample_weight=None) -> dict:
     """Exactly one optimiser step on checked arrays, the loop's own step; refuses a non-finite loss with
     :class:`DivergenceError`, the model unchanged. Returns the batch's loss and metrics (before the step)."""
-    with model._preserved_state(keep=True) as keep:
+    with preserved_state(model, keep=True) as keep:
         loss, out = model._train_forward_backward(X, y, sample_weight)
         if math.isfinite(loss):
             # metrics before the step, so a metric that cannot score y fails with nothing changed
@@ -439,3 +440,65 @@ def _user_frame() -> int:
     while frame is not None and frame.f_globals.get("__name__", "").startswith("glassnet."):
         frame, level = frame.f_back, level + 1
     return level
+
+
+# --- the model's state, as the loop saves and restores it ---------------------------------------------------------
+def _snapshot(model):
+    """Copies of every weight and of the optimiser state (what divergence recovery goes back to)."""
+    states = [v.copy() for v in model._states] if model._states else ()
+    return model._flat[0].copy(), states, model.optimizer._snapshot()
+
+
+def _restore_snapshot(model, snapshot) -> None:
+    params, states, optimizer_state = snapshot
+    model._flat[0][...] = params
+    for target, value in zip(model._states, states):
+        target[...] = value
+    model.optimizer._restore_snapshot(optimizer_state)
+
+
+def _generators(model) -> list:
+    """The shuffling generator, then each layer's own (Dropout)."""
+    return [model.generators()[0]] + [layer.rng for layer in model.layers if getattr(layer, "rng", None) is not None]
+
+
+def _rng_states(model) -> list:
+    return [generator.bit_generator.state for generator in _generators(model)]
+
+
+def _set_rng_states(model, states) -> None:
+    for generator, state in zip(_generators(model), states):
+        generator.bit_generator.state = state
+
+
+def _all_finite(model) -> bool:
+    """Whether every trainable parameter is finite: a NaN or inf makes the sum non-finite (one pass); a sum that
+    overflows from finite values falls back to the exact test."""
+    flat = model._flat[0]
+    return math.isfinite(np.add.reduce(flat)) or bool(np.isfinite(flat).all())
+
+
+def _finite_on(model, X, y, sample_weight) -> bool:
+    """Whether the weights give a finite loss and outputs on ``(X, y)`` (inference mode)."""
+    with np.errstate(over="ignore", invalid="ignore"):
+        return math.isfinite(model.evaluate(X, y, sample_weight=sample_weight)["loss"]) and bool(
+            np.isfinite(model.predict(X)).all())
+
+
+@contextlib.contextmanager
+def preserved_state(model, keep: bool = False):
+    """Restore the layers' non-trainable state (BatchNorm's running statistics) and dropout generators after a
+    pass that would change them. With ``keep=True`` the context yields a one-item list; setting it to True keeps
+    the changes."""
+    saved = [(layer, {k: v.copy() for k, v in layer.state.items()},
+              getattr(layer, "rng", None) and layer.rng.bit_generator.state) for layer in model.layers]
+    decision = [False]
+    try:
+        yield decision
+    finally:
+        if not decision[0]:
+            for layer, state, rng_state in saved:
+                for k, v in state.items():
+                    layer.state[k][...] = v
+                if rng_state:
+                    layer.rng.bit_generator.state = rng_state
