@@ -19,14 +19,17 @@ __all__ = [
     "check_bool",
     "check_class_weight",
     "check_dtype",
+    "check_features",
     "check_float",
     "check_instances",
     "check_int",
+    "check_metrics_can_score",
     "check_name",
     "check_path",
     "check_random_state",
     "check_same_length",
     "check_sample_weight",
+    "check_validation_data",
 ]
 
 _DTYPES = {"float32": np.float32, "float64": np.float64}
@@ -230,6 +233,51 @@ def check_path(path, name: str = "path") -> Path:
     if not os.fspath(path):
         raise ValueError(f"{name} must not be empty")
     return Path(path)
+
+
+def check_features(X, dtype, input_dim: int | None, name: str = "X", *, sparse: bool = False):
+    """``X`` as a model takes it: a 2-D finite array of ``dtype`` with ``input_dim`` columns (if known). With
+    ``sparse=True`` a scipy.sparse matrix is taken too, as CSR of ``dtype`` (a Dense first layer multiplies it)."""
+    if sparse and hasattr(X, "tocsr") and hasattr(X, "nnz"):
+        if X.ndim != 2 or X.shape[0] < 1:
+            raise ValueError(f"{name} must be a 2-D array with at least one sample, received a sparse matrix of "
+                             f"shape {X.shape}")
+        if X.dtype.kind not in "biuf":
+            raise TypeError(f"{name} must contain only real numbers, received a sparse matrix of dtype {X.dtype}")
+        X = X.tocsr().astype(dtype)
+        if not np.isfinite(X.data).all():
+            raise ValueError(f"{name} contains NaN or infinite values; clean or impute them first")
+    else:
+        X = check_array(X, name, dtype=dtype)
+    if input_dim is not None and X.shape[1] != input_dim:
+        raise ValueError(f"{name} has {X.shape[1]} features, but the model expects {input_dim} (input_dim)")
+    return X
+
+
+def check_metrics_can_score(metrics: dict, y: np.ndarray, n_outputs: int, dtype) -> None:
+    """Refuse, before any training step, targets that a metric cannot score (e.g. accuracy on 0.5s)."""
+    probe = y[: min(len(y), 8)]
+    outputs = np.full((len(probe), n_outputs), 0.5, dtype=dtype)
+    for name, fn in metrics.items():
+        try:
+            fn(probe, outputs)
+        except (ValueError, TypeError) as exc:
+            raise ValueError(f"metric {name!r} cannot score these targets y: {exc}") from None
+
+
+def check_validation_data(validation_data, width: int, loss, n_outputs: int, dtype):
+    """``(X_val, y_val, sample_weight_val or None)`` from ``fit``'s ``validation_data``, checked as the training
+    data is (``loss.prepare_targets`` for the targets)."""
+    if not isinstance(validation_data, (tuple, list)) or len(validation_data) not in (2, 3):
+        raise ValueError("validation_data must be a tuple (X_val, y_val) or (X_val, y_val, sample_weight), "
+                         f"received {type(validation_data).__name__}")
+    Xv = check_array(validation_data[0], "validation_data[0]", dtype=dtype)
+    if Xv.shape[1] != width:
+        raise ValueError(f"validation_data[0] has {Xv.shape[1]} features, the training data X has {width}")
+    yv = loss.prepare_targets(validation_data[1], n_outputs, dtype)
+    check_same_length("validation_data[0]", Xv, "validation_data[1]", yv)
+    swv = check_sample_weight(validation_data[2] if len(validation_data) == 3 else None, len(Xv), dtype)
+    return Xv, yv, swv
 
 
 def _all_finite(arr: np.ndarray) -> bool:

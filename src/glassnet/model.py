@@ -23,6 +23,7 @@ from ._validation import (
     check_bool,
     check_class_weight,
     check_dtype,
+    check_features,
     check_int,
     check_same_length,
     check_sample_weight,
@@ -517,32 +518,11 @@ class Sequential:
             raise RuntimeError(f"the model is not built yet: give input_dim to Sequential, call build(), or "
                                f"fit() before {what}()")
 
-    def _check_X(self, X, sparse: bool = False) -> np.ndarray:
-        if sparse and hasattr(X, "tocsr") and hasattr(X, "nnz"):
-            return self._check_sparse_X(X)
-        X = check_array(X, "X", dtype=self.dtype)
-        expected = self.input_dim
-        if expected is not None and X.shape[1] != expected:
-            raise ValueError(f"X has {X.shape[1]} features, but the model expects {expected} (input_dim)")
-        return X
-
-    def _check_sparse_X(self, X):
-        """A scipy.sparse ``X`` (predict takes them, as the estimators do): 2-D numbers, finite, of the right
-        width, with a Dense first layer (the only layer that multiplies a sparse batch)."""
-        if X.ndim != 2 or X.shape[0] < 1:
-            raise ValueError(f"X must be a 2-D array with at least one sample, received a sparse matrix of shape "
-                             f"{X.shape}")
-        if X.dtype.kind not in "biuf":
-            raise TypeError(f"X must contain only real numbers, received a sparse matrix of dtype {X.dtype}")
-        if not isinstance(self.layers[0], layers_module.Dense):
+    def _check_X(self, X, sparse: bool = False):
+        if sparse and not isinstance(self.layers[0], layers_module.Dense) and hasattr(X, "nnz"):
             raise TypeError(f"a sparse X needs a Dense first layer, this model starts with "
                             f"{type(self.layers[0]).__name__}; use X.toarray()")
-        X = X.tocsr().astype(self.dtype)
-        if not np.isfinite(X.data).all():
-            raise ValueError("X contains NaN or infinite values; clean or impute them first")
-        if self.input_dim is not None and X.shape[1] != self.input_dim:
-            raise ValueError(f"X has {X.shape[1]} features, but the model expects {self.input_dim} (input_dim)")
-        return X
+        return check_features(X, self.dtype, self.input_dim, sparse=sparse)
 
     def check_data(self, X, y, sample_weight=None, class_weight=None):
         """``(X, y, sample_weight)`` as ``fit`` trains on them: ``X`` in the model's dtype, ``y`` in the form the
@@ -571,31 +551,6 @@ class Sequential:
             cw = check_class_weight(class_weight, y, self.dtype)
             sample_weight = cw if sample_weight is None else sample_weight * cw
         return X, y, sample_weight
-
-    def _check_metrics_fit(self, y) -> None:
-        """Refuse, before any step, targets that a compiled metric cannot score (e.g. accuracy on 0.5s)."""
-        if not self.metrics:
-            return
-        probe = y[: min(len(y), 8)]
-        outputs = np.full((len(probe), self._output_dim()), 0.5, dtype=self.dtype)
-        for name, fn in self.metrics.items():
-            try:
-                fn(probe, outputs)
-            except (ValueError, TypeError) as exc:
-                raise ValueError(f"metric {name!r} cannot score these targets y: {exc}") from None
-
-    def _check_validation_data(self, validation_data, width):
-        if not isinstance(validation_data, (tuple, list)) or len(validation_data) not in (2, 3):
-            raise ValueError("validation_data must be a tuple (X_val, y_val) or (X_val, y_val, sample_weight), "
-                             f"received {type(validation_data).__name__}")
-        Xv = check_array(validation_data[0], "validation_data[0]", dtype=self.dtype)
-        if Xv.shape[1] != width:
-            raise ValueError(f"validation_data[0] has {Xv.shape[1]} features, the training data X has {width}")
-        yv = self.loss.prepare_targets(validation_data[1], self._output_dim(Xv.shape[1]), self.dtype)
-        check_same_length("validation_data[0]", Xv, "validation_data[1]", yv)
-        swv = check_sample_weight(validation_data[2] if len(validation_data) == 3 else None, len(Xv),
-                                   self.dtype)
-        return Xv, yv, swv
 
 
 def _resolve_metrics(metric_list) -> dict:

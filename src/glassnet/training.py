@@ -27,7 +27,14 @@ import warnings
 import numpy as np
 
 from . import _fast
-from ._validation import check_bool, check_float, check_instances, check_int
+from ._validation import (
+    check_bool,
+    check_float,
+    check_instances,
+    check_int,
+    check_metrics_can_score,
+    check_validation_data,
+)
 from .callbacks import Callback, CallbackList, History, ProgressBar
 
 __all__ = ["DivergenceError", "DivergenceWarning", "Trainer", "preserved_state", "train_on_batch"]
@@ -83,10 +90,12 @@ class Trainer:
         verbose = check_int(verbose, "verbose", minimum=0, maximum=2)
         callbacks = check_instances(callbacks, "callbacks", Callback, "glassnet Callback objects")
         X, y, sample_weight = model._check_data(X, y, sample_weight, class_weight)
-        model._check_metrics_fit(y)
+        n_outputs = model.layers[-1].output_dim if model.built else model._output_dim(X.shape[1])
+        if model.metrics:
+            check_metrics_can_score(model.metrics, y, n_outputs, model.dtype)
         validation = None
         if validation_data is not None:
-            validation = model._check_validation_data(validation_data, X.shape[1])
+            validation = check_validation_data(validation_data, X.shape[1], model.loss, n_outputs, model.dtype)
         elif validation_split > 0:
             n_val = int(len(X) * validation_split)
             if n_val < 1 or n_val >= len(X):
