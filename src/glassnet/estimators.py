@@ -7,7 +7,7 @@ scikit-learn draws them, the losses and their gradients follow scikit-learn's co
 optimisers are the same algorithms, so a fit gives the same ``coefs_`` as scikit-learn's to rounding.
 
 Beyond scikit-learn: every glassnet activation, ``dropout``, ``batch_norm``, ``kernel_initializer``,
-``callbacks`` (glassnet callbacks, run each epoch), ``class_weight``, ``history_`` (per-epoch curves) and
+``callbacks`` (glassnet callbacks, run by the one training loop), ``class_weight``, ``history_`` (per-epoch curves) and
 ``model_``, the fitted :class:`~glassnet.Sequential`, so every analysis tool and plot works on the estimator.
 
 scikit-learn's conventions, reproduced here and not in :mod:`glassnet.losses`
@@ -755,7 +755,7 @@ _EXTRA_DOC = """
         None draws weights and biases exactly as scikit-learn does; a glassnet initialiser name draws the weights
         from it instead, with zero biases (glassnet extra).
     callbacks : list of Callback, default=None
-        glassnet callbacks, run once per epoch by the stochastic solvers (glassnet extra).
+        glassnet callbacks, run by the stochastic solvers' training loop, every hook (glassnet extra).
 """
 
 
