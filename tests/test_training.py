@@ -249,6 +249,10 @@ def test_trainer_checks_its_arguments_as_fit_does():
         Trainer(model, X[:, :2], y)
     with pytest.raises(RuntimeError, match="compile"):
         Trainer(gn.Sequential([gn.Dense(2)], input_dim=5), X, y)
+    with pytest.raises(TypeError, match="model must be a glassnet Sequential"):
+        Trainer("model", X, y)
+    with pytest.raises(ValueError, match="batch_size"):
+        Trainer.from_arrays(model, X, np.eye(3)[y], epochs=1, batch_size=0)
     with pytest.raises(ValueError, match="on_divergence"):
         Trainer.from_arrays(model, X, np.eye(3)[y], epochs=1, batch_size=8, on_divergence="ignore")
 

@@ -27,6 +27,7 @@ import warnings
 import numpy as np
 
 from . import _fast
+from ._registry import get_class
 from ._validation import (
     check_bool,
     check_float,
@@ -54,7 +55,7 @@ class Trainer:
     Parameters
     ----------
     model : Sequential
-        A compiled model (built on the first step if it is not yet).
+        A compiled model (built here, for the width of ``X``, if it is not yet).
     X, y : array-like
         Training data, checked as ``fit`` checks it.
     epochs : int or None, default=1
@@ -80,6 +81,7 @@ class Trainer:
     def __init__(self, model, X, y, *, epochs: int | None = 1, batch_size: int | None = 32,
                  validation_split: float = 0.0, validation_data=None, shuffle: bool = True, callbacks=None,
                  verbose: int = 0, sample_weight=None, class_weight=None, initial_epoch: int = 0):
+        _check_model(model)
         model._require_compiled("fit")
         epochs = check_int(epochs, "epochs", minimum=1, allow_none=True)
         initial_epoch = check_int(initial_epoch, "initial_epoch", minimum=0, maximum=epochs)
@@ -128,11 +130,17 @@ class Trainer:
             "continue" keeps training through a non-finite loss, as scikit-learn does (its estimators then
             refuse the non-finite weights at the end).
         """
+        _check_model(model)
+        model._require_compiled("fit")
         if on_divergence not in ("restore", "continue"):
             raise ValueError(f"on_divergence must be 'restore' or 'continue', received {on_divergence!r}")
+        epochs = check_int(epochs, "epochs", minimum=1, allow_none=True)
+        initial_epoch = check_int(initial_epoch, "initial_epoch", minimum=0, maximum=epochs)
+        batch_size = check_int(batch_size, "batch_size", minimum=1)
+        callbacks = check_instances(callbacks, "callbacks", Callback, "glassnet Callback objects")
         trainer = cls.__new__(cls)
         trainer._setup(model, X, y, sample_weight, epochs=epochs, initial_epoch=initial_epoch,
-                       batch_size=batch_size, shuffle=False, validation=None, callbacks=list(callbacks),
+                       batch_size=batch_size, shuffle=False, validation=None, callbacks=callbacks,
                        verbose=0, order=order, epoch_metrics=epoch_metrics, history=history,
                        on_divergence=on_divergence)
         return trainer
@@ -395,6 +403,11 @@ class Trainer:
         _set_rng_states(self.model, rng_states)
         self.model.history = history
         self.epoch, self.batch, self.logs = epoch, batch, logs
+
+
+def _check_model(model) -> None:
+    if not isinstance(model, get_class("Sequential")):
+        raise TypeError(f"model must be a glassnet Sequential, received {type(model).__name__}")
 
 
 def train_on_batch(model, X, y, sample_weight=None) -> dict:
