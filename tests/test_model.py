@@ -403,3 +403,19 @@ def test_evaluate_and_loss_and_gradients_stay_silent_when_the_loss_overflows():
         assert model.evaluate(X, y)["loss"] == np.inf           # (2e30)^2 overflows float32: reported, not warned
         loss, _ = model.loss_and_gradients(X, y)
     assert loss == np.inf
+
+
+def test_backward_and_weight_check_their_arguments_naming_them():
+    model = gn.Sequential([gn.Dense(3, activation="tanh"), gn.BatchNorm(), gn.Dense(2, activation="softmax")],
+                          input_dim=4, seed=0)
+    model.forward(np.ones((5, 4)), training=True)
+    grad = np.ones((5, 2))
+    with pytest.raises(ValueError, match="penalty_scale must be in .*received penalty_scale=-1.0"):
+        model.backward(grad, penalty_scale=-1.0)
+    with pytest.raises(TypeError, match="from_logits must be True or False"):
+        model.backward(grad, from_logits="yes")
+    with pytest.raises(ValueError, match=r"BatchNorm has no weight 'W'; its weights are \['gamma', 'beta'"):
+        model.layers[1].weight("W")
+    with pytest.raises(TypeError, match="name must be a weight's name"):
+        model.layers[0].weight(0)
+    assert model.layers[1].weight("running_var") is model.layers[1].state["running_var"]

@@ -114,6 +114,8 @@ class Layer:
 
     def weight(self, name: str) -> np.ndarray:
         """The live array of the weight called ``name`` (trainable, or state such as BatchNorm's running mean)."""
+        if not isinstance(name, str):
+            raise TypeError(f"name must be a weight's name (one of {self.weight_names()}), received {name!r}")
         if name in self.params:
             return self.params[name]
         if name in self.state:

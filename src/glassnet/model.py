@@ -24,6 +24,7 @@ from ._validation import (
     check_class_weight,
     check_dtype,
     check_features,
+    check_float,
     check_int,
     check_same_length,
     check_sample_weight,
@@ -234,7 +235,9 @@ class Sequential:
         the layers' penalties (their weight in the loss: 1 for glassnet's losses; scikit-learn's estimators
         divide their L2 term by the batch's sum of sample weights).
         """
-        self._set_penalty_scale(penalty_scale)
+        input_gradient, from_logits = check_bool(input_gradient, "input_gradient"), check_bool(from_logits,
+                                                                                               "from_logits")
+        self._set_penalty_scale(check_float(penalty_scale, "penalty_scale", minimum=0.0))
         self.layers[0].needs_input_grad = input_gradient
         layers = self.layers[::-1]
         if from_logits:
@@ -251,9 +254,7 @@ class Sequential:
 
     def _pass(self, X, y, sample_weight, training, input_gradient=False):
         """``_forward_backward`` for callers that silence overflow themselves (the training loop)."""
-        for layer in self.layers:
-            X = layer.forward(X, training)
-        out, loss_fn = X, self.loss
+        out, loss_fn = self._forward(X, training), self.loss
         scale = self._set_penalty_scale(loss_fn.penalty_scale(X.shape[0], sample_weight)) \
             if self._penalised else 1.0
         self.layers[0].needs_input_grad = input_gradient
@@ -274,11 +275,6 @@ class Sequential:
             self._last_penalty = scale * self._penalty()
             loss += self._last_penalty
         return loss, out, grad
-
-    def _train_forward_backward(self, X, y, sample_weight):
-        """The training loop's pass: (loss including penalties, outputs); every layer's grads filled."""
-        loss, out, _ = self._pass(X, y, sample_weight, True)
-        return loss, out
 
     def _apply_gradients(self) -> None:
         """The optimiser's step from the gradients the last pass left in the layers."""

@@ -264,7 +264,7 @@ class Trainer:
         if not self._ended:
             self._ended = True
             if self._last_batch is not None and not self.history.diverged and self._restore_on_divergence \
-                    and not self._finite_on_last_batch():
+                    and not _finite_on(self.model, *self._last_batch):
                 # every step had a finite loss, yet the final weights overflow (e.g. weights near 1e27 times
                 # large inputs): treat it as divergence rather than let NaN reach predict
                 self._diverge(float("nan"), self.epoch - 1, self.steps - 1, self._snapshots[-1])
@@ -376,10 +376,6 @@ class Trainer:
             self._epoch_end(epoch, logs)
         return logs
 
-    def _finite_on_last_batch(self) -> bool:
-        with np.errstate(over="ignore", invalid="ignore"):
-            return _finite_on(self.model, *self._last_batch)
-
     # --- divergence and failures -------------------------------------------------------------------------------
     def _diverge(self, loss, epoch, batch, snapshot) -> None:
         model = self.model
@@ -414,7 +410,7 @@ def train_on_batch(model, X, y, sample_weight=None) -> dict:
     """Exactly one optimiser step on checked arrays, the loop's own step; refuses a non-finite loss with
     :class:`DivergenceError`, the model unchanged. Returns the batch's loss and metrics (before the step)."""
     with preserved_state(model, keep=True) as keep:
-        loss, out = model._train_forward_backward(X, y, sample_weight)
+        loss, out, _ = model._pass(X, y, sample_weight, True)
         if math.isfinite(loss):
             # metrics before the step, so a metric that cannot score y fails with nothing changed
             logs = {"loss": loss}
