@@ -21,9 +21,10 @@ from .training import Trainer
 __version__ = "0.1.0"
 
 #: submodules imported on first use
-_LAZY_MODULES = ("analysis", "builders", "estimators", "perceptron", "plots", "report", "sweep", "tour")
+_LAZY_MODULES = ("analysis", "builders", "estimators", "interop", "perceptron", "plots", "report", "sweep", "tour")
 #: names imported on first use, from the module that defines them
-_LAZY_NAMES = {"MLPClassifier": "estimators", "MLPRegressor": "estimators", "Perceptron": "perceptron"}
+_LAZY_NAMES = {"MLPClassifier": "estimators", "MLPRegressor": "estimators", "Perceptron": "perceptron",
+               "export_onnx": "interop", "from_sklearn": "interop", "from_torch": "interop", "load_onnx": "interop"}
 
 
 def __getattr__(name):
@@ -57,7 +58,12 @@ __all__ = [
     "analysis",
     "callbacks",
     "datasets",
+    "export_onnx",
+    "from_sklearn",
+    "from_torch",
     "initializers",
+    "interop",
+    "load_onnx",
     "load_model",
     "losses",
     "metrics",

@@ -1,4 +1,4 @@
-"""The command line: ``glassnet tour | train | explain | report | sweep`` and ``glassnet --version``.
+"""The command line: ``glassnet tour | train | explain | report | sweep | export`` and ``glassnet --version``.
 
 The CLI does the talking; the library stays silent. Every error is one line, ``Error: ...``, on stderr with a
 non-zero exit status (1, or 2 for a command line that does not parse, click's convention), never a traceback.
@@ -169,12 +169,11 @@ def explain(data, target, layers, activation, optimizer, lr, batch, precision, s
 @click.option("--out", "out_dir", default="glassnet-report", show_default=True, type=click.Path(file_okay=False),
               help="Folder for report.html.")
 def report(model_path, data, target, samples, seed, out_dir) -> None:
-    """An HTML report on a saved model (from `glassnet train --save`) judged on a data set."""
+    """An HTML report on a saved model (from `glassnet train --save`, or any .onnx MLP) judged on a data set."""
     from .analysis.diagnose import render_findings
-    from .io import load_model
     from .report import model_report, write_report
 
-    model = load_model(model_path)
+    model = _load_any_model(model_path)
     dataset = load_data(data, target=target, samples=samples, seed=seed)
     if dataset.X.shape[1] != model.input_dim:
         raise ValueError(f"the data set {data!r} has {dataset.X.shape[1]} features, but the model in "
@@ -186,6 +185,38 @@ def report(model_path, data, target, samples, seed, out_dir) -> None:
     click.echo("\nDiagnosis:\n" + render_findings(sections[-1].findings))
     path = write_report(sections, Path(out_dir) / "report.html", title=f"glassnet: {Path(model_path).name}")
     click.echo(f"\nWrote the report to {path}")
+
+
+def _load_any_model(path: str):
+    """A glassnet model file, or an ONNX file of an MLP (by its suffix)."""
+    if Path(path).suffix.lower() == ".onnx":
+        from .interop import load_onnx
+
+        return load_onnx(path)
+    from .io import load_model
+
+    return load_model(path)
+
+
+# --------------------------------------------------------------------------------------------------------------
+# export
+# --------------------------------------------------------------------------------------------------------------
+
+@cli.command(context_settings=_CONTEXT)
+@click.argument("model_path", metavar="MODEL", type=click.Path(dir_okay=False))
+@click.option("--onnx", "onnx_path", required=True, type=click.Path(dir_okay=False),
+              help="The ONNX file to write (any ONNX runtime runs it).")
+@click.option("--opset", default=None, type=click.IntRange(min=13),
+              help="ONNX operator set to write  [default: 18]")
+def export(model_path, onnx_path, opset) -> None:
+    """Write a saved model (from `glassnet train --save`) as an ONNX file, to deploy it anywhere."""
+    from .interop import export_onnx
+    from .io import load_model
+
+    model = load_model(model_path)
+    path = export_onnx(model, onnx_path, opset=opset)
+    click.echo(f"Wrote {path} (ONNX, opset {18 if opset is None else opset}): input 'input' of shape (batch, "
+               f"{model.input_dim}), output 'output' of shape (batch, {model.layers[-1].output_dim})")
 
 
 # --------------------------------------------------------------------------------------------------------------

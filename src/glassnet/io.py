@@ -30,8 +30,10 @@ from .callbacks import Callback, History
 
 FORMAT = "glassnet"
 FORMAT_VERSION = "1"
+#: the largest model file :func:`load_model` (and ``load_onnx``) reads: 1 GiB, 250 million float32 weights
+MAX_FILE_BYTES = 2**30
 
-__all__ = ["FORMAT_VERSION", "ModelFileError", "load_model", "save_model"]
+__all__ = ["FORMAT_VERSION", "MAX_FILE_BYTES", "ModelFileError", "load_model", "save_model"]
 
 
 class ModelFileError(ValueError):
@@ -107,6 +109,9 @@ def load_model(path, callbacks=None):
     path = check_path(path)
     if not path.is_file():
         raise FileNotFoundError(f"no model file at {str(path)!r}")
+    size = path.stat().st_size
+    if size > MAX_FILE_BYTES:
+        raise ModelFileError(f"{path} is {size:,} bytes, more than the {MAX_FILE_BYTES:,} a model file may have")
     data = path.read_bytes()
     tensors, metadata = _parse(data, path)
     if metadata.get("format") != FORMAT:
