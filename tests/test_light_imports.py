@@ -15,7 +15,7 @@ import sys
 
 import pytest
 
-HEAVY = ("sklearn", "scipy", "matplotlib", "numba", "pandas", "torch", "tqdm", "joblib")
+HEAVY = ("sklearn", "scipy", "matplotlib", "numba", "pandas", "torch", "tqdm", "joblib", "onnx", "onnxruntime")
 LEAVES = ("metrics", "activations", "datasets", "losses", "initializers", "schedules", "training", "model",
           "callbacks", "io", "layers", "optimizers")
 
@@ -123,3 +123,21 @@ for name in activations.ACTIVATIONS:
     act.forward_into(z.astype(np.float32), np.empty(z.shape, np.float32))
 """
     assert [m for m in _heavy_modules_loaded(code) if m != "numba"] == []
+
+
+@pytest.mark.slow
+def test_interop_loads_onnx_only_to_write_or_read_onnx_and_never_torch_or_onnxruntime():
+    """``gn.interop`` and ``from_sklearn`` need neither onnx nor torch; ``export_onnx`` and ``load_onnx`` need onnx
+    and nothing else heavy of the three (onnxruntime is the tests' independent runtime, not glassnet's)."""
+    pytest.importorskip("onnx")
+    quiet = _heavy_modules_loaded("import glassnet as gn\ngn.interop; gn.from_sklearn; gn.load_onnx")
+    assert not {"onnx", "onnxruntime", "torch"} & set(quiet)
+    code = """
+import os, tempfile
+import glassnet as gn
+model = gn.Sequential([gn.Dense(3, activation="gelu"), gn.Dense(1)], input_dim=2, seed=0)
+path = gn.export_onnx(model, os.path.join(tempfile.mkdtemp(), "m.onnx"))
+gn.load_onnx(path).predict([[0.0, 1.0]])
+"""
+    loaded = set(_heavy_modules_loaded(code))
+    assert "onnx" in loaded and not {"onnxruntime", "torch"} & loaded

@@ -149,8 +149,9 @@ def from_torch(module, loss=None):
         raise ValueError(f"module's parameters are {sorted(str(d) for d in dtypes)}; glassnet computes in one of "
                          f"torch.float32 and torch.float64")
     dtype = np.float64 if dtypes == {torch.float64} else np.float32
-    first = next(p for p in pieces if p.kind in ("dense", "batchnorm"))
-    return assemble(pieces, int(np.shape(first.weights[0])[0]), dtype, loss, source="module")
+    first = next((p for p in pieces if p.kind in ("dense", "batchnorm")), None)  # None: assemble says what lacks
+    width = int(np.shape(first.weights[0])[0]) if first is not None else 1
+    return assemble(pieces, width, dtype, loss, source="module")
 
 
 def _leaves(module, nn, prefix=""):

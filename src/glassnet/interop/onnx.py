@@ -184,16 +184,18 @@ def _perceptron(graph, est) -> dict:
         index = graph.node("ArgMax", [z], "labels.index", axis=1, keepdims=0)
         graph.output(graph.labels(index, classes), "label", None, elem=graph.label_elem(classes))
         graph.output(z, "scores", coef.shape[0])
-    if est.activation == "sigmoid":
-        p = graph.node("Sigmoid", [z], "probabilities.sigmoid")
-        if binary:
-            proba = graph.node("Concat", [graph.node("Sub", [graph.const("one", 1.0), p], "probabilities.rest"), p],
-                               "probabilities", axis=1)
-        else:  # one-vs-rest: each class's sigmoid, normalised to sum to one
-            total = graph.node("ReduceSum", [p, graph.const("axis1", np.array([1], np.int64))],
-                               "probabilities.total", keepdims=1)
-            proba = graph.node("Div", [p, total], "probabilities")
-        graph.output(proba, "probabilities", len(classes))
+    if est.activation == "sigmoid":  # in log space, as Perceptron.predict_log_proba: exact in the tails
+        if binary:  # [1 - p, p] with p = sigmoid(z) is the softmax of [0, z]
+            logits = graph.node("Concat", [graph.node("Mul", [z, graph.const("zero", 0.0)], "probabilities.zero"), z],
+                                "probabilities.logits", axis=1)
+        else:  # one-vs-rest: each class's sigmoid, normalised to sum to one: the softmax of log sigmoid(z)
+            # log sigmoid(z) = -(max(-z, 0) + log(1 + exp(-|z|))), which overflows nowhere
+            tail = graph.node("Softplus", [graph.node("Neg", [graph.node("Abs", [z], "probabilities.abs")],
+                                                      "probabilities.neg_abs")], "probabilities.tail")
+            relu = graph.node("Relu", [graph.node("Neg", [z], "probabilities.neg")], "probabilities.relu")
+            logits = graph.node("Neg", [graph.node("Add", [relu, tail], "probabilities.sum")],
+                                "probabilities.log_sigmoid")
+        graph.output(graph.node("Softmax", [logits], "probabilities", axis=1), "probabilities", len(classes))
     return {"glassnet_perceptron": json.dumps({"activation": est.activation})}
 
 
@@ -664,15 +666,21 @@ def _restore_architecture(model, metadata: dict, loss):
 
 
 def _same_structure(a, b) -> bool:
-    if len(a.layers) != len(b.layers) or a.dtype != b.dtype or a.input_dim != b.input_dim:
-        return False
-    for x, y in zip(a.layers, b.layers):
-        if type(x) is not type(y) or x.output_dim != y.output_dim:
-            return False
-        act_x, act_y = getattr(x, "activation", None), getattr(y, "activation", None)
-        if (act_x is None) != (act_y is None) or (act_x is not None and act_x.get_config() != act_y.get_config()):
-            return False
-    return True
+    """Whether two models compute alike, layer for layer: a linear Dense followed by an Activation layer counts
+    as the Dense with that activation (the graph is the same)."""
+    return a.dtype == b.dtype and a.input_dim == b.input_dim and _canonical(a) == _canonical(b)
+
+
+def _canonical(model) -> list:
+    steps = []
+    for layer in model.layers:
+        activation = getattr(layer, "activation", None)
+        config = activation.get_config() if activation is not None else None
+        if isinstance(layer, Activation) and steps and steps[-1][0] == "Dense" and steps[-1][2]["name"] == "linear":
+            steps[-1] = ("Dense", steps[-1][1], config)
+        else:
+            steps.append((type(layer).__name__, layer.output_dim, config))
+    return steps
 
 
 def _import_onnx():
