@@ -211,12 +211,13 @@ def _load_any_model(path: str):
 def export(model_path, onnx_path, opset) -> None:
     """Write a saved model (from `glassnet train --save`) as an ONNX file, to deploy it anywhere."""
     from .interop import export_onnx
+    from .interop.onnx import DEFAULT_OPSET
     from .io import load_model
 
     model = load_model(model_path)
     path = export_onnx(model, onnx_path, opset=opset)
-    click.echo(f"Wrote {path} (ONNX, opset {18 if opset is None else opset}): input 'input' of shape (batch, "
-               f"{model.input_dim}), output 'output' of shape (batch, {model.layers[-1].output_dim})")
+    click.echo(f"Wrote {path} (ONNX, opset {DEFAULT_OPSET if opset is None else opset}): input 'input' of shape "
+               f"(batch, {model.input_dim}), output 'output' of shape (batch, {model.layers[-1].output_dim})")
 
 
 # --------------------------------------------------------------------------------------------------------------

@@ -229,10 +229,12 @@ def plot_histories(histories, labels=None, metric: str = "loss", logy: bool = Fa
     ----------
     histories : list or dict of str to history-like
         The runs: anything :func:`plot_training_curves` takes (a History, its ``history`` dict, a fitted
-        Sequential or estimator), or a list of numbers, the metric's value at each epoch (an experiment row's
-        ``loss_curve``). A dict names each run by its key.
+        Sequential or estimator), a list of numbers, the metric's value at each epoch (an experiment row's
+        ``loss_curve``), or the rows a ``compare_*`` experiment returned (each keeps its run's History). A dict
+        names each run by its key.
     labels : list of str, default=None
-        The legend's name of each run; None takes the dict's keys, or numbers the runs.
+        The legend's name of each run; None takes the dict's keys, the experiment rows' labels (with the seed
+        where there are several), or numbers the runs.
     metric : str, default="loss"
         The history key to draw (``"loss"``, ``"val_loss"``, ``"accuracy"``, ...); ignored for plain lists.
     logy : bool, default=False
@@ -251,6 +253,7 @@ def plot_histories(histories, labels=None, metric: str = "loss", logy: bool = Fa
         One line per run against the epoch. With more than six runs, the sixth and later are dashed (then
         dotted), so that lines of similar colour stay apart.
     """
+    histories, labels = _experiment_runs(histories, labels)
     runs = _named_runs(histories, labels, "histories")
     if not isinstance(metric, str):
         raise TypeError(f"metric must be a history key (str), received metric={metric!r}")
@@ -1529,6 +1532,18 @@ def _named_runs(runs, labels, name: str) -> list[tuple[str, object]]:
     if len(names) != len(runs):
         raise ValueError(f"labels must name each of the {len(runs)} item(s) of {name}, received {len(names)}")
     return [(str(label), run) for label, run in zip(names, runs)]
+
+
+def _experiment_runs(runs, labels):
+    """The Histories of experiment rows (``compare_*``), named by their labels; anything else as given."""
+    is_row = isinstance(runs, Sequence) and not isinstance(runs, (str, bytes)) and len(runs) > 0 and all(
+        isinstance(r, Mapping) and "history" in r and "label" in r for r in runs)
+    if not is_row:
+        return runs, labels
+    if labels is None:
+        several_seeds = len({r.get("seed") for r in runs}) > 1
+        labels = [f"{r['label']}, seed {r['seed']}" if several_seeds else str(r["label"]) for r in runs]
+    return [r["history"] for r in runs], labels
 
 
 def _run_curve(run, metric: str, name: str) -> np.ndarray:

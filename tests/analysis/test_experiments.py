@@ -29,7 +29,8 @@ def _separable():
 
 
 def _without_seconds(rows):
-    return [{k: v for k, v in row.items() if k != "seconds"} for row in rows]
+    """The rows without their timings, each History as its per-epoch values (a History compares by identity)."""
+    return [{k: (v.history if k == "history" else v) for k, v in row.items() if k != "seconds"} for row in rows]
 
 
 def test_rows_have_every_key_one_row_per_setting_and_seed():
@@ -83,7 +84,7 @@ def test_depth_width_rows_split_the_setting_and_count_parameters():
     X, y = _separable()
     rows = compare_depth_width(X, y, [(0, 8), (1, 8), (3, 4)], epochs=3)
     assert [(r["depth"], r["width"]) for r in rows] == [(0, 8), (1, 8), (3, 4)]
-    assert list(rows[0])[:5] == ["experiment", "setting", "depth", "width", "seed"]
+    assert list(rows[0])[:6] == ["experiment", "setting", "depth", "width", "label", "seed"]
     assert set(rows[0]) == set(ROW_KEYS) | {"depth", "width"}
     assert [r["n_params"] for r in rows] == [3, (2 * 8 + 8) + (8 + 1), (2 * 4 + 4) + 2 * (4 * 4 + 4) + (4 + 1)]
 
@@ -164,3 +165,76 @@ def test_invalid_arguments_are_refused_with_their_name(call, match):
     X, y = _separable()
     with pytest.raises((ValueError, TypeError), match=match):
         call(X, y)
+
+
+# --- converged means reaching a stated loss; settings as objects with labels; rows keep their History ----------
+def test_a_flat_but_failed_run_never_reads_as_converged():
+    """XOR at SGD's learning rate 0.1 sits near loss 0.69 and accuracy 0.5: flat, not converged."""
+    from glassnet.analysis.experiments import TARGET_LOSS
+
+    X, y = gn.datasets.make_xor()
+    rows = compare_learning_rates(X, y, [0.1, 1.0], hidden_layer_sizes=(4,), optimizer="sgd", epochs=200,
+                                  batch_size=None)
+    target = TARGET_LOSS["binary_crossentropy"]
+    for row in rows:
+        curve = row["loss_curve"]
+        first_reached = next((e for e, loss in enumerate(curve, start=1) if loss <= target), None)
+        assert row["converged"] is (first_reached is not None and curve[-1] <= target)
+        assert row["convergence_epoch"] == first_reached
+    assert rows[0]["final_loss"] > 0.5 and rows[0]["converged"] is False
+    assert rows[1]["converged"] is True  # 1.0 does solve it (the seeds' table)
+    stricter = compare_learning_rates(X, y, [1.0], hidden_layer_sizes=(4,), optimizer="sgd", epochs=200,
+                                      batch_size=None, target_loss=1e-9)
+    assert stricter[0]["converged"] is False and stricter[0]["convergence_epoch"] is None
+    with pytest.raises(ValueError, match="target_loss"):
+        compare_learning_rates(X, y, [1.0], target_loss=-1.0)
+
+
+def test_a_loss_without_a_default_target_reports_converged_as_unknown():
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(40, 2))
+    counts = rng.poisson(2.0, size=40).astype(float)
+
+    def build(lr, seed):
+        return gn.builders.mlp(2, (4,), "poisson", learning_rate=lr, seed=seed)
+
+    row = compare_learning_rates(X, counts, [0.01], build=build, epochs=3)[0]
+    assert row["converged"] is None and row["convergence_epoch"] is None
+    assert compare_learning_rates(X, counts, [0.01], build=build, epochs=3, target_loss=100.0)[0]["converged"]
+
+
+def test_initialisers_as_instances_with_labels_are_the_ones_trained():
+    """The seeds' study (small and large random normals, Xavier, He): each row is the run of a network built by
+    hand with that initialiser and seed."""
+    X, y = gn.datasets.make_xor()
+    inits = [gn.initializers.RandomNormal(stddev=0.01), gn.initializers.RandomNormal(stddev=1.0), "glorot_uniform",
+             "he_normal"]
+    names = ["Random Small N(0, 0.01)", "Random Large N(0, 1)", "Xavier", "He"]
+    rows = compare_initializers(X, y, inits, labels=names, hidden_layer_sizes=(4,), epochs=20, batch_size=None)
+    assert [r["label"] for r in rows] == names
+    for init, row in zip(inits, rows):
+        model = gn.builders.mlp(2, (4,), "binary", activation="tanh", initializer=init, optimizer="adam",
+                                learning_rate=0.01, seed=0)
+        by_hand = model.fit(X, y, epochs=20, batch_size=None, verbose=0).history["loss"]
+        assert row["loss_curve"] == pytest.approx(by_hand, rel=0, abs=0)
+    with pytest.raises(ValueError, match="labels must be 4 str"):
+        compare_initializers(X, y, inits, labels=["too few"], epochs=1)
+    with pytest.raises(ValueError, match=r"initializers\[0\]"):
+        compare_initializers(X, y, ["no_such_init"], epochs=1)
+
+
+def test_rows_keep_their_history_and_plot_histories_overlays_them():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    X, y = _separable()
+    rows = compare_activations(X, y, ["tanh", gn.activations.LeakyReLU(0.2)], epochs=6, seeds=(0, 1))
+    assert [r["label"] for r in rows] == ["tanh", "tanh", "leaky_relu(alpha=0.2)", "leaky_relu(alpha=0.2)"]
+    for row in rows:
+        assert row["history"].history["loss"] == row["loss_curve"]
+    figure = gn.plots.plot_histories(rows, metric="accuracy")
+    ax = figure.axes[0]
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == [
+        "tanh, seed 0", "tanh, seed 1", "leaky_relu(alpha=0.2), seed 0", "leaky_relu(alpha=0.2), seed 1"]
+    for line, row in zip(ax.get_lines(), rows):
+        np.testing.assert_array_equal(line.get_ydata(), row["history"].history["accuracy"])

@@ -9,20 +9,27 @@ keys in every row)::
                         "depth_width"
     setting             the value it took in this run (for depth_width a (depth, width) tuple, also split into
                         the "depth" and "width" columns)
+    label               the setting in words: the ``labels=`` given, else the setting's name or value
     seed                the model's seed (initial weights and shuffling)
     final_loss          the training loss of the last epoch (NaN if training diverged before finishing one)
     best_loss           the smallest training loss
     final_accuracy      the training accuracy of the last epoch (classification; None for regression)
     final_val_loss      the validation loss of the last epoch (None without validation)
     final_val_accuracy  the validation accuracy of the last epoch (None without validation or for regression)
-    converged           analyze_convergence's verdict on the training loss
-    convergence_epoch   the epoch from which the loss stayed settled (None if it never did)
+    converged           whether the training loss reached the target (``target_loss``; by default
+                        :data:`TARGET_LOSS` of the model's loss), and did not diverge; None where the loss has no
+                        default target and none was given
+    convergence_epoch   the first epoch (1-based) whose loss reached the target (None if none did)
     epochs              the number of epochs that completed
     diverged            whether training stopped on a non-finite loss
     seconds             wall-clock training time
     n_params            the number of trainable parameters
     loss_curve          the per-epoch training losses (a list, for plotting)
     val_loss_curve      the per-epoch validation losses (a list, or None)
+    history             the run's History (every metric, every epoch: ``plots.plot_histories(rows)`` overlays them)
+
+A run whose loss merely went flat has not converged: 0.693 is where binary cross-entropy sits when a network
+answers 0.5 for everything, flat and useless. Converged means reaching a stated loss, as a course states it.
 
 ``as_table(rows)`` turns the rows into a pandas DataFrame when pandas is installed. Every run is seeded, so the
 same call gives the same rows (``seconds`` aside).
@@ -51,18 +58,21 @@ from .._validation import check_array, check_float, check_int, check_name
 from ..builders import mlp
 from ..model import DivergenceWarning, Sequential
 from ..optimizers import OPTIMIZERS
-from .convergence import analyze_convergence
 
-__all__ = ["ROW_KEYS", "as_table", "compare_activations", "compare_depth_width", "compare_hidden_sizes",
+__all__ = ["ROW_KEYS", "TARGET_LOSS", "as_table", "compare_activations", "compare_depth_width", "compare_hidden_sizes",
            "compare_initializers", "compare_learning_rates"]
 
 #: The keys of every row, in order (``compare_depth_width`` adds ``depth`` and ``width`` after ``setting``).
-ROW_KEYS = ("experiment", "setting", "seed", "final_loss", "best_loss", "final_accuracy", "final_val_loss",
+ROW_KEYS = ("experiment", "setting", "label", "seed", "final_loss", "best_loss", "final_accuracy", "final_val_loss",
             "final_val_accuracy", "converged", "convergence_epoch", "epochs", "diverged", "seconds", "n_params",
-            "loss_curve", "val_loss_curve")
+            "loss_curve", "val_loss_curve", "history")
 
-#: The epochs ``analyze_convergence`` needs the loss to stay settled (fewer for shorter runs).
-CONVERGENCE_WINDOW = 10
+#: The training loss a run must reach to count as converged, by loss, unless ``target_loss=`` says otherwise.
+#: Cross-entropies: 0.1 is a probability of about 0.9 for the true class on average (chance on two classes is
+#: 0.693); squared and absolute errors are in the targets' units squared (or units), so 0.01 and 0.1 suit targets
+#: of about unit scale. The Poisson loss has no zero to aim at, so it has no default.
+TARGET_LOSS = {"binary_crossentropy": 0.1, "categorical_crossentropy": 0.1, "mse": 0.01, "huber": 0.005,
+               "mae": 0.1}
 
 Builder = Callable[[Any, int], Sequential]
 
@@ -71,7 +81,8 @@ def compare_learning_rates(X, y, learning_rates: Iterable[float] = (0.001, 0.01,
                            build: Builder | None = None, hidden_layer_sizes: Sequence[int] = (16,),
                            activation: str = "tanh", optimizer: str = "sgd", optimizer_options: dict | None = None,
                            epochs: int = 100, batch_size: int | None = 32, seeds: Iterable[int] = (0,),
-                           validation_split: float = 0.0, task: str = "auto") -> list[dict[str, Any]]:
+                           validation_split: float = 0.0, task: str = "auto", labels: Sequence[str] | None = None,
+        target_loss: float | None = None) -> list[dict[str, Any]]:
     """Train the same network with each learning rate: too small crawls, too large bounces or diverges.
 
     Parameters
@@ -101,6 +112,12 @@ def compare_learning_rates(X, y, learning_rates: Iterable[float] = (0.001, 0.01,
         Fraction of the data, from the end, held out for validation (as ``Sequential.fit``).
     task : {"auto", "classification", "regression"}, default="auto"
         How the default network reads ``y`` (see the module docstring).
+    labels : sequence of str, default=None
+        A name for each setting, in order (the rows' ``label``, the legends of ``plots.plot_histories``); None
+        names them by their values.
+    target_loss : float, default=None
+        The training loss a run must reach to count as converged (> 0); None is :data:`TARGET_LOSS` of the
+        model's loss.
 
     Returns
     -------
@@ -119,14 +136,15 @@ def compare_learning_rates(X, y, learning_rates: Iterable[float] = (0.001, 0.01,
                 for lr in _non_empty(learning_rates, "learning_rates")]
     default = _Network(hidden_layer_sizes, activation, None, optimizer, optimizer_options, 0.01, task)
     return _compare("learning_rate", settings, lambda lr: default.replace(learning_rate=lr), build, X, y,
-                    epochs, batch_size, seeds, validation_split)
+                    epochs, batch_size, seeds, validation_split, labels, target_loss)
 
 
 def compare_hidden_sizes(X, y, hidden_sizes: Iterable[int | Sequence[int]] = (1, 2, 4, 8, 16), *,
                          build: Builder | None = None, activation: str = "tanh", optimizer: str = "adam",
                          optimizer_options: dict | None = None, learning_rate: float = 0.01, epochs: int = 100,
                          batch_size: int | None = 32, seeds: Iterable[int] = (0,), validation_split: float = 0.0,
-                         task: str = "auto") -> list[dict[str, Any]]:
+                         task: str = "auto", labels: Sequence[str] | None = None,
+                         target_loss: float | None = None) -> list[dict[str, Any]]:
     """Train networks of different widths: too few hidden units cannot draw the boundary the data needs.
 
     Parameters
@@ -142,7 +160,7 @@ def compare_hidden_sizes(X, y, hidden_sizes: Iterable[int | Sequence[int]] = (1,
     optimizer : str, default="adam"
     optimizer_options : dict, default=None
     learning_rate : float, default=0.01
-    epochs, batch_size, seeds, validation_split, task
+    epochs, batch_size, seeds, validation_split, task, labels, target_loss
         As :func:`compare_learning_rates`.
 
     Returns
@@ -153,29 +171,31 @@ def compare_hidden_sizes(X, y, hidden_sizes: Iterable[int | Sequence[int]] = (1,
     settings = [_check_sizes(h) for h in _non_empty(hidden_sizes, "hidden_sizes")]
     default = _Network((), activation, None, optimizer, optimizer_options, learning_rate, task)
     return _compare("hidden_sizes", settings, lambda h: default.replace(hidden=_as_layers(h)), build, X, y,
-                    epochs, batch_size, seeds, validation_split)
+                    epochs, batch_size, seeds, validation_split, labels, target_loss)
 
 
 def compare_activations(X, y, activations: Iterable[str] = ("sigmoid", "tanh", "relu"), *,
                         build: Builder | None = None, hidden_layer_sizes: Sequence[int] = (16,),
                         optimizer: str = "adam", optimizer_options: dict | None = None, learning_rate: float = 0.01,
                         epochs: int = 100, batch_size: int | None = 32, seeds: Iterable[int] = (0,),
-                        validation_split: float = 0.0, task: str = "auto") -> list[dict[str, Any]]:
+                        validation_split: float = 0.0, task: str = "auto", labels: Sequence[str] | None = None,
+        target_loss: float | None = None) -> list[dict[str, Any]]:
     """Train the same network with each hidden activation (each with its default initialiser).
 
     Parameters
     ----------
     X, y : array-like
         As :func:`compare_learning_rates`.
-    activations : iterable of str, default=("sigmoid", "tanh", "relu")
-        The settings compared: activation names (``glassnet.activations``).
+    activations : iterable of str or Activation, default=("sigmoid", "tanh", "relu")
+        The settings compared: activation names (``glassnet.activations``) or instances
+        (``gn.activations.LeakyReLU(0.2)``).
     build : callable, default=None
         ``build(activation, seed) -> Sequential``, replacing the default network.
     hidden_layer_sizes : sequence of int, default=(16,)
     optimizer : str, default="adam"
     optimizer_options : dict, default=None
     learning_rate : float, default=0.01
-    epochs, batch_size, seeds, validation_split, task
+    epochs, batch_size, seeds, validation_split, task, labels, target_loss
         As :func:`compare_learning_rates`.
 
     Returns
@@ -183,11 +203,11 @@ def compare_activations(X, y, activations: Iterable[str] = ("sigmoid", "tanh", "
     list of dict
         One row per (setting, seed); the keys are :data:`ROW_KEYS`.
     """
-    settings = [check_name(a, "activations[i]", activations_module.ACTIVATIONS)
-                for a in _non_empty(activations, "activations")]
+    settings = [_check_kind(a, f"activations[{i}]", activations_module.get)
+                for i, a in enumerate(_non_empty(activations, "activations"))]
     default = _Network(hidden_layer_sizes, "tanh", None, optimizer, optimizer_options, learning_rate, task)
     return _compare("activation", settings, lambda a: default.replace(activation=a), build, X, y, epochs,
-                    batch_size, seeds, validation_split)
+                    batch_size, seeds, validation_split, labels, target_loss)
 
 
 def compare_initializers(X, y, initializers: Iterable[str] = ("random_normal", "glorot_uniform", "he_normal"), *,
@@ -195,16 +215,18 @@ def compare_initializers(X, y, initializers: Iterable[str] = ("random_normal", "
                          activation: str = "tanh", optimizer: str = "adam", optimizer_options: dict | None = None,
                          learning_rate: float = 0.01, epochs: int = 100, batch_size: int | None = 32,
                          seeds: Iterable[int] = (0,), validation_split: float = 0.0,
-                         task: str = "auto") -> list[dict[str, Any]]:
+                         task: str = "auto", labels: Sequence[str] | None = None,
+                         target_loss: float | None = None) -> list[dict[str, Any]]:
     """Train the same network from each initialiser (applied to the weights of every Dense layer).
 
     Parameters
     ----------
     X, y : array-like
         As :func:`compare_learning_rates`.
-    initializers : iterable of str, default=("random_normal", "glorot_uniform", "he_normal")
+    initializers : iterable of str, Initializer or callable, default=("random_normal", "glorot_uniform", "he_normal")
         The settings compared: initialiser names (``glassnet.initializers``; ``zeros`` shows why weights must
-        not all start equal).
+        not all start equal), instances (``gn.initializers.RandomNormal(stddev=0.01)``) or anything
+        ``glassnet.initializers.get`` takes. Give ``labels=`` to name them in the rows and legends.
     build : callable, default=None
         ``build(initializer, seed) -> Sequential``, replacing the default network.
     hidden_layer_sizes : sequence of int, default=(16, 16)
@@ -212,7 +234,7 @@ def compare_initializers(X, y, initializers: Iterable[str] = ("random_normal", "
     optimizer : str, default="adam"
     optimizer_options : dict, default=None
     learning_rate : float, default=0.01
-    epochs, batch_size, seeds, validation_split, task
+    epochs, batch_size, seeds, validation_split, task, labels, target_loss
         As :func:`compare_learning_rates`.
 
     Returns
@@ -220,18 +242,19 @@ def compare_initializers(X, y, initializers: Iterable[str] = ("random_normal", "
     list of dict
         One row per (setting, seed); the keys are :data:`ROW_KEYS`.
     """
-    settings = [check_name(i, "initializers[i]", initializers_module.INITIALIZERS)
-                for i in _non_empty(initializers, "initializers")]
+    settings = [_check_kind(init, f"initializers[{i}]", initializers_module.get)
+                for i, init in enumerate(_non_empty(initializers, "initializers"))]
     default = _Network(hidden_layer_sizes, activation, None, optimizer, optimizer_options, learning_rate, task)
     return _compare("initializer", settings, lambda i: default.replace(initializer=i), build, X, y, epochs,
-                    batch_size, seeds, validation_split)
+                    batch_size, seeds, validation_split, labels, target_loss)
 
 
 def compare_depth_width(X, y, configs: Iterable[tuple[int, int]] = ((1, 32), (2, 16), (4, 8)), *,
                         build: Builder | None = None, activation: str = "relu", optimizer: str = "adam",
                         optimizer_options: dict | None = None, learning_rate: float = 0.01, epochs: int = 100,
                         batch_size: int | None = 32, seeds: Iterable[int] = (0,), validation_split: float = 0.0,
-                        task: str = "auto") -> list[dict[str, Any]]:
+                        task: str = "auto", labels: Sequence[str] | None = None,
+                        target_loss: float | None = None) -> list[dict[str, Any]]:
     """Train deep-and-narrow against shallow-and-wide networks: ``depth`` hidden layers of ``width`` units.
 
     Parameters
@@ -246,7 +269,7 @@ def compare_depth_width(X, y, configs: Iterable[tuple[int, int]] = ((1, 32), (2,
     optimizer : str, default="adam"
     optimizer_options : dict, default=None
     learning_rate : float, default=0.01
-    epochs, batch_size, seeds, validation_split, task
+    epochs, batch_size, seeds, validation_split, task, labels, target_loss
         As :func:`compare_learning_rates`.
 
     Returns
@@ -262,7 +285,7 @@ def compare_depth_width(X, y, configs: Iterable[tuple[int, int]] = ((1, 32), (2,
         settings.append((check_int(config[0], "depth", minimum=0), check_int(config[1], "width", minimum=1)))
     default = _Network((), activation, None, optimizer, optimizer_options, learning_rate, task)
     rows = _compare("depth_width", settings, lambda c: default.replace(hidden=(c[1],) * c[0]), build, X, y,
-                    epochs, batch_size, seeds, validation_split)
+                    epochs, batch_size, seeds, validation_split, labels, target_loss)
     out = []
     for row in rows:
         depth, width = row["setting"]
@@ -300,7 +323,7 @@ class _Network:
 
     def __init__(self, hidden, activation, initializer, optimizer, optimizer_options, learning_rate, task):
         self.hidden = tuple(check_int(h, "hidden_layer_sizes[i]", minimum=1) for h in hidden)
-        self.activation = check_name(activation, "activation", activations_module.ACTIVATIONS)
+        self.activation = _check_kind(activation, "activation", activations_module.get)
         self.initializer = initializer
         self.optimizer = check_name(optimizer, "optimizer", OPTIMIZERS)
         if optimizer_options is not None and not isinstance(optimizer_options, dict):
@@ -335,8 +358,10 @@ class _Network:
 
 
 def _compare(experiment: str, settings: list, recipe: Callable[[Any], _Network], build: Builder | None, X, y,
-             epochs, batch_size, seeds, validation_split) -> list[dict[str, Any]]:
+             epochs, batch_size, seeds, validation_split, labels, target_loss) -> list[dict[str, Any]]:
     """Train every (setting, seed) and return one row each."""
+    names = _labels(labels, settings)
+    target_loss = check_float(target_loss, "target_loss", minimum=0.0, include_min=False, allow_none=True)
     X = check_array(X, "X")
     y = np.asarray(y)
     if y.ndim not in (1, 2) or len(y) != len(X):
@@ -349,7 +374,7 @@ def _compare(experiment: str, settings: list, recipe: Callable[[Any], _Network],
     if build is not None and not callable(build):
         raise TypeError(f"build must be a callable build(setting, seed) -> Sequential, received {build!r}")
     rows = []
-    for setting in settings:
+    for setting, label in zip(settings, names):
         for seed in seeds:
             if build is None:
                 network = recipe(setting)
@@ -359,12 +384,12 @@ def _compare(experiment: str, settings: list, recipe: Callable[[Any], _Network],
                 if not isinstance(model, Sequential):
                     raise TypeError(f"build must return a compiled glassnet Sequential, received "
                                     f"{type(model).__name__}")
-            rows.append({"experiment": experiment, "setting": setting, "seed": seed,
-                         **_run(model, X, targets, epochs, batch_size, validation_split)})
+            rows.append({"experiment": experiment, "setting": setting, "label": label, "seed": seed,
+                         **_run(model, X, targets, epochs, batch_size, validation_split, target_loss)})
     return rows
 
 
-def _run(model: Sequential, X, y, epochs, batch_size, validation_split) -> dict[str, Any]:
+def _run(model: Sequential, X, y, epochs, batch_size, validation_split, target_loss) -> dict[str, Any]:
     """Train one model and summarise its run (the row minus experiment, setting and seed)."""
     start = time.perf_counter()
     with warnings.catch_warnings():
@@ -376,17 +401,17 @@ def _run(model: Sequential, X, y, epochs, batch_size, validation_split) -> dict[
     curves = history.history
     losses = [float(v) for v in curves.get("loss", [])]
     val_losses = [float(v) for v in curves["val_loss"]] if "val_loss" in curves else None
-    converged, convergence_epoch = False, None
-    if losses:
-        report = analyze_convergence(losses, window=min(CONVERGENCE_WINDOW, len(losses)))
-        converged, convergence_epoch = report.converged, report.convergence_epoch
+    target = TARGET_LOSS.get(model.loss.name) if target_loss is None else target_loss
+    reached = [epoch for epoch, loss in enumerate(losses, start=1) if target is not None and loss <= target]
+    convergence_epoch = reached[0] if reached else None
+    converged = None if target is None else bool(reached and losses[-1] <= target and not history.diverged)
     return {
         "final_loss": losses[-1] if losses else math.nan,
         "best_loss": min(losses) if losses else math.nan,
         "final_accuracy": _last(curves, "accuracy"),
         "final_val_loss": _last(curves, "val_loss"),
         "final_val_accuracy": _last(curves, "val_accuracy"),
-        "converged": bool(converged and not history.diverged),
+        "converged": converged,
         "convergence_epoch": convergence_epoch,
         "epochs": len(losses),
         "diverged": bool(history.diverged),
@@ -394,6 +419,7 @@ def _run(model: Sequential, X, y, epochs, batch_size, validation_split) -> dict[
         "n_params": int(model.count_params()[0]),
         "loss_curve": losses,
         "val_loss_curve": val_losses,
+        "history": history,
     }
 
 
@@ -431,6 +457,41 @@ def _as_layers(h: int | tuple[int, ...]) -> tuple[int, ...]:
     if isinstance(h, tuple):
         return h
     return (h,) if h > 0 else ()
+
+
+def _check_kind(value, name: str, resolve):
+    """``value`` as given (a name stays a name), once ``resolve`` (an activation's or initialiser's ``get``) has
+    accepted it; its refusal is re-raised naming the parameter."""
+    try:
+        resolve(value)
+    except (TypeError, ValueError) as exc:
+        raise type(exc)(f"{name}: {exc}") from None
+    return value
+
+
+def _labels(labels, settings: list) -> list[str]:
+    """The name of each setting: the ``labels`` given (one str per setting), else each setting's own."""
+    if labels is None:
+        return [_describe(s) for s in settings]
+    if isinstance(labels, (str, bytes)) or not isinstance(labels, Iterable):
+        raise TypeError(f"labels must be a list of str, one per setting, received {labels!r}")
+    labels = list(labels)
+    if len(labels) != len(settings) or not all(isinstance(text, str) for text in labels):
+        raise ValueError(f"labels must be {len(settings)} str, one per setting, received {labels!r}")
+    return labels
+
+
+def _describe(setting) -> str:
+    if isinstance(setting, (str, numbers.Number)):
+        return str(setting)
+    if isinstance(setting, tuple):
+        return " x ".join(str(v) for v in setting) if setting else "none"
+    config = getattr(setting, "get_config", None)
+    if callable(config):  # an Activation or Initializer: its name and arguments
+        args = {k: v for k, v in config().items() if k != "name"}
+        name = config().get("name", type(setting).__name__)
+        return name + (f"({', '.join(f'{k}={v}' for k, v in args.items())})" if args else "")
+    return getattr(setting, "__name__", repr(setting))
 
 
 def _non_empty(values, name: str) -> list:
