@@ -210,3 +210,24 @@ def test_clear_errors():
     reg = gn.MLPRegressor(hidden_layer_sizes=(2,), solver="lbfgs", max_iter=20).fit(X, [0.0, 1.0, 2.0, 3.0])
     with pytest.raises(TypeError, match="classifier"):
         sensitivity.noise_robustness(reg, X, [0.0, 1.0, 2.0, 3.0])
+
+
+def test_absolute_noise_levels_are_in_the_features_own_units():
+    """relative=False adds level * Z, Z standard normal, as the seeds' ``X + np.random.normal(0, 0.1, X.shape)``:
+    the accuracy equals the one computed by hand from the same draws."""
+    import glassnet as gn
+    from glassnet.analysis import noise_robustness
+
+    X, y = gn.datasets.make_moons(120, noise=0.1, random_state=0)
+    X = X * np.array([1.0, 50.0])  # feature spreads far from 1: relative and absolute levels differ
+    model = gn.builders.mlp(2, (8,), "binary", activation="tanh", learning_rate=0.05, seed=0)
+    model.fit(X, y, epochs=5, verbose=0)
+    rows = noise_robustness(model, X, y, noise_levels=(0.0, 0.3), n_repeats=3, random_state=7, relative=False)
+    rng = np.random.default_rng(7)
+    by_hand = []
+    for _ in range(3):
+        Z = rng.standard_normal(X.shape)
+        by_hand.append(np.mean((model.predict(X + 0.3 * Z).ravel() > 0.5) == y))
+    assert rows[1]["accuracy_mean"] == pytest.approx(np.mean(by_hand), abs=1e-12)
+    with pytest.raises(TypeError, match="relative"):
+        noise_robustness(model, X, y, relative="yes")

@@ -16,7 +16,7 @@ import numbers
 import numpy as np
 
 from .. import metrics as metrics_module
-from .._validation import check_array, check_float, check_int, check_name, check_random_state
+from .._validation import check_array, check_bool, check_float, check_int, check_name, check_random_state
 from ..model import Sequential
 from ._adapt import as_network, network_of
 from .neurons import _check_X
@@ -117,13 +117,15 @@ def feature_sensitivity(model, X, method: str = "gradient", output: int | str | 
 
 
 def noise_robustness(model, X, y, noise_levels=(0, 0.05, 0.1, 0.2, 0.5), n_repeats: int = 10,
-                     random_state=None) -> list[dict]:
+                     random_state=None, relative: bool = True) -> list[dict]:
     r"""Accuracy under Gaussian input noise, for each noise level, averaged over repeats.
 
     The noisy inputs are :math:`X + \text{level} \cdot \sigma_j \cdot Z`, with :math:`\sigma_j` the standard
     deviation of feature ``j`` over ``X`` (``ddof=0``; a constant feature gets no noise) and :math:`Z` standard
-    normal. Each repeat draws one :math:`Z` and uses it for every level (common random numbers), so the curve
-    compares levels on the same draws and level 0 is exactly the plain accuracy.
+    normal; with ``relative=False`` they are :math:`X + \text{level} \cdot Z`, the level in the features' own
+    units (``np.random.normal(0, 0.1, X.shape)`` added to ``X`` is level 0.1 there). Each repeat draws one
+    :math:`Z` and uses it for every level (common random numbers), so the curve compares levels on the same
+    draws and level 0 is exactly the plain accuracy.
 
     Parameters
     ----------
@@ -136,11 +138,14 @@ def noise_robustness(model, X, y, noise_levels=(0, 0.05, 0.1, 0.2, 0.5), n_repea
     y : array-like of shape (n_samples,) or (n_samples, n_outputs)
         True labels (integer labels or one-hot rows for a Sequential, the estimator's labels otherwise).
     noise_levels : sequence of float, default=(0, 0.05, 0.1, 0.2, 0.5)
-        Noise standard deviations, in units of each feature's standard deviation; each ``>= 0``.
+        Noise standard deviations, in units of each feature's standard deviation (or, with ``relative=False``,
+        in the features' own units); each ``>= 0``.
     n_repeats : int, default=10
         Draws of the noise per level.
     random_state : None, int or numpy Generator, default=None
         Seed of the noise; the same value gives the same table.
+    relative : bool, default=True
+        Whether each level is a fraction of each feature's spread (True) or an absolute standard deviation.
 
     Returns
     -------
@@ -156,7 +161,7 @@ def noise_robustness(model, X, y, noise_levels=(0, 0.05, 0.1, 0.2, 0.5), n_repea
         raise ValueError("noise_levels must hold at least one level, received an empty sequence")
     n_repeats = check_int(n_repeats, "n_repeats", minimum=1)
     rng = check_random_state(random_state, "random_state")
-    scale = X.std(axis=0)
+    scale = X.std(axis=0) if check_bool(relative, "relative") else np.ones(X.shape[1], X.dtype)
     accuracy = np.empty((len(levels), n_repeats))
     for r in range(n_repeats):
         noise = rng.standard_normal(X.shape) * scale
