@@ -543,6 +543,12 @@ def test_input_dim_mismatches_are_clear_value_errors():
         gn.BatchNorm(input_dim=0)
     with pytest.raises(TypeError, match=r"input_shape\[0\]"):
         gn.Activation("relu", input_shape=(2.5,))
+    # a width declared further down is checked when the model is built, before any weight is drawn
+    lazy = gn.Sequential([gn.Dense(4), gn.Dense(3, input_dim=5)])
+    lazy.compile(loss="mse", optimizer="sgd")
+    with pytest.raises(ValueError, match=r"layer 1 \(Dense\).*input_dim=5.*width 4"):
+        lazy.fit(np.ones((6, 2)), np.ones((6, 3)), verbose=0)
+    assert not lazy.built and not any(layer.built for layer in lazy.layers)
     # a model built for another width refuses data of the wrong width as before
     with pytest.raises(ValueError):
         model.predict(np.ones((3, 3)))

@@ -148,6 +148,12 @@ class Sequential:
             return
         self._check_loss_fits()
         dim = input_dim
+        for i, layer in enumerate(self.layers):  # every declared width checked before any weight is drawn
+            if layer.declared_input_dim not in (None, dim):
+                raise ValueError(f"layer {i} ({type(layer).__name__}) was declared with input_dim="
+                                 f"{layer.declared_input_dim}, but its input has width {dim}")
+            dim = getattr(layer, "units", dim)
+        dim = input_dim
         for layer in self.layers:
             layer.build(dim, self._init_rng, self.dtype)
             dim = layer.output_dim
