@@ -653,7 +653,7 @@ def test_a_diverging_fit_warns_naming_the_learning_rate_and_keeps_the_last_finit
     assert _all_finite(weights)
     assert any(all(np.array_equal(w, s) for w, s in zip(weights, start)) for start in starts)
     assert np.isfinite(model.predict(Xr)).all()
-    assert np.isfinite(model.evaluate(Xr, yr)["loss"])
+    assert np.isfinite(model.evaluate(Xr, yr, return_dict=True)["loss"])
 
 
 def test_a_fit_whose_last_step_makes_the_weights_non_finite_still_stops_and_restores():
@@ -767,7 +767,7 @@ def test_fused_cross_entropies_are_exact_at_logits_of_1e4(dtype, output, loss, W
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         value, grads = model.loss_and_gradients(_LOGIT_X, _LOGIT_Y)
-        evaluated = model.evaluate(_LOGIT_X, _LOGIT_Y)["loss"]
+        evaluated = model.evaluate(_LOGIT_X, _LOGIT_Y, return_dict=True)["loss"]
     assert value == pytest.approx(expected_loss, rel=1e-6)
     assert evaluated == pytest.approx(expected_loss, rel=1e-6)
     np.testing.assert_allclose(grads[0], expected_dW, rtol=1e-6)   # X^T (a - y) / n, a exactly 0 or 1

@@ -43,7 +43,7 @@ def test_hidden_sizes_an_int_a_sequence_or_none():
     assert [layer.output_dim for layer in mlp(3, 7, "binary").layers] == [7, 1]
     assert [layer.output_dim for layer in mlp(3, [5, 4, 2], "binary").layers] == [5, 4, 2, 1]
     linear = mlp(3, (), "regression")
-    assert len(linear.layers) == 1 and linear.count_params()[0] == 3 + 1
+    assert len(linear.layers) == 1 and linear.count_params() == 3 + 1
 
 
 def test_batch_norm_then_dropout_after_each_hidden_layer():

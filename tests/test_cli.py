@@ -45,7 +45,7 @@ def test_train_prints_summary_metrics_and_diagnosis_and_saves(capsys, tmp_path):
     assert "Diagnosis:" in out
     assert path.is_file()
     model = gn.load_model(path)
-    assert model.evaluate(*gn.datasets.make_xor())["accuracy"] == 1.0
+    assert model.evaluate(*gn.datasets.make_xor(), return_dict=True)["accuracy"] == 1.0
     assert "epoch" in err                                         # the progress bar, on stderr
 
 

@@ -280,7 +280,7 @@ def test_validation_data_gives_per_epoch_curves_without_changing_training():
         seen = []
         record = gn.callbacks.LambdaCallback(
             on_epoch_end=lambda e, logs: seen.append((est.score(X_val, y_val), est.model_.evaluate(
-                X_val, y_val[:, None])["loss"])))
+                X_val, y_val[:, None], return_dict=True)["loss"])))
         est = gn.MLPClassifier(callbacks=[record], **kwargs)
         est.fit(X, y, validation_data=(X_val, y_val))
     assert _max_diff(plain, est) == 0
@@ -317,6 +317,24 @@ def test_extras_dropout_batch_norm_activation_and_initializer_are_used():
         gn.MLPClassifier((4, 4), dropout=[0.1]).fit(X, y)
     with pytest.raises(ValueError, match="stochastic"):
         gn.MLPClassifier((4,), solver="lbfgs", dropout=0.1).fit(X, y)
+
+
+def test_kernel_initializer_may_be_a_keras_style_function():
+    shapes = []
+
+    def constant(shape, dtype=None):
+        shapes.append(shape)
+        return np.full(shape, 0.1)
+
+    X, y = make_moons(n_samples=60, random_state=0)
+    est = gn.MLPRegressor(hidden_layer_sizes=(5,), kernel_initializer=constant, solver="sgd",
+                          learning_rate_init=1e-12, max_iter=1, random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        est.fit(X, y)
+    assert shapes == [(2, 5), (5, 1)]  # the kernels only: the biases start at zero
+    np.testing.assert_allclose(est.coefs_[0], 0.1, atol=1e-9)  # one step of a 1e-12 learning rate
+    np.testing.assert_allclose(est.intercepts_[0], 0.0, atol=1e-9)
 
 
 def test_class_weight_equals_the_matching_sample_weight():

@@ -296,8 +296,12 @@ def test_random_networks_data_and_calls_raise_only_documented_errors(data):
     # a squared error of outputs near 1e30 (float32) or 1e300 (float64) is beyond the dtype: it may overflow
     loss_strict = finite_maths and corruption != "large_X"
     if action == "evaluate":
-        logs = run(model.evaluate, X, y, strict=loss_strict)
-        assert "loss" in logs
+        logs = run(model.evaluate, X, y, return_dict=True, strict=loss_strict)
+        assert list(logs)[0] == "loss"
+        # Keras's shapes: the loss alone without metrics, else [loss, *metrics] (NaNs compare equal here)
+        result = run(model.evaluate, X, y, strict=loss_strict)
+        assert isinstance(result, float) == (len(logs) == 1)
+        np.testing.assert_array_equal(np.atleast_1d(result), list(logs.values()))
     elif action == "gradients":
         loss, grads = run(model.loss_and_gradients, X, y, strict=loss_strict)
         if np.isfinite(loss) and finite_maths:

@@ -5,6 +5,7 @@ import pickle
 import struct
 import subprocess
 import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -194,7 +195,7 @@ def test_model_checkpoint_writes_a_loadable_best_model(tmp_path):
     history = model.fit(X, y, epochs=5, validation_split=0.25, callbacks=[ckpt], verbose=0)
     best = gn.load_model(tmp_path / "best.safetensors")
     val = (X[72:], y[72:])
-    assert best.evaluate(*val)["loss"] == pytest.approx(min(history.history["val_loss"]), rel=1e-6)
+    assert best.evaluate(*val, return_dict=True)["loss"] == pytest.approx(min(history.history["val_loss"]), rel=1e-6)
 
 
 def test_resume_restores_history_and_callback_state_exactly(tmp_path):
@@ -290,3 +291,67 @@ joblib.dump(est, {str(tmp_path / "done.joblib")!r})
 def test_saving_onto_a_folder_names_the_folder(tmp_path):
     with pytest.raises(IsADirectoryError, match="is a folder"):
         gn.save_model(_model(), tmp_path)
+
+
+# --- files written by earlier versions ------------------------------------------------------------------------
+
+FIXTURES = Path(__file__).parent / "fixtures"
+
+
+def test_a_file_saved_by_glassnet_0_1_0_loads_and_predicts_as_its_stored_weights_say():
+    # tests/fixtures/model_v0_1_0.safetensors was written by glassnet 0.1.0 (make_model_v0_1_0.py): Dense(5, tanh),
+    # BatchNorm (epsilon 1e-5), Dropout(0.1), Dense(4, relu), Dense(3, softmax), input width 3, categorical
+    # cross-entropy, Adam, metrics ["accuracy"], trained 5 epochs in batches of 16 on 60 rows
+    path = FIXTURES / "model_v0_1_0.safetensors"
+    header_len = struct.unpack("<Q", path.read_bytes()[:8])[0]
+    meta = json.loads(path.read_bytes()[8:8 + header_len])["__metadata__"]
+    assert meta["format_version"] == "1"
+    w = {k: v.astype(np.float64) for k, v in load_file(path).items()}  # read by safetensors, not glassnet
+
+    X = np.random.default_rng(0).normal(size=(40, 3))
+    h = np.tanh(X @ w["layers.0.W"] + w["layers.0.b"])
+    h = (h - w["layers.1.running_mean"]) / np.sqrt(w["layers.1.running_var"] + 1e-5) * w["layers.1.gamma"] \
+        + w["layers.1.beta"]
+    h = np.maximum(h @ w["layers.3.W"] + w["layers.3.b"], 0.0)
+    z = h @ w["layers.4.W"] + w["layers.4.b"]
+    expected = np.exp(z - z.max(axis=1, keepdims=True))
+    expected /= expected.sum(axis=1, keepdims=True)
+
+    model = gn.load_model(path)
+    assert model.dtype == np.float32 and model.input_dim == 3 and len(model.layers) == 5
+    np.testing.assert_allclose(model.predict(X), expected, rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(model(X), expected, rtol=1e-5, atol=1e-6)
+    labels = np.random.default_rng(1).integers(0, 3, size=40)
+    loss, accuracy = model.evaluate(X, labels)  # compiled with metrics=["accuracy"]: Keras's [loss, accuracy]
+    assert loss == pytest.approx(-np.mean(np.log(expected[np.arange(40), labels])), rel=1e-5)
+    assert accuracy == np.mean(np.argmax(expected, axis=1) == labels)
+    # the rest of the file: training state (60 rows in batches of 16: 4 Adam steps an epoch, 5 epochs)
+    assert model.optimizer.get_state()["iterations"] == 20
+    assert model.history.epoch == [0, 1, 2, 3, 4]
+    assert model.history.history["loss"] == json.loads(meta["history"])["history"]["loss"]
+    assert model.count_params() == 3 * 5 + 5 + 4 * 5 + 5 * 4 + 4 + 4 * 3 + 3
+    model.fit(X, labels, epochs=6, initial_epoch=5, verbose=0)  # and training continues
+    assert np.isfinite(model.history.history["loss"][-1])
+
+
+def test_a_model_with_a_function_initialiser_saves_and_loads_with_its_weights(tmp_path):
+    def keras_style(shape, dtype=None):
+        return np.random.default_rng(9).uniform(-0.5, 0.5, size=shape)
+
+    model = gn.Sequential([gn.Dense(4, activation="tanh", kernel_initializer=keras_style, input_dim=3),
+                           gn.Dense(1)], seed=0)
+    model.compile(loss="mse", optimizer="sgd")
+    model.fit(*_regression(), epochs=2, verbose=0)
+    loaded = gn.load_model(gn.save_model(model, tmp_path / "m.safetensors"))
+    assert _same(loaded.get_weights(), model.get_weights())
+    assert loaded.get_config() == model.get_config()
+    assert loaded.get_config()["layers"][0]["kernel_initializer"]["name"] == "callable"
+    # the file cannot hold the function: a model rebuilt from its config asks for it
+    with pytest.raises(ValueError, match="give the function again"):
+        gn.Sequential.from_config(loaded.get_config())
+
+
+def _regression(n=30):
+    rng = np.random.default_rng(4)
+    X = rng.normal(size=(n, 3))
+    return X, X.sum(axis=1)

@@ -61,7 +61,7 @@ def test_dense_build_shapes_and_forward_formula():
     layer = built(layers.Dense(3, activation="tanh"), input_dim=4)
     assert layer.params["W"].shape == (4, 3) and layer.params["b"].shape == (3,)
     assert layer.grads["W"].shape == (4, 3) and layer.output_dim == 3
-    assert layer.count_params() == (15, 0)
+    assert layer.count_params() == 15 and layer.param_counts() == (15, 0)
     x = np.random.default_rng(2).normal(size=(6, 4))
     np.testing.assert_allclose(layer.forward(x), np.tanh(x @ layer.params["W"] + layer.params["b"]), rtol=1e-14)
 
@@ -168,7 +168,7 @@ def test_batchnorm_build_shapes():
     layer = built(layers.BatchNorm(), input_dim=6)
     assert layer.weight_names() == ["gamma", "beta", "running_mean", "running_var"]
     assert all(w.shape == (6,) for w in layer.get_weights())
-    assert layer.count_params() == (12, 12)
+    assert layer.count_params() == 24 and layer.param_counts() == (12, 12)
     np.testing.assert_array_equal(layer.state["running_var"], 1.0)
 
 

@@ -97,7 +97,7 @@ Y_multilabel = np.array([[1, 1, 0], [0, 1, 1], [1, 0, 0], [0, 0, 1]] * 5)
 classification = [(y2, p2), (y2[:, None], np.column_stack([1 - p2, p2])), (y3, P3), (np.eye(3)[y3], P3),
                   (Y_multilabel, P3)]
 regression = [(p2, p2[::-1]), (P3, P3[::-1])]
-names = {"accuracy", "precision", "recall", "f1", "roc_auc"}
+names = {"accuracy", "precision", "recall", "f1", "roc_auc", "auc"}
 assert names | {"mse", "mae", "r2"} == set(metrics.METRICS), sorted(metrics.METRICS)  # a new metric: add it
 for name in metrics.METRICS:
     for y_true, y_pred in classification if name in names else regression:

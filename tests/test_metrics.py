@@ -338,11 +338,20 @@ def test_regression_closed_forms():
 # --------------------------------------------------------------------------------------------------
 
 def test_registry_names_and_function_names():
-    expected = {"accuracy", "precision", "recall", "f1", "roc_auc", "mse", "mae", "r2"}
+    expected = {"accuracy", "precision", "recall", "f1", "roc_auc", "auc", "mse", "mae", "r2"}
     assert set(metrics.METRICS) == expected
     for name, fn in metrics.METRICS.items():
-        assert fn.__name__ == name
+        assert fn.__name__ == ("roc_auc" if name == "auc" else name)
         assert metrics.get(name) is fn
+
+
+def test_auc_is_keras_name_for_the_exact_roc_auc_with_ties(rng):
+    # scores rounded to one decimal: many ties between positives and negatives, which sklearn counts as half
+    y = rng.integers(0, 2, size=300)
+    p = np.round(np.clip(0.3 * y + rng.normal(0.35, 0.25, size=300), 0, 1), 1)
+    assert len(np.unique(p)) < 15
+    assert metrics.get("auc") is metrics.roc_auc
+    assert metrics.get("auc")(y, p) == pytest.approx(skm.roc_auc_score(y, p), rel=1e-12)
 
 
 @pytest.mark.parametrize("name", ["accuracy", "precision", "recall", "f1", "roc_auc"])

@@ -107,7 +107,7 @@ def test_epoch_loss_is_the_mean_of_batch_losses_and_val_loss_matches_evaluate():
     losses, sizes = np.array(batch_losses).T
     assert sizes.tolist() == [50, 50, 20]
     assert history.history["loss"][0] == pytest.approx(np.sum(losses * sizes) / 120, rel=1e-12)
-    assert history.history["val_loss"][0] == pytest.approx(model.evaluate(X, y)["loss"], rel=1e-12)
+    assert history.history["val_loss"][0] == pytest.approx(model.evaluate(X, y, return_dict=True)["loss"], rel=1e-12)
 
 
 def test_train_on_batch_is_exactly_one_sgd_step():
@@ -170,7 +170,7 @@ def test_sample_weight_is_keras_weighted_mean_and_class_weight_maps_to_it():
     X, y = _blobs(n=12)
     model = _model(dtype="float64")
     w = np.linspace(0.0, 2.0, 12)
-    per_sample = np.array([model.evaluate(X[i:i + 1], y[i:i + 1])["loss"] for i in range(12)])
+    per_sample = np.array([model.evaluate(X[i:i + 1], y[i:i + 1], return_dict=True)["loss"] for i in range(12)])
     loss, _ = model.loss_and_gradients(X, y, sample_weight=w)
     assert loss == pytest.approx(np.sum(w * per_sample) / 12, rel=1e-12)
     cw = {0: 0.5, 1: 2.0, 2: 1.5}
@@ -254,12 +254,13 @@ def test_predict_from_eight_threads_matches_serial_predictions():
 def test_summary_counts_parameters_by_closed_form():
     model = gn.Sequential([gn.Dense(16, activation="relu"), gn.BatchNorm(), gn.Dropout(0.1), gn.Dense(3)],
                           input_dim=5)
-    text = model.summary()
+    text = str(model)
     trainable = 5 * 16 + 16 + 2 * 16 + 16 * 3 + 3
-    assert f"Trainable params: {trainable:,}" in text
-    assert "Non-trainable params: 32" in text
+    assert f"Trainable params: {trainable:,} ({trainable * 4:.2f} B)" in text  # float32: 4 bytes each
+    assert "Non-trainable params: 32 (128.00 B)" in text
     assert f"Total params: {trainable + 32:,}" in text
-    assert "Dense (relu)" in text and "BatchNorm" in text and "Dropout" in text
+    assert model.count_params() == trainable + 32 and type(model.count_params()) is int
+    assert model.param_counts() == (trainable, 32) and model.param_counts().non_trainable == 32
 
 
 def test_config_round_trip_rebuilds_the_same_architecture():
@@ -400,7 +401,7 @@ def test_evaluate_and_loss_and_gradients_stay_silent_when_the_loss_overflows():
     y = np.zeros(2)
     with warnings.catch_warnings():
         warnings.simplefilter("error")
-        assert model.evaluate(X, y)["loss"] == np.inf           # (2e30)^2 overflows float32: reported, not warned
+        assert model.evaluate(X, y) == np.inf           # (2e30)^2 overflows float32: reported, not warned
         loss, _ = model.loss_and_gradients(X, y)
     assert loss == np.inf
 
@@ -419,3 +420,214 @@ def test_backward_and_weight_check_their_arguments_naming_them():
     with pytest.raises(TypeError, match="name must be a weight's name"):
         model.layers[0].weight(0)
     assert model.layers[1].weight("running_var") is model.layers[1].state["running_var"]
+
+
+# --- the habits of Keras users -------------------------------------------------------------------------------
+# Each test states Keras's documented behaviour and checks glassnet against an independent computation (sklearn,
+# hand-written NumPy, closed forms).
+
+def _binary_data(n=200, seed=0):
+    rng = np.random.default_rng(seed)
+    X = rng.normal(size=(n, 2))
+    y = (X[:, 0] * X[:, 1] + 0.3 * rng.normal(size=n) > 0).astype(int)
+    return X, y
+
+
+def _binary_model(metrics=None, seed=0):
+    model = gn.Sequential([gn.Dense(6, activation="tanh", input_dim=2), gn.Dense(1, activation="sigmoid")],
+                          seed=seed)
+    model.compile(loss="binary_crossentropy", optimizer=gn.optimizers.Adam(0.05), metrics=metrics)
+    return model
+
+
+def _bce(y, p):
+    p = p.astype(np.float64).ravel()
+    return float(-np.mean(y * np.log(p) + (1 - y) * np.log(1 - p)))
+
+
+def test_evaluate_returns_a_scalar_without_metrics_and_a_list_in_compile_order_with_them():
+    from sklearn.metrics import roc_auc_score
+
+    X, y = _binary_data()
+    model = _binary_model()
+    model.fit(X, y, epochs=5, verbose=0)
+    p = model.predict(X)
+    loss = model.evaluate(X, y)  # Keras: "Scalar test loss (if the model has a single output and no metrics)"
+    assert type(loss) is float and loss == pytest.approx(_bce(y, p), rel=1e-5)
+
+    model.compile(loss="binary_crossentropy", optimizer="adam", metrics=["accuracy", "auc"])
+    test_loss, test_acc, test_auc = model.evaluate(X, y)  # Keras: "or list of scalars"
+    assert test_loss == pytest.approx(_bce(y, p), rel=1e-5)
+    assert test_acc == np.mean((p.ravel() > 0.5) == y)
+    assert test_auc == pytest.approx(roc_auc_score(y, p.ravel()), rel=1e-12)
+    assert all(type(v) is float for v in (test_loss, test_acc, test_auc))
+
+    model.compile(loss="binary_crossentropy", optimizer="adam", metrics=["auc", "accuracy"])
+    assert model.evaluate(X, y) == [test_loss, test_auc, test_acc]
+    logs = model.evaluate(X, y, return_dict=True)
+    assert logs == {"loss": test_loss, "auc": test_auc, "accuracy": test_acc} and list(logs) == ["loss", "auc",
+                                                                                                  "accuracy"]
+
+
+def test_evaluate_and_predict_take_keras_verbose_and_batch_size_and_print_nothing(capsys):
+    X, y = _binary_data()
+    model = _binary_model(metrics=["accuracy"])
+    reference = model.evaluate(X, y)
+    for verbose in ("auto", 0, 1, 2):
+        assert model.evaluate(X, y, verbose=verbose) == pytest.approx(reference, rel=1e-6)
+        np.testing.assert_allclose(model.predict(X, verbose=verbose), model.predict(X), rtol=1e-6)
+    np.testing.assert_allclose(model.predict(X, batch_size=7, verbose=0), model.predict(X), rtol=1e-6)
+    assert model.evaluate(X, y, batch_size=7, verbose=0) == pytest.approx(reference, rel=1e-6)
+    assert capsys.readouterr().out == ""
+    with pytest.raises(ValueError, match=r"verbose must be 'auto', 0, 1 or 2.*verbose=3"):
+        model.evaluate(X, y, verbose=3)
+    with pytest.raises(ValueError, match="verbose='loud'"):
+        model.predict(X, verbose="loud")
+    with pytest.raises(TypeError, match="verbose"):
+        model.predict(X, verbose=True)
+    with pytest.raises(TypeError, match="return_dict"):
+        model.evaluate(X, y, return_dict="yes")
+
+
+def test_calling_the_model_is_predict_in_inference_mode():
+    X, y = _blobs()
+    model = _model(dropout=0.5, batch_norm=True)
+    model.fit(X, y, epochs=3, verbose=0)
+    out = model(X)
+    np.testing.assert_array_equal(out, model.predict(X))
+    np.testing.assert_array_equal(out, model(X))  # no dropout mask: two calls agree
+    # the inference pass by hand: running statistics, no dropout
+    W1, b1, gamma, beta, mean, var, W2, b2 = (w.astype(np.float64) for w in model.get_weights())
+    h = np.maximum(X @ W1 + b1, 0)
+    h = (h - mean) / np.sqrt(var + 1e-5) * gamma + beta
+    z = h @ W2 + b2
+    expected = np.exp(z - z.max(axis=1, keepdims=True))
+    np.testing.assert_allclose(out, expected / expected.sum(axis=1, keepdims=True), rtol=1e-4, atol=1e-6)
+    with pytest.raises(ValueError, match="training=True"):
+        model(X, training=True)
+
+
+def test_input_dim_on_the_first_layer_builds_the_model_like_sequential_input_dim():
+    layers = lambda **first: [gn.Dense(4, activation="relu", **first), gn.Dense(1, activation="sigmoid")]  # noqa: E731
+    reference = gn.Sequential(layers(), input_dim=2, seed=3)
+    for first in ({"input_dim": 2}, {"input_shape": (2,)}, {"input_shape": [2]}):
+        model = gn.Sequential(layers(**first), seed=3)
+        assert model.built and model.input_dim == 2
+        _assert_same_weights(model.get_weights(), reference.get_weights())
+    # the same width given twice is fine
+    _assert_same_weights(gn.Sequential(layers(input_dim=2), input_dim=2, seed=3).get_weights(),
+                         reference.get_weights())
+    # Keras's add(): built as the layers come, with the same weights
+    added = gn.Sequential(seed=3)
+    added.add(gn.Dense(4, activation="relu", input_shape=(2,)))
+    assert added.built
+    added.add(gn.Dense(1, activation="sigmoid"))
+    _assert_same_weights(added.get_weights(), reference.get_weights())
+    assert added.count_params() == 2 * 4 + 4 + 4 + 1
+
+
+def test_input_dim_mismatches_are_clear_value_errors():
+    with pytest.raises(ValueError, match=r"input_dim=3.*input_dim=2.*disagree"):
+        gn.Sequential([gn.Dense(4, input_dim=2), gn.Dense(1)], input_dim=3)
+    model = gn.Sequential([gn.Dense(4, input_dim=2)])
+    with pytest.raises(ValueError, match=r"input_dim=5.*width 4"):
+        model.add(gn.Dense(1, input_dim=5))
+    assert len(model.layers) == 1
+    with pytest.raises(ValueError, match=r"input_dim=2.*input_shape=\(3,\).*disagree"):
+        gn.Dense(4, input_dim=2, input_shape=(3,))
+    with pytest.raises(ValueError, match=r"input_shape must be \(n_features,\).*\(28, 28\)"):
+        gn.Dense(4, input_shape=(28, 28))
+    with pytest.raises(TypeError, match=r"input_shape must be a tuple.*input_shape=2"):
+        gn.Dropout(0.1, input_shape=2)
+    with pytest.raises(ValueError, match="input_dim"):
+        gn.BatchNorm(input_dim=0)
+    with pytest.raises(TypeError, match=r"input_shape\[0\]"):
+        gn.Activation("relu", input_shape=(2.5,))
+    # a width declared further down is checked when the model is built, before any weight is drawn
+    lazy = gn.Sequential([gn.Dense(4), gn.Dense(3, input_dim=5)])
+    lazy.compile(loss="mse", optimizer="sgd")
+    with pytest.raises(ValueError, match=r"layer 1 \(Dense\).*input_dim=5.*width 4"):
+        lazy.fit(np.ones((6, 2)), np.ones((6, 3)), verbose=0)
+    assert not lazy.built and not any(layer.built for layer in lazy.layers)
+    # a model built for another width refuses data of the wrong width as before
+    with pytest.raises(ValueError):
+        model.predict(np.ones((3, 3)))
+
+
+def test_declared_input_dim_survives_config_and_file_round_trips(tmp_path):
+    model = gn.Sequential([gn.Dense(3, activation="tanh", input_dim=2), gn.Dense(1)], seed=0)
+    assert model.layers[0].get_config()["input_dim"] == 2 and "input_dim" not in model.layers[1].get_config()
+    clone = gn.Sequential.from_config(model.get_config())
+    assert clone.get_config() == model.get_config()
+    model.compile(loss="mse", optimizer="sgd")
+    loaded = gn.load_model(model.save(tmp_path / "m.safetensors") or tmp_path / "m.safetensors")
+    assert loaded.get_config() == model.get_config()
+
+
+def test_summary_prints_keras_layout_and_returns_none(capsys):
+    model = gn.Sequential([gn.Dense(16, activation="relu", input_dim=5), gn.BatchNorm(), gn.Dropout(0.1),
+                           gn.Dense(16), gn.Dense(3, activation="softmax")], dtype="float64")
+    assert model.summary() is None
+    printed = capsys.readouterr().out.splitlines()
+    collected = []
+    assert model.summary(print_fn=collected.append) is None
+    assert collected == printed == str(model).splitlines()
+    assert printed[0] == 'Model: "sequential"'
+    assert printed[2].split() == ["Layer", "(type)", "Output", "Shape", "Param", "#"]
+    # Keras's rows: name (type), output shape, parameters (Dense: in * out + out; BatchNorm: 4 per feature)
+    rows = [line.split() for line in printed[4:9]]
+    assert rows == [["dense", "(Dense)", "(None,", "16)", "96"],
+                    ["batch_norm", "(BatchNorm)", "(None,", "16)", "64"],
+                    ["dropout", "(Dropout)", "(None,", "16)", "0"],
+                    ["dense_1", "(Dense)", "(None,", "16)", "272"],
+                    ["dense_2", "(Dense)", "(None,", "3)", "51"]]
+    total, frozen = 96 + 64 + 272 + 51, 32
+    assert printed[10:13] == [f"Total params: {total:,} ({total * 8 / 1024:.2f} KB)",
+                              f"Trainable params: {total - frozen:,} ({(total - frozen) * 8 / 1024:.2f} KB)",
+                              f"Non-trainable params: {frozen} ({frozen * 8:.2f} B)"]
+    # the header's columns line up with the rows' (Keras's 29/26/10 layout)
+    assert printed[2].index("Output Shape") == printed[4].index("(None,")
+    assert printed[2].index("Param #") == printed[4].rindex("96")
+
+
+def test_summary_and_str_before_build_and_bad_print_fn():
+    model = gn.Sequential([gn.Dense(3)])
+    with pytest.raises(RuntimeError, match="not built"):
+        model.summary()
+    assert str(model) == repr(model)
+    with pytest.raises(TypeError, match="print_fn"):
+        gn.Sequential([gn.Dense(3)], input_dim=2).summary(print_fn="stdout")
+
+
+def test_auc_metric_and_val_auc_monitor_are_sklearns_roc_auc():
+    from sklearn.metrics import roc_auc_score
+
+    X, y = _binary_data(n=300)
+    X_val, y_val = _binary_data(n=100, seed=1)
+    model = _binary_model(metrics=["auc"])
+    stop = gn.callbacks.EarlyStopping(monitor="val_auc", patience=3, restore_best_weights=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # a missing val_auc key would warn
+        history = model.fit(X, y, epochs=25, batch_size=32, validation_data=(X_val, y_val), callbacks=[stop],
+                            verbose=0)
+    assert {"auc", "val_auc"} <= set(history.history)
+    # the monitor maximises AUC, and the restored weights are those of the best validation AUC
+    best = max(history.history["val_auc"])
+    assert stop.best == best
+    assert roc_auc_score(y_val, model.predict(X_val).ravel()) == pytest.approx(best, rel=1e-9)
+
+
+def test_auc_metric_with_softmax_outputs_is_one_vs_rest_like_sklearn():
+    from sklearn.metrics import roc_auc_score
+
+    X, y = _blobs(n=150)
+    order = np.argsort(y, kind="stable")  # the first rows hold one class only: the metric check must cope
+    X, y = X[order], y[order]
+    model = _model()
+    model.compile(loss="categorical_crossentropy", optimizer="adam", metrics=["auc"])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        model.fit(X, y, epochs=2, verbose=0)
+    _, auc = model.evaluate(X, y)
+    assert auc == pytest.approx(roc_auc_score(y, model.predict(X).astype(np.float64), multi_class="ovr"),
+                                rel=1e-6)

@@ -92,3 +92,14 @@ def test_the_structure_check_sees_imports_inside_functions():
     # the premise: an import inside a function counts (model imports io inside Sequential.save)
     graph, _ = _graph()
     assert "io" in graph["model"] and "training" in graph["model"]
+
+
+def test_one_version_everywhere_and_announced_in_the_changelog():
+    import re
+
+    import glassnet
+
+    root = pathlib.Path(__file__).resolve().parents[1]
+    declared = re.search(r'^version = "([^"]+)"$', (root / "pyproject.toml").read_text(), re.MULTILINE).group(1)
+    assert glassnet.__version__ == declared
+    assert f"## {declared}" in (root / "CHANGELOG.md").read_text().splitlines()

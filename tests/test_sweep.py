@@ -64,8 +64,8 @@ def test_a_row_equals_training_the_same_network_by_hand(local_rows):
                            gn.Dense(1, activation="sigmoid")], input_dim=2, seed=3)
     model.compile(loss="binary_crossentropy", optimizer=gn.optimizers.Adam(learning_rate=0.1))
     model.fit(X_train, y_train, epochs=EPOCHS, batch_size=32, verbose=0)
-    assert row["train_loss"] == model.evaluate(X_train, y_train)["loss"]
-    assert row["test_loss"] == model.evaluate(X_test, y_test)["loss"]
+    assert row["train_loss"] == model.evaluate(X_train, y_train, return_dict=True)["loss"]
+    assert row["test_loss"] == model.evaluate(X_test, y_test, return_dict=True)["loss"]
     assert row["train_accuracy"] == gn.metrics.accuracy(y_train, model.predict(X_train))
     assert row["test_accuracy"] == np.mean((model.predict(X_test)[:, 0] > 0.5) == y_test)
 

@@ -18,7 +18,7 @@ from .layers import Activation, BatchNorm, Dense, Dropout, Layer
 from .model import DivergenceError, DivergenceWarning, Sequential
 from .training import Trainer
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"
 
 #: submodules imported on first use
 _LAZY_MODULES = ("analysis", "builders", "estimators", "interop", "perceptron", "plots", "report", "sweep", "tour")

@@ -9,6 +9,7 @@ from __future__ import annotations
 import difflib
 import numbers
 import os
+import warnings
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -30,6 +31,7 @@ __all__ = [
     "check_same_length",
     "check_sample_weight",
     "check_validation_data",
+    "check_verbose",
 ]
 
 _DTYPES = {"float32": np.float32, "float64": np.float64}
@@ -91,6 +93,20 @@ def unknown_name_message(value: str, name: str, allowed: Iterable[str]) -> str:
     close = difflib.get_close_matches(str(value).lower(), allowed, n=1, cutoff=0.5)
     hint = f" Did you mean {close[0]!r}?" if close else ""
     return f"Unknown {name} {value!r}; allowed values are {allowed}.{hint}"
+
+
+def check_verbose(value, name: str = "verbose") -> int | str:
+    """Return ``value`` if it is one of Keras's verbosity settings: ``"auto"``, 0, 1 or 2."""
+    message = f"{name} must be 'auto', 0, 1 or 2 (Keras's settings), received {name}={value!r}"
+    if isinstance(value, str):
+        if value != "auto":
+            raise ValueError(message)
+        return value
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+        raise TypeError(f"{message} ({type(value).__name__})")
+    if value not in (0, 1, 2):
+        raise ValueError(message)
+    return int(value)
 
 
 def check_dtype(dtype) -> np.dtype:
@@ -257,10 +273,16 @@ def check_features(X, dtype, input_dim: int | None, name: str = "X", *, sparse: 
 def check_metrics_can_score(metrics: dict, y: np.ndarray, n_outputs: int, dtype) -> None:
     """Refuse, before any training step, targets that a metric cannot score (e.g. accuracy on 0.5s)."""
     probe = y[: min(len(y), 8)]
-    outputs = np.full((len(probe), n_outputs), 0.5, dtype=dtype)
+    # outputs a network could give: a probability of 0.5 for one sigmoid, a uniform distribution over several
+    # outputs (roc_auc refuses multiclass scores that are not probabilities)
+    outputs = np.full((len(probe), n_outputs), 0.5 if n_outputs == 1 else 1 / n_outputs, dtype=dtype)
     for name, fn in metrics.items():
         try:
-            fn(probe, outputs)
+            with warnings.catch_warnings():
+                # the first rows may hold one class only, where roc_auc is undefined and warns: the data as a
+                # whole may not, and whether it does is not this check's question
+                warnings.simplefilter("ignore")
+                fn(probe, outputs)
         except (ValueError, TypeError) as exc:
             raise ValueError(f"metric {name!r} cannot score these targets y: {exc}") from None
 

@@ -69,9 +69,9 @@ def mlp(n_features: int, hidden: int | Sequence[int], task: str, *, n_outputs: i
         Dropout rate after each hidden layer, in [0, 1), or one rate per hidden layer; 0 adds no Dropout layer.
     batch_norm : bool, default=False
         Whether each hidden Dense layer is followed by ``BatchNorm()``.
-    initializer : str, dict or Initializer, default=None
-        Kernel initialiser of every Dense layer; None is each activation's default (He for the ReLU family,
-        Glorot otherwise).
+    initializer : str, dict, Initializer or callable, default=None
+        Kernel initialiser of every Dense layer (a callable has Keras's signature ``f(shape, dtype=None)``); None
+        is each activation's default (He for the ReLU family, Glorot otherwise).
     l2 : float, default=0.0
         L2 penalty on the kernel of every Dense layer, >= 0.
     optimizer : str, dict or Optimizer, default="adam"

@@ -106,7 +106,7 @@ def train(data, target, layers, activation, optimizer, lr, epochs, batch_size, t
     model = build_model(dataset, parse_layers(layers), activation, optimizer, lr, seed)
     click.echo(f"Data: {dataset.description}, {len(X_train)} training"
                + (f" and {len(X_test)} held-out samples" if X_test is not None else " samples (no held-out split)"))
-    click.echo(model.summary())
+    model.summary(print_fn=click.echo)
     recorder = TrainingRecorder(X=X_train[:256])
     validation = (X_test, y_test) if X_test is not None else None
     history = model.fit(X_train, y_train, epochs=epochs, batch_size=batch_size or None, verbose=int(progress),
@@ -180,7 +180,7 @@ def report(model_path, data, target, samples, seed, out_dir) -> None:
                          f"{model_path} expects {model.input_dim}")
     sections = model_report(model, dataset.X, dataset.y, class_names=dataset.class_names,
                             name=Path(model_path).name)
-    click.echo(model.summary())
+    model.summary(print_fn=click.echo)
     click.echo(f"\n{sections[0].text}")
     click.echo("\nDiagnosis:\n" + render_findings(sections[-1].findings))
     path = write_report(sections, Path(out_dir) / "report.html", title=f"glassnet: {Path(model_path).name}")
@@ -484,7 +484,7 @@ def _split(dataset: Dataset, test_size: float, seed: int):
 
 def _metrics(model, label: str, X, y) -> dict:
     row = {"data": label, "samples": len(X)}
-    row.update(model.evaluate(X, y))
+    row.update(model.evaluate(X, y, return_dict=True))
     return row
 
 

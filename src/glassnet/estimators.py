@@ -155,7 +155,7 @@ class _BaseMLP(BaseEstimator):
         "max_fun": [Interval(Integral, 1, None, closed="left")],
         "dropout": [None, Interval(Real, 0, 1, closed="left"), "array-like"],
         "batch_norm": ["boolean"],
-        "kernel_initializer": [None, StrOptions(set(initializers.INITIALIZERS)), initializers.Initializer],
+        "kernel_initializer": [None, StrOptions(set(initializers.INITIALIZERS)), initializers.Initializer, callable],
         "callbacks": [None, list],
     }
 
@@ -751,9 +751,10 @@ _EXTRA_DOC = """
         Dropout rate after every hidden layer, or one rate per hidden layer (glassnet extra).
     batch_norm : bool, default=False
         Batch normalisation after every hidden layer (glassnet extra).
-    kernel_initializer : str or Initializer, default=None
-        None draws weights and biases exactly as scikit-learn does; a glassnet initialiser name draws the weights
-        from it instead, with zero biases (glassnet extra).
+    kernel_initializer : str, Initializer or callable, default=None
+        None draws weights and biases exactly as scikit-learn does; a glassnet initialiser (a name, an instance,
+        or a function with Keras's signature ``f(shape, dtype=None)``) draws the weights instead, with zero
+        biases (glassnet extra).
     callbacks : list of Callback, default=None
         glassnet callbacks, run by the stochastic solvers' training loop, every hook (glassnet extra).
 """

@@ -24,6 +24,7 @@ from pathlib import Path
 
 import numpy as np
 
+from . import initializers
 from ._registry import get_class
 from ._validation import check_instances, check_path
 from .callbacks import Callback, History
@@ -122,7 +123,7 @@ def load_model(path, callbacks=None):
                              f"reads version {FORMAT_VERSION!r}")
     try:
         config = json.loads(metadata["model"])
-        model = get_class("Sequential").from_config(config)
+        model = _model_from_config(config)
         if not model.built:
             raise ModelFileError(f"{path}: the architecture has no input_dim")
         compile_config = json.loads(metadata["compile"]) if "compile" in metadata else None
@@ -191,6 +192,29 @@ def _parse(data: bytes, path):
     if not isinstance(metadata, dict):
         raise ModelFileError(f"{path} has malformed metadata")
     return tensors, metadata
+
+
+def _model_from_config(config):
+    """The model ``config`` describes, built. An initialiser that was a Python function (a file holds only its
+    name) cannot draw: the build uses zeros in its place, which the stored weights then overwrite, and the
+    layer gets the function's stand-in back, so the loaded model's config is the saved one."""
+    layers = config.get("layers") if isinstance(config, dict) else None
+    if not isinstance(layers, list):
+        return get_class("Sequential").from_config(config)
+    stand_ins, buildable = {}, []
+    for i, layer in enumerate(layers):
+        if isinstance(layer, dict):
+            found = {key: value for key, value in layer.items()
+                     if isinstance(value, dict) and value.get("name") == initializers.CallableInitializer.name}
+            if found:
+                stand_ins[i] = found
+                layer = {**layer, **{key: {"name": "zeros"} for key in found}}
+        buildable.append(layer)
+    model = get_class("Sequential").from_config({**config, "layers": buildable})
+    for i, found in stand_ins.items():
+        for key, value in found.items():
+            setattr(model.layers[i], key, initializers.get(value))
+    return model
 
 
 def _set_weights(model, tensors, path) -> None:

@@ -13,17 +13,35 @@ Gradients are written into arrays allocated once at build time, so an optimiser 
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import numpy as np
 
 from . import _fast, activations, initializers
 from ._constants import filled
 from ._validation import check_float, check_int, unknown_name_message
 
-__all__ = ["LAYERS", "Activation", "BatchNorm", "Dense", "Dropout", "Layer", "get"]
+__all__ = ["LAYERS", "Activation", "BatchNorm", "Dense", "Dropout", "Layer", "ParamCounts", "get"]
+
+
+class ParamCounts(NamedTuple):
+    """Parameter counts split by kind: what the optimiser trains, and the rest (BatchNorm's running statistics)."""
+
+    trainable: int
+    non_trainable: int
 
 
 class Layer:
     """Base class for layers.
+
+    Parameters
+    ----------
+    input_dim : int, default=None
+        Width of the input, as Keras's ``Dense(4, input_dim=2)``: on a model's first layer it builds the model
+        (``Sequential`` needs no ``input_dim`` of its own); on any layer, building it for another width is a
+        ValueError.
+    input_shape : tuple of one int, default=None
+        The same as Keras's ``input_shape=(n_features,)`` (without the batch dimension). Give one or the other.
 
     Attributes
     ----------
@@ -35,7 +53,12 @@ class Layer:
         Non-trainable weights (BatchNorm's running statistics), saved and restored but never optimised.
     """
 
-    def __init__(self):
+    #: the input width the constructor was given (``input_dim`` or ``input_shape``), or None (the class default
+    #: also serves layers pickled before it existed)
+    declared_input_dim: int | None = None
+
+    def __init__(self, input_dim: int | None = None, input_shape: tuple[int] | None = None):
+        self.declared_input_dim = _declared_input_dim(input_dim, input_shape)
         self.params: dict[str, np.ndarray] = {}
         self.grads: dict[str, np.ndarray] = {}
         self.state: dict[str, np.ndarray] = {}
@@ -51,7 +74,11 @@ class Layer:
     # --- building ------------------------------------------------------------------------------------------
     def build(self, input_dim: int, rng: np.random.Generator, dtype=np.float32) -> None:
         """Create the layer's weights for inputs of width ``input_dim``."""
-        self.input_dim = check_int(input_dim, "input_dim", minimum=1)
+        input_dim = check_int(input_dim, "input_dim", minimum=1)
+        if self.declared_input_dim is not None and input_dim != self.declared_input_dim:
+            raise ValueError(f"{type(self).__name__} was declared with input_dim={self.declared_input_dim}, but "
+                             f"its input has width {input_dim}")
+        self.input_dim = input_dim
         self.dtype = np.dtype(dtype)
         self._build(rng)
         self.grads = {k: np.zeros_like(v) for k, v in self.params.items()}
@@ -108,9 +135,13 @@ class Layer:
         for k, w in zip(names, weights):
             self.weight(k)[...] = w
 
-    def count_params(self) -> tuple[int, int]:
-        """(trainable, non-trainable) parameter counts."""
-        return sum(v.size for v in self.params.values()), sum(v.size for v in self.state.values())
+    def count_params(self) -> int:
+        """The number of weights, trainable and not (Keras's ``count_params``)."""
+        return sum(self.param_counts())
+
+    def param_counts(self) -> ParamCounts:
+        """``(trainable, non_trainable)``: the weights the optimiser updates, and the others (running statistics)."""
+        return ParamCounts(sum(v.size for v in self.params.values()), sum(v.size for v in self.state.values()))
 
     def weight(self, name: str) -> np.ndarray:
         """The live array of the weight called ``name`` (trainable, or state such as BatchNorm's running mean)."""
@@ -151,7 +182,10 @@ class Layer:
     # --- config --------------------------------------------------------------------------------------------
     def get_config(self) -> dict:
         """The constructor arguments as a JSON-safe dict (with the class name)."""
-        return {"class_name": type(self).__name__}
+        config = {"class_name": type(self).__name__}
+        if self.declared_input_dim is not None:
+            config["input_dim"] = self.declared_input_dim
+        return config
 
     @classmethod
     def from_config(cls, config: dict) -> Layer:
@@ -179,14 +213,20 @@ class Dense(Layer):
     kernel_initializer : str or Initializer, default=None
         None picks He normal for the ReLU family and Glorot uniform otherwise.
     bias_initializer : str or Initializer, default="zeros"
+        Initialisers are names, instances, or callables with Keras's signature ``f(shape, dtype=None)`` (see
+        :mod:`glassnet.initializers`).
     l1, l2 : float, default=0.0
         Penalty ``l1 * sum(|W|) + l2 * sum(W**2)`` added to the loss (Keras's convention; the bias is not
         penalised).
+    input_dim : int, default=None
+    input_shape : tuple of one int, default=None
+        Width of the input, as Keras's ``input_dim=2`` or ``input_shape=(2,)`` (see :class:`Layer`).
     """
 
     def __init__(self, units: int, activation="linear", kernel_initializer=None, bias_initializer="zeros",
-                 l1: float = 0.0, l2: float = 0.0):
-        super().__init__()
+                 l1: float = 0.0, l2: float = 0.0, input_dim: int | None = None,
+                 input_shape: tuple[int] | None = None):
+        super().__init__(input_dim, input_shape)
         self.units = check_int(units, "units", minimum=1)
         self.activation = activations.get(activation)
         if self.activation.name == "step":
@@ -298,10 +338,13 @@ class Dense(Layer):
 
 
 class Activation(Layer):
-    """An activation as a layer of its own, ``a = f(x)`` (e.g. a softmax after a linear Dense)."""
+    """An activation as a layer of its own, ``a = f(x)`` (e.g. a softmax after a linear Dense).
 
-    def __init__(self, activation):
-        super().__init__()
+    ``input_dim`` and ``input_shape`` as every layer's (see :class:`Layer`).
+    """
+
+    def __init__(self, activation, input_dim: int | None = None, input_shape: tuple[int] | None = None):
+        super().__init__(input_dim, input_shape)
         self.activation = activations.get(activation)
         if self.activation.name == "step":
             raise ValueError("activation 'step' has a zero derivative and cannot be trained by "
@@ -334,11 +377,12 @@ class Dropout(Layer):
     scaled by :math:`1/(1 - \text{rate})`, so inference is the identity and expectations match.
 
     Backward multiplies by the same mask. The mask's random numbers come from the layer's own generator,
-    seeded from the model's seed at build time.
+    seeded from the model's seed at build time. ``input_dim`` and ``input_shape`` as every layer's (see
+    :class:`Layer`).
     """
 
-    def __init__(self, rate: float):
-        super().__init__()
+    def __init__(self, rate: float, input_dim: int | None = None, input_shape: tuple[int] | None = None):
+        super().__init__(input_dim, input_shape)
         self.rate = check_float(rate, "rate", minimum=0.0, maximum=1.0, include_max=False)
         self.rng: np.random.Generator | None = None
         self.mask = None
@@ -374,10 +418,13 @@ class BatchNorm(Layer):
 
     Backward through the batch statistics, with :math:`g = \partial L/\partial \hat x = \gamma\,\partial L/\partial y`:
     :math:`\partial L/\partial x = \frac{1}{N\sigma}\,(N g - \sum g - \hat x \sum g \hat x)`.
+
+    ``input_dim`` and ``input_shape`` as every layer's (see :class:`Layer`).
     """
 
-    def __init__(self, momentum: float = 0.9, epsilon: float = 1e-5):
-        super().__init__()
+    def __init__(self, momentum: float = 0.9, epsilon: float = 1e-5, input_dim: int | None = None,
+                 input_shape: tuple[int] | None = None):
+        super().__init__(input_dim, input_shape)
         #: the normalised batch of the last training pass, (x - mean) / std (what the analysis tools read)
         self.xhat = None
         self.momentum = check_float(momentum, "momentum", minimum=0.0, maximum=1.0)
@@ -446,3 +493,20 @@ def get(config: dict | Layer) -> Layer:
     if cls is None:
         raise ValueError(unknown_name_message(config.get("class_name"), "layer", LAYERS))
     return cls.from_config(config)
+
+
+def _declared_input_dim(input_dim, input_shape) -> int | None:
+    """The input width a layer's constructor was given, as ``input_dim`` or Keras's ``input_shape=(width,)``."""
+    input_dim = check_int(input_dim, "input_dim", minimum=1, allow_none=True)
+    if input_shape is None:
+        return input_dim
+    if not isinstance(input_shape, (tuple, list)):
+        raise TypeError(f"input_shape must be a tuple of one integer, the number of features (as Keras's "
+                        f"input_shape=(2,)), received input_shape={input_shape!r} ({type(input_shape).__name__})")
+    if len(input_shape) != 1:
+        raise ValueError(f"input_shape must be (n_features,): glassnet's layers take flat rows of features, "
+                         f"without the batch dimension; received input_shape={tuple(input_shape)!r}")
+    width = check_int(input_shape[0], "input_shape[0]", minimum=1)
+    if input_dim is not None and input_dim != width:
+        raise ValueError(f"input_dim={input_dim} and input_shape={tuple(input_shape)!r} disagree; give one of them")
+    return width

@@ -2,7 +2,8 @@
 
 Every metric has the same shape, ``metric(y_true, y_pred) -> float``, where ``y_pred`` is what the network
 outputs and ``y_true`` is what it should have output. ``Sequential.compile(metrics=["accuracy"])`` looks
-names up in :data:`METRICS` through :func:`get`; each function's ``__name__`` is its registry name.
+names up in :data:`METRICS` through :func:`get`; each function's ``__name__`` is its registry name, and ``"auc"``
+is Keras's name for :func:`roc_auc` (the logs then say ``auc`` and ``val_auc``, as Keras's do).
 
 How outputs are read for the classification metrics:
 
@@ -272,11 +273,12 @@ METRICS: dict[str, Metric] = {
     "recall": recall,
     "f1": f1,
     "roc_auc": roc_auc,
+    "auc": roc_auc,  # Keras's name; Keras's AUC metric approximates the curve with 200 thresholds, this is exact
     "mse": mse,
     "mae": mae,
     "r2": r2,
 }
-"""Every metric by name; the names are the ones ``compile(metrics=[...])`` accepts."""
+"""Every metric by name; the names are the ones ``compile(metrics=[...])`` accepts (``"auc"`` is ``roc_auc``)."""
 
 
 def get(metric: str | Metric) -> Metric:

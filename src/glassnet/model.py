@@ -28,6 +28,7 @@ from ._validation import (
     check_int,
     check_same_length,
     check_sample_weight,
+    check_verbose,
 )
 from .activations import Linear
 from .callbacks import History
@@ -47,7 +48,9 @@ class Sequential:
     ----------
     layers : list of Layer, default=None
     input_dim : int, default=None
-        Width of the input. With it the model is built at once; without it, at the first ``fit``/``predict``.
+        Width of the input. With it, or with the first layer's own (Keras's ``Dense(4, input_dim=2)`` or
+        ``input_shape=(2,)``), the model is built at once and each added layer as it comes; without either, at
+        the first ``fit``. Giving both with different values is a ValueError.
     seed : int, default=None
         Seed for initial weights, dropout masks and shuffling. The same seed gives bit-identical results.
     dtype : {"float32", "float64"}, default="float32"
@@ -59,6 +62,12 @@ class Sequential:
     >>> model = gn.Sequential([gn.Dense(4, activation="tanh"), gn.Dense(1, activation="sigmoid")],
     ...                       input_dim=2, seed=0)
     >>> model.compile(loss="binary_crossentropy", optimizer=gn.optimizers.Adam(0.05), metrics=["accuracy"])
+
+    As Keras writes it, the width on the first layer:
+
+    >>> model = gn.Sequential([gn.Dense(4, activation="tanh", input_dim=2), gn.Dense(1, activation="sigmoid")])
+    >>> model.count_params()
+    17
     """
 
     def __init__(self, layers=None, input_dim: int | None = None, seed: int | None = None,
@@ -91,21 +100,34 @@ class Sequential:
                 raise TypeError(f"layers must be a list of Layer objects, received {layers!r}")
             for layer in layers:
                 self.add(layer)
-        if self.input_dim is not None and self.layers:
-            self.build(self.input_dim)
 
     # --- building --------------------------------------------------------------------------------------------
     def add(self, layer: layers_module.Layer) -> None:
-        """Append a layer (built at once if the model already is)."""
+        """Append a layer; built at once when the input width is known (the model's ``input_dim``, or the first
+        layer's own, as Keras's ``Dense(4, input_dim=2)``)."""
         if not isinstance(layer, layers_module.Layer):
             raise TypeError(f"layer must be a glassnet Layer (Dense, Dropout, BatchNorm, Activation), "
                             f"received {layer!r}")
         if layer.built or any(layer is existing for existing in self.layers):
             raise ValueError(f"layer {layer!r} already belongs to a model; create a new layer instead")
+        declared = layer.declared_input_dim
         if not self.built:
+            if not self.layers and declared is not None and self.input_dim not in (None, declared):
+                raise ValueError(f"the model's input_dim={self.input_dim} and its first layer's input_dim="
+                                 f"{declared} ({type(layer).__name__}) disagree; give the width once")
             self.layers.append(layer)
+            width = self.input_dim if self.input_dim is not None else self.layers[0].declared_input_dim
+            if width is not None:
+                try:
+                    self.build(width)
+                except ValueError:
+                    self.layers.pop()
+                    raise
             return
         dim = self._output_dim()
+        if declared is not None and declared != dim:
+            raise ValueError(f"{type(layer).__name__} was declared with input_dim={declared}, but the layer "
+                             f"before it gives width {dim}")
         self.layers.append(layer)
         try:
             self._check_loss_fits()
@@ -125,6 +147,12 @@ class Sequential:
                 raise ValueError(f"the model was built for input_dim={self.input_dim}, received {input_dim}")
             return
         self._check_loss_fits()
+        dim = input_dim
+        for i, layer in enumerate(self.layers):  # every declared width checked before any weight is drawn
+            if layer.declared_input_dim not in (None, dim):
+                raise ValueError(f"layer {i} ({type(layer).__name__}) was declared with input_dim="
+                                 f"{layer.declared_input_dim}, but its input has width {dim}")
+            dim = getattr(layer, "units", dim)
         dim = input_dim
         for layer in self.layers:
             layer.build(dim, self._init_rng, self.dtype)
@@ -310,27 +338,76 @@ class Sequential:
         return z, (last.activation.forward(z) if hasattr(last, "activation") else z)
 
     # --- the public API --------------------------------------------------------------------------------------
-    def predict(self, X, batch_size: int | None = None) -> np.ndarray:
+    def predict(self, X, batch_size: int | None = None, verbose: int | str = "auto") -> np.ndarray:
         """The network's outputs for ``X``, shape ``(n_samples, n_outputs)`` (probabilities for classifiers).
 
-        Keeps no state, so several threads may call it at once. ``batch_size=None`` works through the data in
-        chunks of 4096 rows.
+        Parameters
+        ----------
+        X : array-like or scipy.sparse matrix of shape (n_samples, n_features)
+        batch_size : int, default=None
+            Rows per pass; None works through the data in chunks of 4096 rows. The outputs do not depend on it.
+        verbose : {"auto", 0, 1, 2}, default="auto"
+            Accepted as Keras's is; prediction is one quick pass and prints nothing.
+
+        Keeps no state, so several threads may call it at once. ``model(X)`` is the same.
         """
         self._require_built("predict")
         X = self._check_X(X, sparse=True)
         batch_size = check_int(batch_size, "batch_size", minimum=1, allow_none=True)
+        check_verbose(verbose)
         return self._infer(X, batch_size)
 
-    def evaluate(self, X, y, batch_size: int | None = None, sample_weight=None) -> dict[str, float]:
-        """The loss (with regularisation penalties) and every compiled metric on ``(X, y)``."""
+    def __call__(self, X, training: bool = False) -> np.ndarray:
+        """``model(X)``: the outputs in inference mode, exactly ``predict(X)`` (Keras's call on data).
+
+        ``training=True`` is refused: a training pass changes BatchNorm's running statistics and draws dropout
+        masks, which is ``forward(X, training=True)``'s job (on an array of the model's dtype).
+        """
+        if check_bool(training, "training"):
+            raise ValueError("model(X, training=True) is not supported: model(X) is predict(X), the inference "
+                             "pass; for a training pass use model.forward(X, training=True) on an array of the "
+                             "model's dtype, or train_on_batch/fit")
+        return self.predict(X)
+
+    def evaluate(self, X, y, batch_size: int | None = None, verbose: int | str = "auto", sample_weight=None,
+                 return_dict: bool = False) -> float | list[float] | dict[str, float]:
+        """The loss (with regularisation penalties) and every compiled metric on ``(X, y)``, as Keras returns them.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+        y : array-like of shape (n_samples,) or (n_samples, n_outputs)
+            Targets, in the forms ``fit`` takes.
+        batch_size : int, default=None
+            Rows per pass; the result does not depend on it.
+        verbose : {"auto", 0, 1, 2}, default="auto"
+            Accepted as Keras's is; evaluation is one pass and prints nothing.
+        sample_weight : array-like of shape (n_samples,), default=None
+        return_dict : bool, default=False
+            Return ``{"loss": ..., metric: ...}`` instead.
+
+        Returns
+        -------
+        float, list of float, or dict
+            Keras's shapes: the loss alone (a float) when the model was compiled without metrics;
+            ``[loss, metric_1, ...]`` in ``compile``'s order of metrics when it has some, so that
+            ``loss, accuracy = model.evaluate(X, y)`` unpacks; the dict with ``return_dict=True``.
+            (glassnet 0.1 always returned the dict: see CHANGELOG.md.)
+        """
         self._require_compiled("evaluate")
         self._require_built("evaluate")
         X = self._check_X(X)
         y = self.loss.prepare_targets(y, self._output_dim(), self.dtype)
         check_same_length("X", X, "y", y)
-        sample_weight = check_sample_weight(sample_weight, len(X), self.dtype)
         batch_size = check_int(batch_size, "batch_size", minimum=1, allow_none=True)
-        return self._evaluate(X, y, sample_weight, batch_size)
+        check_verbose(verbose)
+        sample_weight = check_sample_weight(sample_weight, len(X), self.dtype)
+        return_dict = check_bool(return_dict, "return_dict")
+        logs = self._evaluate(X, y, sample_weight, batch_size)
+        if return_dict:
+            return logs
+        values = list(logs.values())  # "loss" first, then the metrics in compile's order
+        return values[0] if len(values) == 1 else values
 
     def _evaluate(self, X, y, sample_weight=None, batch_size=None) -> dict[str, float]:
         with np.errstate(over="ignore", invalid="ignore"):  # an overflowing loss is reported as inf, silently
@@ -344,7 +421,7 @@ class Sequential:
             loss = self.loss.value(y, out, sample_weight)
         if self._penalised:
             loss += self.loss.penalty_scale(X.shape[0], sample_weight) * self._penalty()
-        logs = {"loss": loss}
+        logs = {"loss": float(loss)}
         logs.update({name: float(fn(y, out)) for name, fn in self.metrics.items()})
         return logs
 
@@ -463,30 +540,65 @@ class Sequential:
         for (layer, k), w in zip(names, arrays):
             layer.weight(k)[...] = w
 
-    def count_params(self) -> tuple[int, int]:
-        """(trainable, non-trainable) parameter counts."""
-        counts = [layer.count_params() for layer in self.layers]
-        return sum(c[0] for c in counts), sum(c[1] for c in counts)
+    def count_params(self) -> int:
+        """The number of weights, trainable and not, as Keras's ``count_params`` (an int).
 
-    def summary(self) -> str:
-        """A table of layers, output shapes and parameter counts, with totals."""
+        ``param_counts()`` splits it into trainable and non-trainable (glassnet 0.1's ``count_params``).
+        """
+        return sum(self.param_counts())
+
+    def param_counts(self) -> layers_module.ParamCounts:
+        """``(trainable, non_trainable)`` parameter counts: the weights the optimiser updates, and the others
+        (BatchNorm's running statistics). A named tuple: ``model.param_counts().trainable``."""
+        counts = [layer.param_counts() for layer in self.layers]
+        return layers_module.ParamCounts(sum(c.trainable for c in counts), sum(c.non_trainable for c in counts))
+
+    def summary(self, print_fn=None) -> None:
+        """Print a table of the layers, their output shapes and parameter counts, with totals (Keras's layout).
+
+        Parameters
+        ----------
+        print_fn : callable, default=None
+            Called with each line of the table instead of ``print`` (Keras's argument): ``summary(print_fn=
+            lines.append)`` collects them. ``str(model)`` is the whole table as one string.
+
+        Layers are named as Keras names them, by their class and position among those of their class
+        (``dense``, ``dense_1``, ``batch_norm``...); the memory in brackets is the weights' bytes in the model's
+        dtype.
+        """
+        if print_fn is not None and not callable(print_fn):
+            raise TypeError(f"print_fn must be a callable taking one line of text (such as print), received "
+                            f"print_fn={print_fn!r} ({type(print_fn).__name__})")
         self._require_built("summary")
-        rows = [("Layer", "Output shape", "Params")]
-        for i, layer in enumerate(self.layers):
-            act = getattr(layer, "activation", None)
-            label = type(layer).__name__ + (f" ({act.name})" if act is not None else "")
-            rows.append((f"{i}: {label}", f"(None, {layer.output_dim})", f"{sum(layer.count_params()):,}"))
-        widths = [max(len(r[c]) for r in rows) for c in range(3)]
-        line = "-" * (sum(widths) + 6)
-        trainable, frozen = self.count_params()
+        for line in self._summary_lines():
+            (print if print_fn is None else print_fn)(line)
 
-        def fmt(r):
-            return f"{r[0]:<{widths[0]}}   {r[1]:<{widths[1]}}   {r[2]:>{widths[2]}}"
+    def _summary_lines(self) -> list[str]:
+        seen: dict[str, int] = {}
+        rows = []
+        for layer in self.layers:
+            kind = type(layer).__name__
+            base = _snake_case(kind)
+            name = base if base not in seen else f"{base}_{seen[base]}"
+            seen[base] = seen.get(base, 0) + 1
+            rows.append((f"{name} ({kind})", f"(None, {layer.output_dim})", f"{layer.count_params():,}"))
+        header = ("Layer (type)", "Output Shape", "Param #")
+        # Keras's columns (a line of 65: 29, 26 and 10 characters), widened for long rows
+        widths = [max([width] + [len(r[c]) + 2 for r in rows + [header]]) for c, width in enumerate((28, 26, 10))]
+        length = 1 + sum(widths)
 
-        out = [line, fmt(rows[0]), line] + [fmt(r) for r in rows[1:]] + [line]
-        out += [f"Total params: {trainable + frozen:,}", f"Trainable params: {trainable:,}",
-                f"Non-trainable params: {frozen:,}", line]
-        return "\n".join(out)
+        def row(cells):
+            return (" " + "".join(f"{cell:<{width}}" for cell, width in zip(cells, widths))).rstrip()
+
+        trainable, frozen = self.param_counts()
+        totals = [f"{label} params: {n:,} ({_bytes(n * self.dtype.itemsize)})"
+                  for label, n in (("Total", trainable + frozen), ("Trainable", trainable), ("Non-trainable", frozen))]
+        return ([f'Model: "{_snake_case(type(self).__name__)}"', "_" * length, row(header), "=" * length]
+                + [row(r) for r in rows] + ["=" * length] + totals + ["_" * length])
+
+    def __str__(self) -> str:
+        """The summary table, once built (what ``summary()`` prints); the repr before."""
+        return "\n".join(self._summary_lines()) if self.built else repr(self)
 
     # --- config ----------------------------------------------------------------------------------------------
     def get_config(self) -> dict:
@@ -547,6 +659,21 @@ class Sequential:
             cw = check_class_weight(class_weight, y, self.dtype)
             sample_weight = cw if sample_weight is None else sample_weight * cw
         return X, y, sample_weight
+
+
+def _snake_case(name: str) -> str:
+    """``BatchNorm`` -> ``batch_norm``: Keras's layer names."""
+    return "".join(f"_{c.lower()}" if c.isupper() and i else c.lower() for i, c in enumerate(name))
+
+
+def _bytes(n: int) -> str:
+    """A size in bytes as Keras's summary writes it: ``68.00 B``, ``18.01 KB`` (powers of 1024)."""
+    size = float(n)
+    for unit in ("B", "KB", "MB", "GB", "TB"):
+        if size < 1024:
+            return f"{size:.2f} {unit}"
+        size /= 1024
+    return f"{size:.2f} PB"
 
 
 def _resolve_metrics(metric_list) -> dict:

@@ -208,11 +208,11 @@ def model_report(model, X, y, *, history=None, recorder=None, X_test=None, y_tes
     score = (f"accuracy {format_value(first['accuracy'])}" if classifier else f"R² {format_value(first['r2'])}")
     overview = Section(
         "Model",
-        text=(f"{name} has {sum(model.count_params()):,} parameters in {len(model.layers)} layers and is trained "
+        text=(f"{name} has {model.count_params():,} parameters in {len(model.layers)} layers and is trained "
               f"with {model.loss.name} and {model.optimizer.name}. On the {first['data']} "
               f"({first['samples']} samples) it reaches {score}."),
         tables=[("Metrics", rows)],
-        blocks=[("Summary", model.summary())])
+        blocks=[("Summary", str(model))])
     sections = [overview]
 
     training = Section("Training")
@@ -492,7 +492,7 @@ def _metrics_row(label: str, model, X: np.ndarray, y: np.ndarray, classifier: bo
     from . import metrics
 
     out = model.predict(X)
-    row: dict[str, Any] = {"data": label, "samples": len(X), "loss": model.evaluate(X, y)["loss"]}
+    row: dict[str, Any] = {"data": label, "samples": len(X), "loss": model.evaluate(X, y, return_dict=True)["loss"]}
     if classifier:
         row["accuracy"] = float(np.mean(predicted_labels(model, X) == _labels(y)))
     else:

@@ -359,14 +359,14 @@ def _run_task(params: dict, seed: int, data: _Data, config: _Config) -> dict:
         history = model.fit(X_train, y_train, epochs=params.get("epochs", config.epochs),
                             batch_size=params.get("batch_size", config.batch_size), verbose=0)
         parts = {"train": (X_train, y_train), "test": (X_test, y_test)}
-        result = {f"{part}_loss": float(model.evaluate(X, y)["loss"]) for part, (X, y) in parts.items()}
+        result = {f"{part}_loss": model.evaluate(X, y, return_dict=True)["loss"] for part, (X, y) in parts.items()}
         outputs = {part: model.predict(X) for part, (X, _) in parts.items()}
         for name, fn in config.metrics:
             for part, (_, y) in parts.items():
                 result[f"{part}_{name}"] = float(fn(y, outputs[part]))
     result["epochs_run"] = len(history.history.get("loss", []))
     result["seconds"] = time.perf_counter() - start
-    result["n_params"] = int(model.count_params()[0])
+    result["n_params"] = model.param_counts().trainable
     result["diverged"] = bool(history.diverged)
     return result
 

@@ -306,10 +306,10 @@ def mlp_xor(quick: bool, seed: int) -> ScenarioResult:
         candidate = mlp(2, [2], "binary", activation="sigmoid", optimizer=SGD(0.5, momentum=0.9),
                         seed=seed + attempt)
         candidate_history = candidate.fit(X, y, epochs=epochs, batch_size=None, verbose=0)
-        accuracy = candidate.evaluate(X, y)["accuracy"]
+        accuracy = candidate.evaluate(X, y, return_dict=True)["accuracy"]
         attempts.append({"seed": seed + attempt, "final loss": candidate_history.history["loss"][-1],
                          "accuracy": accuracy})
-        if model is None or accuracy > model.evaluate(X, y)["accuracy"]:
+        if model is None or accuracy > model.evaluate(X, y, return_dict=True)["accuracy"]:
             model, history = candidate, candidate_history
         if accuracy == 1.0:
             break
@@ -391,9 +391,9 @@ def circles(quick: bool, seed: int) -> ScenarioResult:
         model = mlp(2, hidden, "binary", activation="tanh", optimizer=Adam(0.05), seed=seed)
         model.fit(X_train, y_train, epochs=epochs, batch_size=32, verbose=0)
         models[name] = model
-        rows.append({"network": name, "parameters": model.count_params()[0],
-                     "train accuracy": model.evaluate(X_train, y_train)["accuracy"],
-                     "test accuracy": model.evaluate(X_test, y_test)["accuracy"]})
+        rows.append({"network": name, "parameters": model.param_counts().trainable,
+                     "train accuracy": model.evaluate(X_train, y_train, return_dict=True)["accuracy"],
+                     "test accuracy": model.evaluate(X_test, y_test, return_dict=True)["accuracy"]})
         panels[f"{name}: test accuracy {rows[-1]['test accuracy']:.3f}"] = model
         robustness[name] = noise_robustness(model, X_test, y_test, noise_levels=(0, 0.1, 0.2, 0.3, 0.5),
                                             n_repeats=10, random_state=seed)
@@ -787,8 +787,10 @@ def digits(quick: bool, seed: int) -> ScenarioResult:
                         validation_data=(X_test, y_test))
     predicted = np.argmax(model.predict(X_test), axis=1)
     accuracy = float(np.mean(predicted == y_test))
-    summary = [{"train samples": len(X_train), "test samples": len(X_test), "parameters": model.count_params()[0],
-                "train accuracy": model.evaluate(X_train, y_train)["accuracy"], "test accuracy": accuracy}]
+    summary = [{"train samples": len(X_train), "test samples": len(X_test),
+                "parameters": model.param_counts().trainable,
+                "train accuracy": model.evaluate(X_train, y_train, return_dict=True)["accuracy"],
+                "test accuracy": accuracy}]
     per_class = []
     for digit in range(10):
         mask = y_test == digit

@@ -499,7 +499,7 @@ def _all_finite(model) -> bool:
 def _finite_on(model, X, y, sample_weight) -> bool:
     """Whether the weights give a finite loss and outputs on ``(X, y)`` (inference mode)."""
     with np.errstate(over="ignore", invalid="ignore"):
-        return math.isfinite(model.evaluate(X, y, sample_weight=sample_weight)["loss"]) and bool(
+        return math.isfinite(model.evaluate(X, y, sample_weight=sample_weight, return_dict=True)["loss"]) and bool(
             np.isfinite(model.predict(X)).all())
 
 

@@ -55,7 +55,7 @@ def test_targets_are_what_the_classifiers_network_trains_on():
     proba = multi.predict_proba(X4)
     expected = -np.mean(np.log(proba[np.arange(6), [multi.classes_.tolist().index(c) for c in labels]]))
     expected += 0.5 * multi.alpha * sum(float(np.sum(W ** 2)) for W in multi.coefs_) / 6
-    loss = multi.model_.evaluate(X4, network_targets(multi, labels))["loss"]
+    loss = multi.model_.evaluate(X4, network_targets(multi, labels), return_dict=True)["loss"]
     assert loss == pytest.approx(expected, rel=1e-5)
     with pytest.raises(ValueError, match=r"labels not in the estimator's classes_ .*\['d'\]"):
         network_targets(multi, ["a", "d"])

@@ -140,14 +140,14 @@ def test_ablation_of_a_unit_without_outgoing_weights_is_exactly_zero(scoring):
 def test_ablation_loss_equals_the_loss_of_a_network_with_the_unit_cut_out():
     model, X, y, (W1, b1, W2, b2) = _importance_network()
     rows = neurons.neuron_importance(model, X, y)  # scoring "loss": the model is compiled
-    base = model.evaluate(X, y)["loss"]
+    base = model.evaluate(X, y, return_dict=True)["loss"]
     for u in (0, 3):
         cut = W2.copy()
         cut[u] = 0.0  # zeroing the unit's output = zeroing its outgoing weights
         other = _network([(W1, b1), (cut, b2)], ["tanh", "softmax"])
         other.compile(loss="categorical_crossentropy", optimizer="sgd")
         assert rows[u]["baseline"] == pytest.approx(base, rel=1e-12)
-        assert rows[u]["importance"] == pytest.approx(other.evaluate(X, y)["loss"] - base, rel=1e-9, abs=1e-12)
+        assert rows[u]["importance"] == pytest.approx(other.evaluate(X, y) - base, rel=1e-9, abs=1e-12)
 
 
 def test_weight_importance_is_outgoing_norm_times_activation_std():

@@ -416,7 +416,7 @@ def _run(model: Sequential, X, y, epochs, batch_size, validation_split, target_l
         "epochs": len(losses),
         "diverged": bool(history.diverged),
         "seconds": seconds,
-        "n_params": int(model.count_params()[0]),
+        "n_params": model.param_counts().trainable,
         "loss_curve": losses,
         "val_loss_curve": val_losses,
         "history": history,
