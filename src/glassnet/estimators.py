@@ -58,7 +58,7 @@ from .callbacks import Callback, History
 from .layers import Dense
 from .losses import Loss
 from .optimizers import SGD, Adam
-from .training import Trainer
+from .training import Trainer, check_batch_norm_batch
 
 __all__ = ["MLPClassifier", "MLPRegressor"]
 
@@ -488,6 +488,7 @@ class _BaseMLP(BaseEstimator):
 
     def _fit_lbfgs(self, X, y, sample_weight):
         model = self.model_
+        check_batch_norm_batch(model, X.shape[0], "solver='lbfgs' with batch_norm=True received 1 sample")
         # scikit-learn's packing order (every W, then every b; then BatchNorm's), so L-BFGS does the same sums
         keys = [(layer, k) for k in ("W", "b") for layer in self._dense_layers(model)]
         keys += [(layer, k) for layer in model.layers if not isinstance(layer, Dense) for k in layer.params]

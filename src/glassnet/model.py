@@ -31,7 +31,14 @@ from ._validation import (
 )
 from .activations import Linear
 from .callbacks import History
-from .training import DivergenceError, DivergenceWarning, Trainer, preserved_state, train_on_batch
+from .training import (
+    DivergenceError,
+    DivergenceWarning,
+    Trainer,
+    check_batch_norm_batch,
+    preserved_state,
+    train_on_batch,
+)
 
 __all__ = ["DivergenceError", "DivergenceWarning", "Sequential"]
 
@@ -377,10 +384,12 @@ class Sequential:
     def train_on_batch(self, X, y, sample_weight=None, class_weight=None) -> dict[str, float]:
         """Exactly one optimiser step on ``(X, y)``. Returns the batch's loss and metrics (before the step).
 
-        A non-finite loss raises :class:`DivergenceError` and changes nothing.
+        A non-finite loss raises :class:`DivergenceError` and changes nothing. A batch of one sample for a model
+        with a BatchNorm layer raises ValueError (BatchNorm would normalise every feature of it to 0).
         """
         self._require_compiled("train_on_batch")
         X, y, sample_weight = self._check_data(X, y, sample_weight, class_weight)
+        check_batch_norm_batch(self, X.shape[0], "train_on_batch received a batch of 1 sample")
         if not self.built:
             self.build(X.shape[1])
         with np.errstate(over="ignore", invalid="ignore"):
