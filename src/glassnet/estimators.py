@@ -329,8 +329,10 @@ class _BaseMLP(BaseEstimator):
         if not all(np.isfinite(w).all() for w in self.model_.get_weights()):
             raise ValueError("Solver produced non-finite parameter weights. The input data may contain large "
                              "values and need to be preprocessed.")
-        if not np.isfinite(self.loss_):
+        if not np.isfinite(self.loss_) and not (self.early_stopping and self.solver in _STOCHASTIC_SOLVERS):
             # finite weights whose loss overflows: a fit that ends so is refused as loudly as non-finite weights
+            # (early stopping keeps the best validation epoch's weights, not those loss_ was measured on, and
+            # scikit-learn accepts such a run: its test_mlp_diverging_loss)
             rescale = "X and y" if not is_classifier(self) else "X"
             raise ValueError(f"The training loss is {self.loss_} (not finite): the values are too large for the "
                              f"solver to compute with in {self.model_.dtype.name}. Rescale {rescale} (for example "
@@ -767,7 +769,9 @@ _EXTRA_DOC = """
     dropout : float or list of float, default=None
         Dropout rate after every hidden layer, or one rate per hidden layer (glassnet extra).
     batch_norm : bool, default=False
-        Batch normalisation after every hidden layer (glassnet extra).
+        Batch normalisation after every hidden layer (glassnet extra). BatchNorm cannot learn from a batch of
+        one sample: a final batch of one is left out of every epoch (with one warning per fit), and
+        ``batch_size=1`` or a single training sample is refused.
     kernel_initializer : str or Initializer, default=None
         None draws weights and biases exactly as scikit-learn does; a glassnet initialiser name draws the weights
         from it instead, with zero biases (glassnet extra).

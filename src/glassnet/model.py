@@ -409,7 +409,8 @@ class Sequential:
         epochs : int, default=1
             Index of the last epoch (exclusive), as Keras: training runs epochs ``initial_epoch .. epochs-1``.
         batch_size : int or None, default=32
-            None trains on the whole data set at each step (full batch).
+            None trains on the whole data set at each step (full batch). With a BatchNorm layer, a final batch
+            of one sample is left out of every epoch (with one warning), and batches of one are refused.
         validation_split : float, default=0.0
             Fraction of the data, taken from the end before shuffling (Keras's rule), held out for validation.
         validation_data : tuple (X_val, y_val) or (X_val, y_val, sample_weight_val), default=None
