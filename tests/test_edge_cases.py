@@ -8,6 +8,7 @@ was given, what to do); each failed fit of an already fitted estimator must leav
 from __future__ import annotations
 
 import re
+import warnings
 
 import numpy as np
 import pytest
@@ -97,6 +98,61 @@ def test_csv_explicit_header_false_reads_every_row(tmp_path):
     with pytest.raises(ValueError, match=r"line 1: column 1 is not a number: 'abc'") as info:
         datasets.load_csv(write(tmp_path / "bad.csv", "1.0,abc,0\n1,2,0\n"), header=False)
     assert "header=True" not in str(info.value)  # the hint is for the inferred case only
+
+
+@pytest.mark.parametrize("first, match", [
+    ("a,b\n", r"line 1: the first row holds no number.*2 fields while line 2 below it has 3"),
+    ("#,#,#\n", r"line 1: the first row holds no number.*names '#' twice"),
+    ("x,x,label\n", r"names 'x' twice"),
+    ("notes: exported by hand\n", r"1 fields while line 2 below it has 3"),
+], ids=["too-few-fields", "separator", "repeated-name", "comment"])
+def test_csv_first_row_that_is_neither_header_nor_data_is_refused(tmp_path, first, match):
+    """A first row without a number cannot be data; if it cannot be the header of the rows below either, it is
+    malformed, and the guess refuses it (naming the file and the line) rather than drop it as a header."""
+    path = write(tmp_path / "odd.csv", first + "1,2,0\n3,4,1\n")
+    with pytest.raises(ValueError, match=match) as info:
+        datasets.load_csv(path)
+    assert "odd.csv" in str(info.value) and "header=True or header=False" in str(info.value)
+    if "fields" not in match:   # the caller can still decide: it is their header
+        X, y = datasets.load_csv(path, header=True)
+        np.testing.assert_array_equal(X, [[1, 2], [3, 4]])
+
+
+def test_csv_proper_headers_are_still_recognised(tmp_path):
+    # pandas writes its index under an empty name: a header too
+    X, y = datasets.load_csv(write(tmp_path / "pd.csv", ",a,b,label\n0,1,2,0\n1,3,4,1\n"), target="label")
+    np.testing.assert_array_equal(X, [[0, 1, 2], [1, 3, 4]])
+    np.testing.assert_array_equal(y, [0, 1])
+
+
+@pytest.mark.parametrize("cell", ["nan", "NaN", "inf", "-Infinity", "1e999"])
+@pytest.mark.parametrize("where", ["feature", "target", "first-row"])
+def test_csv_nan_and_infinite_cells_are_refused_with_file_and_line(tmp_path, cell, where):
+    rows = ["a,b,label", "1,2,0", "3,4,1", "5,6,0"]
+    if where == "feature":
+        rows[3] = f"3,{cell},1"           # float() reads every one of these cells, as NaN or an infinity
+        expected = r"line 4: column 1 \('b'\) is '" + re.escape(cell) + "', not a finite number"
+    elif where == "target":
+        rows[3] = f"3,4,{cell}"
+        expected = r"line 4: the target \(column 2 \('label'\)\) is '" + re.escape(cell) + "', not a finite number"
+    else:                                 # no header: a first row holding a number is data, and checked as such
+        rows = [f"{cell},2,0"] + rows[1:]
+        expected = r"line 1: column 0 is '" + re.escape(cell) + "', not a finite number"
+    assert not np.isfinite(float(cell))   # the premise, by Python's own reading of the cell
+    path = write(tmp_path / "cells.csv", "\n".join(rows) + "\n")
+    with pytest.raises(ValueError, match=expected) as info:
+        datasets.load_csv(path)
+    assert str(info.value).startswith(str(path)) and "NaN and infinite values are refused" in str(info.value)
+
+
+def test_csv_string_targets_refuse_nan_too_and_float32_range_is_checked(tmp_path):
+    with pytest.raises(ValueError, match=r"line 2: the target \(column 2\) is 'nan'"):
+        datasets.load_csv(write(tmp_path / "s.csv", "1,2,setosa\n3,4,nan\n5,6,virginica\n"))
+    # 1e39 is a finite float64 but beyond float32 (largest 3.4e38)
+    path = write(tmp_path / "big.csv", "a,b,y\n1,2,0\n1e39,4,1\n")
+    assert np.isfinite(datasets.load_csv(path)[0]).all()
+    with pytest.raises(ValueError, match=r"line 3: column 0 \('a'\) is '1e39', beyond float32's range"):
+        datasets.load_csv(path, dtype="float32")
 
 
 # --------------------------------------------------------------------------------------------------
@@ -205,6 +261,64 @@ def test_regressor_poisson_targets_must_fit_the_dtype():
     estimator = gn.MLPRegressor(loss="poisson", hidden_layer_sizes=(4,), max_iter=3, random_state=0)
     with pytest.raises(ValueError, match=r"y is too large for loss='poisson'.*float32 cannot represent it"):
         estimator.fit(X.astype(np.float32), np.abs(Y_REG) * 1e39)
+
+
+def _fitted_poisson(solver):
+    return gn.MLPRegressor(hidden_layer_sizes=(4,), loss="poisson", solver=solver, max_iter=3,
+                           random_state=0).fit(X, np.abs(Y_REG))
+
+
+def _sklearn_poisson(solver, y):
+    from sklearn.neural_network import MLPRegressor
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        fitted = MLPRegressor(hidden_layer_sizes=(4,), loss="poisson", solver=solver, max_iter=5,
+                              random_state=0).fit(X, y)
+    return fitted, [str(w.message) for w in caught]
+
+
+def test_poisson_targets_near_1e300_overflow_the_solvers_as_scikit_learn_shows():
+    """The premise, from scikit-learn itself: on Poisson targets near 1e300 (representable, and so is the loss,
+    which grows as y log y) its Adam squares gradients of the order of y and overflows, and its L-BFGS ends with
+    loss_ = nan after a warning about convergence only."""
+    y = np.abs(Y_REG) * 1e300 + 1e300
+    _, adam_warnings = _sklearn_poisson("adam", y)
+    assert any("overflow encountered in square" in w for w in adam_warnings)
+    lbfgs, _ = _sklearn_poisson("lbfgs", y)
+    assert not np.isfinite(lbfgs.loss_)
+
+
+@pytest.mark.parametrize("solver", ["adam", "sgd", "lbfgs"])
+def test_regressor_refuses_poisson_targets_whose_gradient_squared_overflows(solver):
+    estimator = _fitted_poisson(solver)
+    y = np.abs(Y_REG) * 1e300 + 1e300
+    limit = np.sqrt(np.finfo(np.float64).max / len(y))
+    message = _raises(estimator, lambda e: e.fit(X, y), ValueError,
+                      ("y is too large for loss='poisson'", f"{np.abs(y).max():.6g}", f"{limit:.3g}", "gradient",
+                       "float64", "TransformedTargetRegressor"))
+    assert "inf" not in message and "nan" not in message.lower()
+    # under the limit the fit ends with a finite loss_
+    fitted = gn.MLPRegressor(hidden_layer_sizes=(4,), loss="poisson", solver=solver, max_iter=5,
+                             random_state=0, learning_rate_init=1e-3 if solver != "sgd" else 1e-160)
+    assert np.isfinite(fitted.fit(X, np.full(len(X), 0.5 * limit)).loss_)
+
+
+@pytest.mark.parametrize("loss", ["squared_error", "poisson"])
+def test_a_fit_that_ends_with_a_non_finite_loss_is_an_error_and_changes_nothing(loss):
+    """Inputs near 1e100 with modest targets pass every check before training, yet L-BFGS's inner products
+    overflow: scikit-learn ends such a fit with loss_ = nan and only a convergence warning; glassnet refuses it."""
+    from sklearn.neural_network import MLPRegressor
+
+    y = np.abs(Y_REG) + 1
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        reference = MLPRegressor(hidden_layer_sizes=(4,), loss=loss, solver="lbfgs", max_iter=5,
+                                 random_state=0).fit(X * 1e100, y)
+    assert not np.isfinite(reference.loss_)
+    estimator = _fitted_poisson("lbfgs") if loss == "poisson" else _fitted("regressor", solver="lbfgs")
+    _raises(estimator, lambda e: e.fit(X * 1e100, y), ValueError,
+            ("training loss is nan (not finite)", "Rescale X and y", "StandardScaler"))
 
 
 def test_regressor_validation_data_targets_are_checked_too():
@@ -355,3 +469,71 @@ def test_an_overflowing_exponential_unit_under_a_saturated_tanh_has_a_zero_gradi
     for g in grads:
         assert np.isfinite(g).all()
     np.testing.assert_array_equal(grads[0], 0.0)          # the exponential's weight: the limit, 0
+
+
+def _families():
+    from glassnet import _fast
+
+    families = ["numpy"] + (["blas"] if _fast.blas.available() else [])
+    return families + (["jit"] if _fast.implementation() == "jit" else [])
+
+
+@pytest.mark.parametrize("family", _families())
+@pytest.mark.parametrize("dtype, big", [("float32", 100.0), ("float64", 800.0)])
+def test_exponential_units_feeding_tanh_give_the_limits_gradient_against_finite_differences(dtype, big, family):
+    """Three exponential units feed two tanh units, then a linear output; two of the four samples overflow an
+    exponential (held at the largest float), so every tanh above it saturates at the sign of its weight, with any
+    weight, several units and a batch that mixes saturated and ordinary samples, on every computation path.
+
+    The reference is the limit, written independently: a saturated sample's tanh outputs are the constants
+    sign(W2[k]) (k the overflowing unit), which pass no gradient down (the true gradient there is of order
+    e^{-2 e^z}, far below the smallest float), and the ordinary samples are computed in float64; its gradient
+    is taken by central differences."""
+    from glassnet import _fast
+
+    W1 = np.array([[1.0, 0.5, -1.0], [0.2, 1.0, 0.3]])
+    b1 = np.array([0.1, -0.2, 0.05])
+    W2 = np.array([[3.0, -0.5], [-0.7, 2.0], [-1.5, 0.1]])      # |w| > 1 too: the tanh input overflows to inf
+    b2 = np.array([0.05, -0.1])
+    W3, b3 = np.array([[1.0], [-2.0]]), np.array([0.3])
+    params = [W1, b1, W2, b2, W3, b3]
+    X = np.array([[big, 0.1], [0.3, -0.2], [0.5, big], [-0.4, 0.6]])
+    y = np.array([[0.5], [0.1], [-0.3], [0.2]])
+    saturated = {0: 0, 2: 1}                                   # sample -> the exponential unit that overflows
+
+    def reference_loss(p):
+        W1, b1, W2, b2, W3, b3 = p
+        total = 0.0
+        for i, (x, t) in enumerate(zip(X, y)):
+            if i in saturated:
+                a2 = np.sign(W2[saturated[i]])               # the limit: a constant
+            else:
+                a2 = np.tanh(np.exp(x @ W1 + b1) @ W2 + b2)
+            total += float(((a2 @ W3 + b3 - t) ** 2).sum())
+        return total / len(X)
+
+    expected = []
+    for k, p in enumerate(params):
+        g = np.zeros_like(p)
+        for index in np.ndindex(p.shape):
+            up = [q.copy() for q in params]
+            down = [q.copy() for q in params]
+            up[k][index] += 1e-6
+            down[k][index] -= 1e-6
+            g[index] = (reference_loss(up) - reference_loss(down)) / 2e-6
+        expected.append(g)
+
+    with _fast.using(family):
+        model = gn.Sequential([gn.Dense(3, activation="exponential"), gn.Dense(2, activation="tanh"), gn.Dense(1)],
+                              input_dim=2, seed=0, dtype=dtype)
+        model.compile(loss="mse", optimizer=gn.optimizers.SGD(0.01))
+        model.set_weights(params)
+        a1 = model.layers[0].infer(X.astype(dtype))
+        assert (a1[[0, 2], [0, 1]] == np.finfo(dtype).max).all()   # the premise: they overflow
+        loss, grads = model.loss_and_gradients(X, y)
+        assert loss == pytest.approx(reference_loss(params), rel=1e-5)
+        for got, want in zip(grads, expected):
+            assert np.isfinite(got).all()
+            np.testing.assert_allclose(got, want, rtol=2e-3 if dtype == "float32" else 1e-6, atol=1e-6)
+        model.train_on_batch(X, y)                             # the step is taken, and stays finite
+        assert all(np.isfinite(w).all() for w in model.get_weights())

@@ -301,6 +301,42 @@ def test_glassnet_callbacks_run_each_epoch_and_can_stop_training():
     assert est.n_iter_ == 5 and seen == est.loss_curve_
 
 
+def test_batch_norm_drops_a_final_batch_of_one_with_one_warning_per_fit():
+    """65 rows in batches of 32, in order: the fit is the fit on the first 64 rows (the 65th would be a batch of
+    one, which BatchNorm normalises to 0), and says so once for the whole fit, at the caller's line."""
+    X, y = make_moons(n_samples=65, noise=0.2, random_state=0)
+    kwargs = dict(hidden_layer_sizes=(6,), batch_norm=True, solver="sgd", batch_size=32, shuffle=False,
+                  max_iter=4, random_state=0)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        dropped = gn.MLPClassifier(**kwargs).fit(X, y)
+    found = [w for w in caught if "BatchNorm" in str(w.message)]
+    assert len(found) == 1 and found[0].filename == __file__
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", UserWarning)
+        warnings.simplefilter("ignore", ConvergenceWarning)   # (a UserWarning; the filter added last wins)
+        kept = gn.MLPClassifier(**kwargs).fit(X[:64], y[:64])
+    for a, b in zip(_params(dropped), _params(kept), strict=True):
+        np.testing.assert_array_equal(a, b)
+    assert dropped.loss_curve_ == kept.loss_curve_
+    with pytest.warns(UserWarning, match="final batch of one"):
+        dropped.partial_fit(X, y)                  # each call is a fit of its own
+
+
+@pytest.mark.parametrize("Estimator, kwargs, n", [
+    (gn.MLPClassifier, {"batch_size": 1}, 20),
+    (gn.MLPRegressor, {"batch_size": 1}, 20),
+    (gn.MLPRegressor, {"solver": "lbfgs"}, 1),
+    (gn.MLPRegressor, {"solver": "adam"}, 1),
+])
+def test_batch_norm_refuses_batches_of_one_and_leaves_the_estimator_unfitted(Estimator, kwargs, n):
+    X, y = make_moons(n_samples=20, noise=0.2, random_state=0)
+    est = Estimator(hidden_layer_sizes=(4,), batch_norm=True, max_iter=3, random_state=0, **kwargs)
+    with pytest.raises(ValueError, match="BatchNorm.*at least 2 samples"):
+        est.fit(X[:n], y[:n])
+    assert not hasattr(est, "coefs_") and not hasattr(est, "model_")
+
+
 def test_extras_dropout_batch_norm_activation_and_initializer_are_used():
     est = gn.MLPClassifier((16, 8), activation="gelu", dropout=[0.2, 0.1], batch_norm=True,
                            kernel_initializer="he_normal", random_state=0, max_iter=5)

@@ -81,6 +81,18 @@ def test_tasks_multiclass_regression_and_xor():
     assert sorted(DATASETS) == ["circles", "digits", "moons", "sine", "spiral", "xor"]
 
 
+def test_test_size_zero_holds_nothing_out_and_trains_on_every_row():
+    """test_size=0 (the command line's choice for tiny data sets): the network trains on all rows, as a hand-made
+    one does, and the test columns are measured on those rows."""
+    X, y = gn.datasets.make_moons(n_samples=40, random_state=1)
+    (row,) = run_sweep((X, y), {"hidden": [4]}, seeds=[2], epochs=3, test_size=0)
+    assert row["train_loss"] == row["test_loss"] and row["train_accuracy"] == row["test_accuracy"]
+    model = gn.Sequential([gn.Dense(4, activation="relu"), gn.Dense(1, activation="sigmoid")], input_dim=2, seed=2)
+    model.compile(loss="binary_crossentropy", optimizer=gn.optimizers.Adam(learning_rate=0.01))
+    model.fit(X, y, epochs=3, batch_size=32, verbose=0)
+    assert row["train_accuracy"] == np.mean((model.predict(X)[:, 0] > 0.5) == y)
+
+
 def test_arrays_string_labels_extra_metric_and_grid_training_settings():
     X, y = gn.datasets.make_blobs(n_samples=60, centers=3, random_state=0)
     names = np.array(["a", "b", "c"])[y]
@@ -235,6 +247,7 @@ def test_parse_grid_types_known_parameters():
     ({"backend": "dask"}, ValueError, "scheduler"),
     ({"scheduler": "tcp://127.0.0.1:8786"}, ValueError, "scheduler"),
     ({"test_size": 1.0}, ValueError, "test_size"),
+    ({"test_size": -0.1}, ValueError, "test_size"),
     ({"epochs": 0}, ValueError, "epochs"),
     ({"metric": "r2"}, ValueError, "metric"),
     ({"build": "mlp"}, TypeError, "build"),

@@ -347,3 +347,144 @@ def test_training_buffers_are_reused_and_copies_of_a_layer_get_their_own():
     assert layer.forward(X[:3], training=True).shape == (3, 7)
 
 
+
+
+# --- BatchNorm and batches of one sample ------------------------------------------------------------------------
+def _bn_data(n=65, seed=1):
+    rng = np.random.default_rng(seed)
+    X = rng.normal(size=(n, 5))    # five features, as the observers above read
+    return X, (X[:, 0] + 0.5 * X[:, 1] > 0).astype(np.int64)
+
+
+def _bn_model(built=True, lr=0.1):
+    model = gn.Sequential([gn.Dense(4, activation="tanh"), gn.BatchNorm(), gn.Dense(1, activation="sigmoid")],
+                          input_dim=5 if built else None, seed=0, dtype="float64")
+    model.compile(loss="binary_crossentropy", optimizer=gn.optimizers.SGD(lr))
+    return model
+
+
+def _batch_norm_warnings(caught):
+    return [w for w in caught if issubclass(w.category, UserWarning) and "BatchNorm" in str(w.message)]
+
+
+def test_batch_norm_in_training_maps_one_sample_to_beta_and_passes_no_gradient_down():
+    """The trap itself, in closed form: over a batch of one the mean is the sample, so x - mean = 0, BatchNorm
+    outputs beta whatever the input, and neither gamma nor any layer below it receives a gradient."""
+    X, y = _bn_data()
+    model = _bn_model()
+    model.set_weights([w + 0.3 for w in model.get_weights()])   # beta != 0, so the output is not trivially 0
+    model.forward(X[:1], training=True)
+    np.testing.assert_array_equal(model.layers[1].outputs, model.layers[1].params["beta"][None, :])
+    _, grads = model.loss_and_gradients(X[:1], y[:1], training=True)
+    W1, b1, gamma = grads[:3]
+    assert not W1.any() and not b1.any() and not gamma.any()
+
+
+def test_train_on_batch_refuses_one_sample_with_batch_norm_as_torch_does_and_changes_nothing():
+    torch = pytest.importorskip("torch")
+    # PyTorch's documented behaviour: BatchNorm1d in training raises ValueError on a batch of one; two are fine
+    with pytest.raises(ValueError, match="Expected more than 1 value per channel when training"):
+        torch.nn.BatchNorm1d(4).train()(torch.ones(1, 4))
+    torch.nn.BatchNorm1d(4).train()(torch.ones(2, 4))
+
+    X, y = _bn_data()
+    model = _bn_model()
+    before, history = _state(model), model.history
+    with pytest.raises(ValueError, match=r"train_on_batch received a batch of 1 sample.*BatchNorm layer "
+                                         r"\(layer 2 of 3\).*at least 2 samples"):
+        model.train_on_batch(X[:1], y[:1])
+    _assert_identical(_state(model), before)
+    assert model.history is history and model.optimizer.iterations == 0
+    unbuilt = _bn_model(built=False)
+    with pytest.raises(ValueError, match="BatchNorm"):
+        unbuilt.train_on_batch(X[:1], y[:1])
+    assert not unbuilt.built                        # refused before building: nothing drawn
+    model.train_on_batch(X[:2], y[:2])
+    assert model.optimizer.iterations == 1
+    plain = gn.Sequential([gn.Dense(1, activation="sigmoid")], input_dim=5, seed=0)
+    plain.compile(loss="binary_crossentropy", optimizer="sgd")
+    plain.train_on_batch(X[:1], y[:1])              # without BatchNorm one sample is a batch like any other
+
+
+@pytest.mark.parametrize("n, kwargs", [(65, {"batch_size": 1}), (1, {"batch_size": 32}),
+                                       (1, {"batch_size": None}), (4, {"batch_size": 8, "validation_split": 0.75})],
+                         ids=["batch_size=1", "one-sample", "one-sample-full-batch", "one-left-after-split"])
+def test_fit_refuses_to_train_batch_norm_on_batches_of_one_and_changes_nothing(n, kwargs):
+    X, y = _bn_data(n=max(n, 2))
+    X, y = X[:n], y[:n]
+    model = _bn_model()
+    before, history = _state(model), model.history
+    with pytest.raises(ValueError, match="BatchNorm.*at least 2 samples"):
+        model.fit(X, y, epochs=2, verbose=0, **kwargs)
+    _assert_identical(_state(model), before)
+    assert model.history is history
+    unbuilt = _bn_model(built=False)
+    with pytest.raises(ValueError, match="BatchNorm"):
+        unbuilt.fit(X, y, epochs=2, verbose=0, **kwargs)
+    assert not unbuilt.built
+
+
+def test_fit_drops_a_final_batch_of_one_warning_once_and_trains_as_on_the_other_rows():
+    """65 rows in batches of 32 without shuffling: the run is bit for bit the run on the first 64 rows, with one
+    warning for the whole run (not one per epoch), pointing at the caller's line."""
+    X, y = _bn_data(n=65)
+    dropped, kept = _bn_model(), _bn_model()
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        dropped.fit(X, y, epochs=5, batch_size=32, shuffle=False, verbose=0)
+    found = _batch_norm_warnings(caught)
+    assert len(found) == 1 and found[0].filename == __file__
+    assert "65 training samples in batches of 32" in str(found[0].message)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        kept.fit(X[:64], y[:64], epochs=5, batch_size=32, shuffle=False, verbose=0)
+    _assert_identical(_state(dropped), _state(kept))
+    assert dropped.history.history["loss"] == kept.history.history["loss"]
+
+
+def test_fit_with_a_final_batch_of_one_matches_torch_dataloader_drop_last():
+    """PyTorch's remedy for the same trap, DataLoader(drop_last=True), trains the same weights: the network and
+    its SGD steps written in torch, BatchNorm from its batch statistics (biased variance, epsilon 1e-5)."""
+    torch = pytest.importorskip("torch")
+    X, y = _bn_data(n=49)
+    model = _bn_model(lr=0.2)
+    leaves = [torch.tensor(w, requires_grad=True) for w in model.get_weights()[:4] + model.get_weights()[6:]]
+    W1, b1, gamma, beta, W2, b2 = leaves
+    loader = torch.utils.data.DataLoader(torch.utils.data.TensorDataset(torch.tensor(X), torch.tensor(y)),
+                                         batch_size=16, shuffle=False, drop_last=True)
+    opt = torch.optim.SGD(leaves, lr=0.2)
+    for _ in range(4):
+        for xb, yb in loader:
+            h = torch.tanh(xb @ W1 + b1)
+            h = torch.nn.functional.batch_norm(h, None, None, gamma, beta, training=True, eps=1e-5)
+            logits = (h @ W2 + b2)[:, 0]
+            opt.zero_grad()
+            torch.nn.functional.binary_cross_entropy_with_logits(logits, yb.double()).backward()
+            opt.step()
+    with pytest.warns(UserWarning, match="final batch of one"):
+        model.fit(X, y, epochs=4, batch_size=16, shuffle=False, verbose=0)
+    got = model.get_weights()
+    for w, leaf in zip(got[:4] + got[6:], leaves):
+        np.testing.assert_allclose(w, leaf.detach().numpy(), rtol=1e-10, atol=1e-13)
+
+
+def test_shuffled_fit_drops_one_sample_per_epoch_and_watching_still_changes_nothing():
+    X, y = _bn_data(n=65)
+    sizes = []
+    watched, plain = _bn_model(), _bn_model()
+    recorder = TrainingRecorder(X=X[:16])
+    with pytest.warns(UserWarning, match="a different sample each epoch"):
+        watched.fit(X, y, epochs=4, batch_size=16, verbose=0, callbacks=[
+            _ReadsEverything(), recorder,
+            gn.callbacks.LambdaCallback(on_batch_begin=lambda batch, logs: sizes.append(logs["size"]))])
+    assert sizes == [16] * 16                       # four full batches per epoch, the 65th row left out
+    with pytest.warns(UserWarning, match="final batch of one"):
+        plain.fit(X, y, epochs=4, batch_size=16, verbose=0)
+    _assert_identical(_state(watched), _state(plain))
+    stepped = _bn_model()
+    with pytest.warns(UserWarning, match="final batch of one"):
+        trainer = Trainer(stepped, X, y, epochs=None, batch_size=16)
+    for _ in range(4):
+        trainer.step_epoch()
+    trainer.end()
+    _assert_identical(_state(stepped), _state(plain))

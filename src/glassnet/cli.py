@@ -5,8 +5,10 @@ non-zero exit status (1, or 2 for a command line that does not parse, click's co
 Warnings the library raises while a command runs (a diverging loss, a perceptron that did not converge) are
 shown the same way, as one ``Warning: ...`` line each.
 
-Data sets are named as in :mod:`glassnet.sweep` (``xor``, ``moons``, ``circles``, ``spiral``, ``digits``,
-``sine``, plus ``iris``) or given as a CSV file whose target column is ``--target``.
+Every command takes the same data: a named data set (``xor``, ``moons``, ``circles``, ``spiral``, ``digits``,
+``sine``, ``iris``) or a CSV file whose target column is ``--target``. ``train`` and ``sweep`` share their
+options, names and defaults (a sweep's ``--param`` names are ``train``'s option names), so a grid point trains
+the network ``train`` would. A training run whose loss diverges exits with status 1 and saves nothing.
 """
 
 from __future__ import annotations
@@ -32,11 +34,53 @@ DATASETS = {
     "iris": "Fisher's iris flowers (4 measurements, 3 classes)",
 }
 
+#: Data sets with fewer samples are not split: every sample is needed to train on (XOR's four points).
+_MIN_SPLIT = 20
+
 _DATA_HELP = f"A data set ({', '.join(DATASETS)}) or the path of a CSV file."
 _CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 
 
-@click.group(context_settings=_CONTEXT)
+class _Command(click.Command):
+    """A command whose line in ``glassnet --help`` is the first paragraph of its help, whole: click would cut
+    it at the terminal's width (45 characters by default) and end it with "..."."""
+
+    def get_short_help_str(self, limit: int = 45) -> str:
+        if self.short_help:
+            return super().get_short_help_str(limit)
+        return " ".join((self.help or "").split("\n\n")[0].split())
+
+
+class _Group(click.Group):
+    command_class = _Command
+
+
+# The options train and sweep share, written once so that their names, defaults and help agree.
+_OPTION_DATA = click.option("--data", required=True, help=_DATA_HELP)
+_OPTION_TARGET = click.option(
+    "--target", default="-1", show_default=True,
+    help="CSV only: the target column, as an index (negative counts from the end) or a header name.")
+_OPTION_LAYERS = click.option("--layers", default="16,8", show_default=True,
+                              help="Hidden layer sizes, comma-separated ('' or 0 for none).")
+_OPTION_ACTIVATION = click.option("--activation", default="relu", show_default=True,
+                                  help="Activation of the hidden layers.")
+_OPTION_OPTIMIZER = click.option("--optimizer", default="adam", show_default=True,
+                                 help="sgd, adam, adamw, rmsprop or adagrad.")
+_OPTION_LR = click.option("--lr", default=0.01, show_default=True, type=click.FloatRange(min=0, min_open=True),
+                          help="Learning rate.")
+_OPTION_EPOCHS = click.option("--epochs", default=200, show_default=True, type=click.IntRange(min=1),
+                              help="Passes over the training data.")
+_OPTION_BATCH_SIZE = click.option("--batch-size", default=32, show_default=True, type=click.IntRange(min=0),
+                                  help="Samples per step (0: the whole training set).")
+_OPTION_TEST_SIZE = click.option(
+    "--test-size", default=0.25, show_default=True, type=click.FloatRange(0, 1, max_open=True),
+    help=f"Fraction held out to test on (0, or a data set under {_MIN_SPLIT} samples: none, and the test "
+         f"columns are measured on the training data).")
+_OPTION_SAMPLES = click.option("--samples", default=600, show_default=True, type=click.IntRange(min=10),
+                               help="Number of points of a generated data set (moons, circles, spiral, sine).")
+
+
+@click.group(cls=_Group, context_settings=_CONTEXT)
 @click.version_option(__version__, "-V", "--version", prog_name="glassnet")
 def cli() -> None:
     """glassnet: neural networks you can see through.
@@ -68,26 +112,20 @@ def tour(out_dir: str, quick: bool, seed: int) -> None:
 # --------------------------------------------------------------------------------------------------------------
 
 @cli.command(context_settings=_CONTEXT)
-@click.option("--data", required=True, help=_DATA_HELP)
-@click.option("--target", default="-1", show_default=True,
-              help="CSV only: the target column, as an index (negative counts from the end) or a header name.")
-@click.option("--layers", default="16,8", show_default=True,
-              help="Hidden layer sizes, comma-separated ('' or 0 for none).")
-@click.option("--activation", default="relu", show_default=True, help="Activation of the hidden layers.")
-@click.option("--optimizer", default="adam", show_default=True, help="sgd, adam, adamw, rmsprop or adagrad.")
-@click.option("--lr", default=0.01, show_default=True, type=click.FloatRange(min=0, min_open=True),
-              help="Learning rate.")
-@click.option("--epochs", default=200, show_default=True, type=click.IntRange(min=1))
-@click.option("--batch-size", default=32, show_default=True, type=click.IntRange(min=0),
-              help="Samples per step (0: the whole training set).")
-@click.option("--test-size", default=0.25, show_default=True, type=click.FloatRange(0, 1, max_open=True),
-              help="Fraction held out to test on (none for data sets under 20 samples).")
-@click.option("--samples", default=600, show_default=True, type=click.IntRange(min=10),
-              help="Number of points of a generated data set (moons, circles, spiral, sine).")
+@_OPTION_DATA
+@_OPTION_TARGET
+@_OPTION_LAYERS
+@_OPTION_ACTIVATION
+@_OPTION_OPTIMIZER
+@_OPTION_LR
+@_OPTION_EPOCHS
+@_OPTION_BATCH_SIZE
+@_OPTION_TEST_SIZE
+@_OPTION_SAMPLES
 @click.option("--seed", default=0, show_default=True, type=click.IntRange(min=0),
               help="Seed of the data, the split, the initial weights and the shuffling.")
-@click.option("--save", "save_path", type=click.Path(dir_okay=False), help="Write the trained model here "
-              "(.safetensors).")
+@click.option("--save", "save_path", type=click.Path(dir_okay=False),
+              help="Write the trained model to this file (.safetensors), in a folder that exists.")
 @click.option("--report", "report_dir", type=click.Path(file_okay=False), help="Write DIR/report.html.")
 @click.option("--progress/--no-progress", default=True, show_default=True, help="Show a progress bar (stderr).")
 def train(data, target, layers, activation, optimizer, lr, epochs, batch_size, test_size, samples, seed,
@@ -95,12 +133,20 @@ def train(data, target, layers, activation, optimizer, lr, epochs, batch_size, t
     """Train an MLP on a data set; print its summary, metrics and diagnosis.
 
     Example: glassnet train --data moons --layers 16,8 --activation relu --optimizer adam --lr 0.01
+
+    A run whose loss stops being finite (diverges) saves nothing and exits with status 1.
     """
     from .analysis import TrainingRecorder
     from .analysis.diagnose import diagnose, render_findings
     from .io import save_model
     from .report import model_report, text_table, write_report
+    from .training import DivergenceWarning
 
+    # where the results go is checked before any training, so that a mistyped folder costs nothing and
+    # creates nothing
+    _check_save_path(save_path)
+    if report_dir and Path(report_dir).exists() and not Path(report_dir).is_dir():
+        raise click.ClickException(f"--report {report_dir!r} is a file; give a folder")
     dataset = load_data(data, target=target, samples=samples, seed=seed)
     X_train, X_test, y_train, y_test = _split(dataset, test_size, seed)
     model = build_model(dataset, parse_layers(layers), activation, optimizer, lr, seed)
@@ -109,8 +155,16 @@ def train(data, target, layers, activation, optimizer, lr, epochs, batch_size, t
     model.summary(print_fn=click.echo)
     recorder = TrainingRecorder(X=X_train[:256])
     validation = (X_test, y_test) if X_test is not None else None
-    history = model.fit(X_train, y_train, epochs=epochs, batch_size=batch_size or None, verbose=int(progress),
-                        validation_data=validation, callbacks=[recorder], shuffle=True)
+    with warnings.catch_warnings(record=True) as caught:
+        history = model.fit(X_train, y_train, epochs=epochs, batch_size=batch_size or None, verbose=int(progress),
+                            validation_data=validation, callbacks=[recorder], shuffle=True)
+    for w in caught:  # shown as the command shows warnings, but divergence is said once, as the error below
+        if not issubclass(w.category, DivergenceWarning):
+            warnings.showwarning(w.message, w.category, w.filename, w.lineno)
+    if history.diverged:
+        raise click.ClickException(
+            f"training diverged: the loss stopped being finite in epoch {min(len(history.epoch) + 1, epochs)} of "
+            f"{epochs} with --lr {lr:g}; lower --lr (e.g. to {lr / 10:g}) or scale the data. Nothing was saved.")
     rows = [_metrics(model, "training", X_train, y_train)]
     if X_test is not None:
         rows.append(_metrics(model, "held-out", X_test, y_test))
@@ -118,13 +172,23 @@ def train(data, target, layers, activation, optimizer, lr, epochs, batch_size, t
     findings = diagnose(model, history, recorder=recorder, X=X_train, y=y_train)
     click.echo("\nDiagnosis:\n" + render_findings(findings))
     if save_path:
-        Path(save_path).parent.mkdir(parents=True, exist_ok=True)
         click.echo(f"\nSaved the model to {save_model(model, save_path)}")
     if report_dir:
         sections = model_report(model, X_train, y_train, history=history, recorder=recorder, X_test=X_test,
                                 y_test=y_test, class_names=dataset.class_names, name=f"The network on {data}")
         path = write_report(sections, Path(report_dir) / "report.html", title=f"glassnet: training on {data}")
         click.echo(f"Wrote the report to {path}")
+
+
+def _check_save_path(save_path) -> None:
+    """``--save``'s file must go into a folder that exists: a mistyped folder is an error, never created."""
+    if not save_path:
+        return
+    folder = Path(save_path).parent    # (click refuses a folder as the file itself)
+    if not folder.is_dir():
+        what = "is not a folder" if folder.exists() else "does not exist"
+        raise click.ClickException(f"--save {save_path!r}: the folder {str(folder)!r} {what}; create it first, "
+                                   f"or save elsewhere")
 
 
 # --------------------------------------------------------------------------------------------------------------
@@ -137,11 +201,14 @@ def train(data, target, layers, activation, optimizer, lr, epochs, batch_size, t
 @click.option("--layers", default="2", show_default=True, help="Hidden layer sizes, comma-separated.")
 @click.option("--activation", default="sigmoid", show_default=True, help="Activation of the hidden layers.")
 @click.option("--optimizer", default="sgd", show_default=True, help="The optimiser whose update is shown.")
-@click.option("--lr", default=0.1, show_default=True, type=click.FloatRange(min=0, min_open=True))
+@click.option("--lr", default=0.1, show_default=True, type=click.FloatRange(min=0, min_open=True),
+              help="Learning rate.")
 @click.option("--batch", default=4, show_default=True, type=click.IntRange(min=1, max=64),
               help="Samples in the batch (the first ones of the data set).")
-@click.option("--precision", default=4, show_default=True, type=click.IntRange(min=1, max=12))
-@click.option("--seed", default=0, show_default=True, type=click.IntRange(min=0))
+@click.option("--precision", default=4, show_default=True, type=click.IntRange(min=1, max=12),
+              help="Decimals of the numbers shown.")
+@click.option("--seed", default=0, show_default=True, type=click.IntRange(min=0),
+              help="Seed of the data and the initial weights.")
 def explain(data, target, layers, activation, optimizer, lr, batch, precision, seed) -> None:
     """One training step of a small network, every number shown: forward, loss, backward, update.
 
@@ -225,50 +292,98 @@ def export(model_path, onnx_path, opset) -> None:
 # --------------------------------------------------------------------------------------------------------------
 
 @cli.command(context_settings=_CONTEXT)
-@click.option("--data", required=True, type=click.Choice(["xor", "moons", "circles", "spiral", "digits", "sine"]),
-              help="The data set.")
+@_OPTION_DATA
+@_OPTION_TARGET
 @click.option("--param", "params", multiple=True, required=True, metavar="NAME=V1,V2,...",
-              help="A parameter and the values to try; repeat for a grid. hidden takes 16 or 16x8 (two layers).")
+              help="A parameter and the values to try; repeat for a grid. Names: lr, layers (16, or 16x8 for two "
+                   "layers, none for none), activation, optimizer, epochs, batch_size, momentum, dropout, "
+                   "batch_norm, l2, initializer.")
+@_OPTION_LAYERS
+@_OPTION_ACTIVATION
+@_OPTION_OPTIMIZER
+@_OPTION_LR
+@_OPTION_EPOCHS
+@_OPTION_BATCH_SIZE
+@_OPTION_TEST_SIZE
+@_OPTION_SAMPLES
+@click.option("--seed", default=0, show_default=True, type=click.IntRange(min=0),
+              help="Seed of a generated data set (each run's split, weights and shuffling come from --seeds).")
 @click.option("--seeds", default=1, show_default=True, type=click.IntRange(min=1),
-              help="Runs per grid point (seeds 0, 1, ...).")
-@click.option("--epochs", default=100, show_default=True, type=click.IntRange(min=1))
-@click.option("--batch-size", default=32, show_default=True, type=click.IntRange(min=1))
-@click.option("--test-size", default=0.3, show_default=True, type=click.FloatRange(0, 1, min_open=True,
-                                                                                     max_open=True))
+              help="Runs per grid point (seeds 0, 1, ...), each with its own split, weights and shuffling.")
 @click.option("--n-jobs", default=1, show_default=True, type=int, help="Parallel runs (-1: every core).")
 @click.option("--scheduler", default=None, metavar="ADDRESS",
               help="A Dask scheduler address (e.g. tcp://host:8786) to run the sweep on a cluster.")
 @click.option("--out", "out_dir", default="glassnet-sweep", show_default=True, type=click.Path(file_okay=False),
               help="Folder for the figure and sweep.csv.")
-def sweep(data, params, seeds, epochs, batch_size, test_size, n_jobs, scheduler, out_dir) -> None:
+def sweep(data, target, params, layers, activation, optimizer, lr, epochs, batch_size, test_size, samples, seed,
+          seeds, n_jobs, scheduler, out_dir) -> None:
     """Train over a grid of parameters; print the table and draw it.
 
-    Example: glassnet sweep --data moons --param learning_rate=0.001,0.01,0.1 --param hidden=4,16,64 --seeds 3
+    Example: glassnet sweep --data moons --param lr=0.001,0.01,0.1 --param layers=4,16,64 --seeds 3
+
+    The data and every setting the grid leaves alone are train's, with train's defaults: the same command line
+    trains the same network at each grid point as `glassnet train` would.
     """
     from . import plots
+    from . import sweep as sweep_module
+    from ._validation import unknown_name_message
     from .report import text_table
     from .sweep import run_sweep, summarize
 
     grid = parse_params(params)
-
+    known = [_SWEEP_NAMES_SHOWN.get(name, name) for name in sweep_module.DEFAULTS] + ["epochs", "batch_size"]
+    for name in grid:
+        if name not in known:
+            raise click.ClickException(unknown_name_message(name, "--param name", known))
+    fixed = {"layers": layers, "activation": activation, "optimizer": optimizer, "lr": lr}
+    ctx = click.get_current_context()
+    for name in fixed:
+        if name in grid and ctx.get_parameter_source(name) is not click.core.ParameterSource.DEFAULT:
+            raise click.UsageError(f"{name} is given twice, as --{name} and as --param {name}=...; give it once",
+                                   ctx=ctx)
+    fixed["layers"] = _sweep_layers(parse_layers(layers))
+    swept = list(grid)
+    grid.update({name: [value] for name, value in fixed.items() if name not in grid})
+    dataset = load_data(data, target=target, samples=samples, seed=seed)
+    if len(dataset.X) < _MIN_SPLIT:
+        test_size = 0.0
+    n_test = int(np.ceil(len(dataset.X) * test_size))
+    click.echo(f"Data: {dataset.description}, "
+               + (f"{len(dataset.X) - n_test} training and {n_test} held-out samples per run" if test_size
+                  else f"{len(dataset.X)} training samples (no held-out split)"))
     backend = "dask" if scheduler else "joblib"
-    rows = run_sweep(data, grid, seeds=seeds, epochs=epochs, batch_size=batch_size, test_size=test_size,
-                     n_jobs=n_jobs, backend=backend, scheduler=scheduler)
-    names = list(grid)
-    score = "r2" if data == "sine" else "accuracy"
+    rows = run_sweep((dataset.X, dataset.y), {_SWEEP_NAMES.get(k, k): v for k, v in grid.items()}, seeds=seeds,
+                     epochs=epochs, batch_size=batch_size or None, test_size=test_size, n_jobs=n_jobs,
+                     backend=backend, scheduler=scheduler)
+    rows = [{_SWEEP_NAMES_SHOWN.get(k, k): v for k, v in row.items()} for row in rows]
+    score = "accuracy" if dataset.classification else "r2"
     metric = f"test_{score}"
-    click.echo(text_table(summarize(rows, by=names, metric=[score, "test_loss"])))
+    click.echo(text_table(summarize(rows, by=swept, metric=[score, "test_loss"])))
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     _write_csv(rows, out / "sweep.csv")
-    if len(names) == 2:
-        figure = plots.plot_sweep_heatmap(rows, names[0], names[1], metric)
+    if len(swept) == 2:
+        figure = plots.plot_sweep_heatmap(rows, swept[0], swept[1], metric)
         figure_path = out / "heatmap.png"
     else:
-        figure = plots.plot_sweep(rows, names[0], metric, hue=names[1] if len(names) > 1 else None)
+        figure = plots.plot_sweep(rows, swept[0], metric, hue=swept[1] if len(swept) > 1 else None)
         figure_path = out / "sweep.png"
     plots.save_figure(figure, figure_path)
     click.echo(f"\nWrote {figure_path} and {out / 'sweep.csv'}")
+    diverged = sum(bool(row["diverged"]) for row in rows)
+    if diverged:
+        click.echo(f"Warning: {diverged} of {len(rows)} runs diverged (the loss stopped being finite; see the "
+                   f"diverged column of {out / 'sweep.csv'}); lower their lr", err=True)
+
+
+#: ``--param`` names as train's options spell them, and the names :func:`glassnet.sweep.run_sweep` knows them by
+_SWEEP_NAMES = {"lr": "learning_rate", "layers": "hidden"}
+_SWEEP_NAMES_SHOWN = {v: k for k, v in _SWEEP_NAMES.items()}
+
+
+def _sweep_layers(sizes: list[int]):
+    """``parse_layers``'s list as a sweep's ``hidden`` value: an int for one layer, a tuple for several."""
+    return sizes[0] if len(sizes) == 1 else tuple(sizes)
 
 
 # --------------------------------------------------------------------------------------------------------------
@@ -453,9 +568,11 @@ def parse_layers(text: str) -> list[int]:
 
 
 def parse_params(params) -> dict[str, list]:
-    """The sweep grid from ``("learning_rate=0.001,0.01", "hidden=4,16x8")``, read by :func:`glassnet.sweep.parse_grid`.
+    """The sweep grid from ``("lr=0.001,0.01", "layers=4,16x8")``, read by :func:`glassnet.sweep.parse_grid`.
 
-    A malformed parameter is a usage error naming ``--param``.
+    Names are train's option names (``lr``, ``layers``, ``batch_size``, ...); run_sweep's own ``learning_rate``
+    and ``hidden`` are read as ``lr`` and ``layers``. A malformed or repeated parameter is a usage error naming
+    ``--param``.
 
     Parameters
     ----------
@@ -464,17 +581,32 @@ def parse_params(params) -> dict[str, list]:
     Returns
     -------
     dict of str to list
+        Keyed by train's option names, e.g. ``{"lr": [0.001, 0.01], "layers": [4, (16, 8)]}``.
     """
     from .sweep import parse_grid
 
-    try:
-        return parse_grid(params)
-    except ValueError as exc:
-        raise click.BadParameter(str(exc), ctx=_context(), param_hint="--param") from None
+    grid: dict[str, list] = {}
+    for spec in params:
+        name, equals, values = spec.partition("=")
+        typed = name.strip().replace("-", "_")
+        key = _SWEEP_NAMES_SHOWN.get(typed, typed)
+        if equals and key in grid:
+            raise click.BadParameter(f"parameter {key!r} is given twice ({spec!r}); list all its values once: "
+                                     f"{key}=a,b,c", ctx=_context(), param_hint="--param")
+        # parse_grid types the values by run_sweep's name of the parameter
+        canonical = _SWEEP_NAMES.get(typed, typed)
+        rewritten = f"{canonical}={values}" if equals and canonical != typed else spec
+        try:
+            parsed = parse_grid([rewritten])
+        except ValueError as exc:
+            message = str(exc).replace(repr(rewritten), repr(spec)).replace(repr(canonical), repr(typed))
+            raise click.BadParameter(message, ctx=_context(), param_hint="--param") from None
+        grid[key] = next(iter(parsed.values()))
+    return grid
 
 
 def _split(dataset: Dataset, test_size: float, seed: int):
-    if test_size == 0 or len(dataset.X) < 20:
+    if test_size == 0 or len(dataset.X) < _MIN_SPLIT:
         return dataset.X, None, dataset.y, None
     from sklearn.model_selection import train_test_split
 

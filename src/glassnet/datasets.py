@@ -424,11 +424,13 @@ def load_csv(path: str | os.PathLike, target: int | str = -1, delimiter: str = "
         One character separating fields.
     header : {"infer", True, False}, default="infer"
         Whether the first row names the columns. ``"infer"`` takes it as a header only when none of its fields
-        is a number (and not all are empty), since a data row always holds at least one number, its features;
-        any other first row is data and is checked like every other row. One case stays ambiguous and is
-        refused rather than guessed: a first row whose only non-number is the target while every target below
-        it is a number (a header naming columns with numbers, or a malformed first row?). Pass True or False to
-        decide. None means False.
+        is a number (and not all are empty), since a data row always holds at least one number, its features,
+        and only when it is a proper header: as many fields as the row below it, no name given twice. Any other
+        first row with a number is data and is checked like every other row; a first row without any number
+        that is not a proper header is refused (it is neither a header nor data). One case stays ambiguous and
+        is refused rather than guessed: a first row whose only non-number is the target while every target
+        below it is a number (a header naming columns with numbers, or a malformed first row?). Pass True or
+        False to decide. None means False.
     dtype : {float, "float64", "float32"}, default=float
         The dtype of ``X``.
 
@@ -445,7 +447,9 @@ def load_csv(path: str | os.PathLike, target: int | str = -1, delimiter: str = "
     ValueError
         For a row with the wrong number of fields, a feature that is not a number or an empty target, naming
         the file, the line and the problem (the first row included: with ``header="infer"`` a first row that
-        mixes numbers and non-numbers is data, never silently dropped); for an ambiguous first row (above);
+        mixes numbers and non-numbers is data, never silently dropped); for a cell that reads as NaN or an
+        infinity (``nan``, ``inf``, ``1e999``; a feature beyond ``dtype``'s range too), features and target
+        alike, with its file and line; for a first row that is neither a header nor data, or ambiguous (above);
         for a file without data rows; for an unknown ``target``.
     """
     path = check_path(path)
@@ -466,6 +470,8 @@ def load_csv(path: str | os.PathLike, target: int | str = -1, delimiter: str = "
     names = None
     inferred = header == "infer"
     if header is True or (inferred and _looks_like_header(rows[0][1])):
+        if inferred:
+            _check_proper_header(rows, path)
         names = rows.pop(0)[1]
         inferred = False
     if not rows:
@@ -478,22 +484,37 @@ def load_csv(path: str | os.PathLike, target: int | str = -1, delimiter: str = "
     if inferred:
         _refuse_ambiguous_first_row(rows, column, features, path)
 
+    def label(j):
+        return f"column {j}" if names is None else f"column {j} ({names[j]!r})"
+
     X = np.empty((len(rows), n_columns - 1), dtype=dtype)
     targets = []
     for i, (line, fields) in enumerate(rows):
         if len(fields) != n_columns:
             raise ValueError(f"{path}, line {line}: expected {n_columns} fields, found {len(fields)}")
         try:
-            X[i] = [float(fields[j]) for j in features]
+            with np.errstate(over="ignore"):  # a value beyond float32's range: refused below, with its line
+                X[i] = [float(fields[j]) for j in features]
         except ValueError:
             j = next(j for j in features if not _is_number(fields[j]))
-            label = f"column {j}" if names is None else f"column {j} ({names[j]!r})"
             hint = (" (read as data: header='infer' takes a first row as a header only when none of its fields is "
                     "a number; pass header=True if it names the columns)") if inferred and i == 0 else ""
-            raise ValueError(f"{path}, line {line}: {label} is not a number: {fields[j]!r}{hint}") from None
+            raise ValueError(f"{path}, line {line}: {label(j)} is not a number: {fields[j]!r}{hint}") from None
         if not fields[column].strip():
             raise ValueError(f"{path}, line {line}: the target (column {column}) is empty")
         targets.append(fields[column].strip())
+    finite = np.isfinite(X)
+    if not finite.all():
+        i, k = np.argwhere(~finite)[0]
+        line, field = rows[i][0], rows[i][1][features[k]]
+        what = (f"beyond {dtype.name}'s range (largest {np.finfo(dtype).max:.3g})" if _is_finite_number(field)
+                else "not a finite number")
+        raise ValueError(f"{path}, line {line}: {label(features[k])} is {field!r}, {what}; NaN and infinite "
+                         f"values are refused: clean or impute them first")
+    for i, field in enumerate(targets):
+        if _is_number(field) and not _is_finite_number(field):
+            raise ValueError(f"{path}, line {rows[i][0]}: the target ({label(column)}) is {field!r}, not a finite "
+                             f"number; NaN and infinite values are refused: clean or impute them first")
     return X, _parse_targets(targets)
 
 
@@ -667,6 +688,13 @@ def _is_number(field: str) -> bool:
     return True
 
 
+def _is_finite_number(field: str) -> bool:
+    try:
+        return math.isfinite(float(field))
+    except ValueError:
+        return False
+
+
 def _looks_like_header(first: list[str]) -> bool:
     """Whether a first row is a header: no field is a number, and not every field is empty.
 
@@ -675,6 +703,24 @@ def _looks_like_header(first: list[str]) -> bool:
     number") took a first data row with one malformed field for a header and dropped it without a word.
     """
     return any(field.strip() for field in first) and not any(_is_number(field) for field in first)
+
+
+def _check_proper_header(rows: list[tuple[int, list[str]]], path: Path) -> None:
+    """Refuse a first row without numbers that cannot be a header either: its field count differs from the row
+    below it, or it gives a name twice. Taken for a header, it would be dropped without a word (and a count
+    mismatch reported against the row below, which is fine)."""
+    line, first = rows[0]
+    names = [name.strip() for name in first]
+    advice = "fix that line, or pass header=True or header=False to say what it is"
+    if len(rows) > 1 and len(first) != len(rows[1][1]):
+        raise ValueError(f"{path}, line {line}: the first row holds no number, so it is no data row, but it has "
+                         f"{len(first)} fields while line {rows[1][0]} below it has {len(rows[1][1])}: it is no "
+                         f"header for these columns either; {advice}")
+    repeated = sorted({name for name in names if name and names.count(name) > 1})
+    if repeated:
+        raise ValueError(f"{path}, line {line}: the first row holds no number, so it is no data row, but it names "
+                         f"{repeated[0]!r} twice, so it is no header either (a header names each column once); "
+                         f"{advice}")
 
 
 def _refuse_ambiguous_first_row(rows: list[tuple[int, list[str]]], column: int, features: list[int],

@@ -58,7 +58,7 @@ from .callbacks import Callback, History
 from .layers import Dense
 from .losses import Loss
 from .optimizers import SGD, Adam
-from .training import Trainer
+from .training import Trainer, check_batch_norm_batch
 
 __all__ = ["MLPClassifier", "MLPRegressor"]
 
@@ -90,7 +90,10 @@ class _CanonicalLoss(Loss):
         if self.kind == "squared_error":
             return float(0.5 * np.average(((y - a) ** 2).sum(axis=1), weights=sample_weight))
         if self.kind == "poisson":
-            return float(np.average(special.xlogy(y, y / a) - y + a, weights=sample_weight, axis=0).sum())
+            # a rate that underflowed to 0 under a positive count: the deviance is +inf, its true limit, which
+            # the fit then reports as a non-finite loss
+            with np.errstate(divide="ignore"):
+                return float(np.average(special.xlogy(y, y / a) - y + a, weights=sample_weight, axis=0).sum())
         eps = np.finfo(a.dtype).eps
         p = np.clip(a, eps, 1 - eps)
         if self.fused_activation == "softmax":
@@ -326,6 +329,14 @@ class _BaseMLP(BaseEstimator):
         if not all(np.isfinite(w).all() for w in self.model_.get_weights()):
             raise ValueError("Solver produced non-finite parameter weights. The input data may contain large "
                              "values and need to be preprocessed.")
+        if not np.isfinite(self.loss_) and not (self.early_stopping and self.solver in _STOCHASTIC_SOLVERS):
+            # finite weights whose loss overflows: a fit that ends so is refused as loudly as non-finite weights
+            # (early stopping keeps the best validation epoch's weights, not those loss_ was measured on, and
+            # scikit-learn accepts such a run: its test_mlp_diverging_loss)
+            rescale = "X and y" if not is_classifier(self) else "X"
+            raise ValueError(f"The training loss is {self.loss_} (not finite): the values are too large for the "
+                             f"solver to compute with in {self.model_.dtype.name}. Rescale {rescale} (for example "
+                             f"with sklearn.preprocessing.StandardScaler), or lower learning_rate_init.")
         return self
 
     def _apply_class_weight(self, y, sample_weight, dtype):
@@ -488,6 +499,7 @@ class _BaseMLP(BaseEstimator):
 
     def _fit_lbfgs(self, X, y, sample_weight):
         model = self.model_
+        check_batch_norm_batch(model, X.shape[0], "solver='lbfgs' with batch_norm=True received 1 sample")
         # scikit-learn's packing order (every W, then every b; then BatchNorm's), so L-BFGS does the same sums
         keys = [(layer, k) for k in ("W", "b") for layer in self._dense_layers(model)]
         keys += [(layer, k) for layer in model.layers if not isinstance(layer, Dense) for k in layer.params]
@@ -717,13 +729,16 @@ def _input_at_fault(estimator, X, y, reset: bool, x_name: str, kwargs) -> str:
     return "y"
 
 
-def _check_target_scale(y, loss: str, dtype, name: str = "y") -> None:
-    """Refuse regression targets whose loss cannot be represented in ``dtype``, rather than end with inf or NaN.
+def _check_target_scale(y, loss: str, dtype, name: str = "y", training: bool = True) -> None:
+    """Refuse regression targets whose loss or its gradient cannot be represented in ``dtype``, rather than end
+    with inf or NaN.
 
     The network starts with outputs near 0, so the squared error starts as a sum of ``y.size`` terms near
     ``y ** 2``: finite while ``max|y| <= sqrt(finfo(dtype).max / y.size)`` (at most about 1.3e154 in float64
-    and 1.8e19 in float32, less for more values). The Poisson deviance has no square; its targets need only fit
-    in ``dtype``.
+    and 1.8e19 in float32, less for more values). The Poisson loss grows only as ``y log y``, but its gradient
+    is of the order of ``y`` and the optimisers square it (Adam's second moment, L-BFGS's inner products), so
+    training on it needs the same bound; targets only evaluated (``training=False``: validation data) need only
+    fit in ``dtype``.
     """
     dtype = np.dtype(dtype)
     if y.size == 0:
@@ -733,9 +748,13 @@ def _check_target_scale(y, loss: str, dtype, name: str = "y") -> None:
     if loss == "squared_error":
         limit = float(np.sqrt(finfo.max / y.size))
         why = f"the squared error of {y.size} such values overflows {dtype.name}"
-    else:
+    elif largest > finfo.max or not training:
         limit = float(finfo.max)
         why = f"{dtype.name} cannot represent it"
+    else:
+        limit = float(np.sqrt(finfo.max / y.size))
+        why = (f"the Poisson loss's gradient is of the order of y and the solvers square it, which overflows "
+               f"{dtype.name} for {y.size} such values")
     if largest <= limit:
         return
     advice = ("Rescale the targets, for example with sklearn.compose.TransformedTargetRegressor("
@@ -750,7 +769,9 @@ _EXTRA_DOC = """
     dropout : float or list of float, default=None
         Dropout rate after every hidden layer, or one rate per hidden layer (glassnet extra).
     batch_norm : bool, default=False
-        Batch normalisation after every hidden layer (glassnet extra).
+        Batch normalisation after every hidden layer (glassnet extra). BatchNorm cannot learn from a batch of
+        one sample: a final batch of one is left out of every epoch (with one warning per fit), and
+        ``batch_size=1`` or a single training sample is refused.
     kernel_initializer : str, Initializer or callable, default=None
         None draws weights and biases exactly as scikit-learn does; a glassnet initialiser (a name, an instance,
         or a function with Keras's signature ``f(shape, dtype=None)``) draws the weights instead, with zero
@@ -984,10 +1005,11 @@ class MLPRegressor(RegressorMixin, _BaseMLP):
         """Fit the model to data matrix X and target(s) y.
 
         ``validation_data=(X_val, y_val)`` (glassnet extra) records ``val_loss`` and ``val_score`` in ``history_``
-        every epoch without changing the training (stochastic solvers). Targets so large that the loss would
-        overflow the working dtype (``max|y| > sqrt(finfo(dtype).max / y.size)`` for the squared error: at most
-        about 1.3e154 in float64 and 1.8e19 in float32, less for more values) raise ValueError before training,
-        rather than end with ``loss_ = inf``.
+        every epoch without changing the training (stochastic solvers). Targets so large that the loss or its
+        gradient would overflow the working dtype (``max|y| > sqrt(finfo(dtype).max / y.size)``, for the squared
+        error and the Poisson loss alike: at most about 1.3e154 in float64 and 1.8e19 in float32, less for more
+        values) raise ValueError before training, and a fit that still ends with a non-finite ``loss_`` raises
+        ValueError (the estimator left as it was) rather than end with ``loss_ = inf``.
         """
         return self._fit(X, y, sample_weight=sample_weight, incremental=False, validation_data=validation_data)
 
@@ -997,7 +1019,7 @@ class MLPRegressor(RegressorMixin, _BaseMLP):
         except (TypeError, ValueError) as exc:
             raise type(exc)(f"validation_data's y_val contains strings or objects that are not numbers: {exc}") \
                 from None
-        _check_target_scale(y, self.loss, self.model_.dtype, name="validation_data's y_val")
+        _check_target_scale(y, self.loss, self.model_.dtype, name="validation_data's y_val", training=False)
         return y
 
     @available_if(lambda est: est._check_solver())

@@ -32,7 +32,14 @@ from ._validation import (
 )
 from .activations import Linear
 from .callbacks import History
-from .training import DivergenceError, DivergenceWarning, Trainer, preserved_state, train_on_batch
+from .training import (
+    DivergenceError,
+    DivergenceWarning,
+    Trainer,
+    check_batch_norm_batch,
+    preserved_state,
+    train_on_batch,
+)
 
 __all__ = ["DivergenceError", "DivergenceWarning", "Sequential"]
 
@@ -454,10 +461,12 @@ class Sequential:
     def train_on_batch(self, X, y, sample_weight=None, class_weight=None) -> dict[str, float]:
         """Exactly one optimiser step on ``(X, y)``. Returns the batch's loss and metrics (before the step).
 
-        A non-finite loss raises :class:`DivergenceError` and changes nothing.
+        A non-finite loss raises :class:`DivergenceError` and changes nothing. A batch of one sample for a model
+        with a BatchNorm layer raises ValueError (BatchNorm would normalise every feature of it to 0).
         """
         self._require_compiled("train_on_batch")
         X, y, sample_weight = self._check_data(X, y, sample_weight, class_weight)
+        check_batch_norm_batch(self, X.shape[0], "train_on_batch received a batch of 1 sample")
         if not self.built:
             self.build(X.shape[1])
         with np.errstate(over="ignore", invalid="ignore"):
@@ -477,7 +486,8 @@ class Sequential:
         epochs : int, default=1
             Index of the last epoch (exclusive), as Keras: training runs epochs ``initial_epoch .. epochs-1``.
         batch_size : int or None, default=32
-            None trains on the whole data set at each step (full batch).
+            None trains on the whole data set at each step (full batch). With a BatchNorm layer, a final batch
+            of one sample is left out of every epoch (with one warning), and batches of one are refused.
         validation_split : float, default=0.0
             Fraction of the data, taken from the end before shuffling (Keras's rule), held out for validation.
         validation_data : tuple (X_val, y_val) or (X_val, y_val, sample_weight_val), default=None

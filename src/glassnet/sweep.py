@@ -118,9 +118,10 @@ def run_sweep(data, grid: Mapping[str, Sequence], *, seeds: int | Iterable[int] 
     batch_size : int or None, default=32
         Mini-batch size, unless the grid sets ``batch_size``; None trains on the whole training set at once.
     test_size : float, default=0.3
-        Fraction of the data held out for the test columns, in (0, 1); the split is stratified for
-        classification. ``xor`` is not split: its four rows are the whole problem, so its test columns are
-        computed on the same truth table.
+        Fraction of the data held out for the test columns, in [0, 1); the split is stratified for
+        classification. 0 holds nothing out: the test columns are computed on the training data. ``xor`` is
+        never split: its four rows are the whole problem, so its test columns are computed on the same truth
+        table.
     metric : str, callable or list of them, default=None
         Metrics reported besides the default one (``accuracy`` for classification, ``r2`` for regression):
         names in glassnet.metrics or functions ``metric(y_true, y_pred) -> float``. Each adds the columns
@@ -166,8 +167,7 @@ def run_sweep(data, grid: Mapping[str, Sequence], *, seeds: int | Iterable[int] 
     seeds = _check_seeds(seeds)
     epochs = check_int(epochs, "epochs", minimum=1)
     batch_size = check_int(batch_size, "batch_size", minimum=1, allow_none=True)
-    test_size = check_float(test_size, "test_size", minimum=0.0, maximum=1.0, include_min=False,
-                            include_max=False)
+    test_size = check_float(test_size, "test_size", minimum=0.0, maximum=1.0, include_max=False)
     n_jobs = _check_n_jobs(n_jobs)
     verbose = check_int(verbose, "verbose", minimum=0)
     if backend == "dask" and scheduler is None:
@@ -341,7 +341,7 @@ def _run_task(params: dict, seed: int, data: _Data, config: _Config) -> dict:
     with threadpool_limits(limits=1), warnings.catch_warnings():
         # a diverging run is reported in the row's "diverged" column, not once per worker on its stderr
         warnings.simplefilter("ignore", DivergenceWarning)
-        if data.holdout:
+        if data.holdout and config.test_size > 0:
             stratify = data.y if data.task == "classification" else None
             X_train, X_test, y_train, y_test = train_test_split(data.X, data.y, test_size=config.test_size,
                                                                 random_state=seed, stratify=stratify)

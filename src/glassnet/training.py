@@ -16,6 +16,11 @@ whenever a callback runs, ``layer.grads`` hold the last batch's gradients.
 If a batch's loss is not finite, the update that would have used it is not applied: the weights and optimiser
 state go back to the start of the latest epoch whose first batch still had a finite loss, a
 :class:`DivergenceWarning` says why, and training stops (``history.diverged``).
+
+A model with a BatchNorm layer cannot learn from a batch of one sample: in training BatchNorm normalises each
+feature by the batch's own mean, so every feature of a lone sample becomes 0 (PyTorch refuses such a batch:
+"Expected more than 1 value per channel when training"). ``train_on_batch`` refuses it; a run whose data leave
+a final batch of one drops that batch from every epoch (as PyTorch's ``drop_last``), with one warning per run.
 """
 
 from __future__ import annotations
@@ -37,8 +42,10 @@ from ._validation import (
     check_validation_data,
 )
 from .callbacks import Callback, CallbackList, History, ProgressBar
+from .layers import BatchNorm
 
-__all__ = ["DivergenceError", "DivergenceWarning", "Trainer", "preserved_state", "train_on_batch"]
+__all__ = ["DivergenceError", "DivergenceWarning", "Trainer", "check_batch_norm_batch", "preserved_state",
+           "train_on_batch"]
 
 
 class DivergenceWarning(UserWarning):
@@ -147,17 +154,33 @@ class Trainer:
 
     def _setup(self, model, X, y, sample_weight, *, epochs, initial_epoch, batch_size, shuffle, validation,
                callbacks, verbose, order=None, epoch_metrics=None, history=None, on_divergence="restore"):
+        n = X.shape[0]
+        batch_size = min(batch_size or n, n)
+        steps = -(-n // batch_size)
+        # checked before building, so that a refused run leaves an unbuilt model unbuilt
+        if batch_size == 1:
+            check_batch_norm_batch(model, 1, f"training on {n} sample{'s' * (n > 1)} with batch_size=1"
+                                   if n > 1 else "training on 1 sample")
+        elif n % batch_size == 1 and _batch_norm_layers(model):
+            steps -= 1
+            shuffled = order is not None or shuffle
+            warnings.warn(f"The model has a BatchNorm layer, which cannot learn from a batch of one sample (in "
+                          f"training it normalises every feature of such a batch to 0), and {n} training samples "
+                          f"in batches of {batch_size} leave a final batch of one: that batch is left out of "
+                          f"every epoch ("
+                          f"{'a different sample each epoch' if shuffled else 'always the last sample'}). Choose "
+                          f"a batch_size that leaves no remainder of 1 to train on every sample.",
+                          UserWarning, stacklevel=_user_frame())
         if not model.built:
             model.build(X.shape[1])
-        n = X.shape[0]
         self.model, self.X, self.y, self.sample_weight = model, X, y, sample_weight
         self.epochs, self.initial_epoch, self.validation = epochs, initial_epoch, validation
-        self.batch_size = min(batch_size or n, n)
-        self.steps = -(-n // self.batch_size)
+        self.batch_size, self.steps = batch_size, steps
         # one batch holding every row needs no shuffling: the order of rows within a batch changes nothing
-        # but the rounding of its sums
+        # but the rounding of its sums (a run that drops a final batch of one still shuffles, so that a
+        # different sample sits out each epoch)
         self._order = order if order is not None else (
-            (lambda epoch: model.generators()[0].permutation(n)) if shuffle and self.steps > 1 else None)
+            (lambda epoch: model.generators()[0].permutation(n)) if shuffle and self.batch_size < n else None)
         self._epoch_metrics = epoch_metrics
         self._restore_on_divergence = on_divergence == "restore"
         self._callbacks, self._verbose, self._given_history = callbacks, verbose, history
@@ -422,6 +445,23 @@ def train_on_batch(model, X, y, sample_weight=None) -> dict:
     return logs
 
 
+def check_batch_norm_batch(model, n_samples: int, what: str) -> None:
+    """Refuse a training batch of one sample for a model with a BatchNorm layer: the layer would normalise
+    every feature of it to 0 (its own mean) and the step would learn nothing from it. PyTorch refuses it too
+    ("Expected more than 1 value per channel when training"). ``what`` names the call and its batch."""
+    layers = _batch_norm_layers(model)
+    if n_samples == 1 and layers:
+        raise ValueError(f"{what}: the model has a BatchNorm layer (layer {layers[0] + 1} of "
+                         f"{len(model.layers)}), which in training normalises each feature by the batch's own "
+                         f"mean and variance, so every feature of a batch of one sample becomes 0 and the step "
+                         f"learns nothing from it. Give at least 2 samples per batch.")
+
+
+def _batch_norm_layers(model) -> list[int]:
+    """The positions of the model's BatchNorm layers."""
+    return [i for i, layer in enumerate(model.layers) if isinstance(layer, BatchNorm)]
+
+
 def divergence_message(loss, optimizer) -> str:
     lr = optimizer.current_learning_rate()
     return (f"the loss became {loss} (not finite). The learning rate ({lr:g}) is most likely too high; "
@@ -451,11 +491,12 @@ class _Gatherer:
 
 
 def _user_frame() -> int:
-    """The ``stacklevel`` that points a warning at the first frame outside glassnet (the user's call)."""
+    """The ``stacklevel`` that points a warning at the first frame outside glassnet (the user's call), passing
+    over scikit-learn's frames too (its ``fit`` wrapper around an estimator's)."""
     import sys
 
     frame, level = sys._getframe(1), 1
-    while frame is not None and frame.f_globals.get("__name__", "").startswith("glassnet."):
+    while frame is not None and frame.f_globals.get("__name__", "").startswith(("glassnet.", "sklearn.")):
         frame, level = frame.f_back, level + 1
     return level
 

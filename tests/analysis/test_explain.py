@@ -295,6 +295,37 @@ def test_refuses_unbuilt_uncompiled_and_unknown_models():
         explain_step(object(), X, y)
 
 
+@pytest.mark.parametrize("apply", [False, True])
+def test_refuses_a_batch_of_one_for_batch_norm_and_changes_nothing(apply):
+    """Over one sample BatchNorm's batch mean is the sample itself: every feature becomes 0 and the step explained
+    would learn nothing below it (PyTorch refuses such a batch in training too). Two samples are explained."""
+    X, y = _batch()
+    model, twin = _net(), _net()
+    with pytest.raises(ValueError, match=r"explain_step received a batch of 1 sample \(X of shape \(1, 3\)\).*"
+                                         r"BatchNorm.*at least 2 samples"):
+        explain_step(model, X[:1], y[:1], apply=apply)
+    _assert_same_state(model, twin)
+    step = explain_step(model, X[:2], y[:2], apply=apply)
+    xhat = step.layers[1].extra["xhat"]
+    # two samples: each feature is normalised to -+sqrt(var / (var + epsilon)), var = (difference / 2) ** 2
+    a = step.layers[0].a
+    var = ((a[0] - a[1]) / 2) ** 2
+    np.testing.assert_allclose(np.abs(xhat), np.broadcast_to(np.sqrt(var / (var + 1e-5)), xhat.shape), rtol=1e-4)
+
+
+def test_refuses_a_batch_of_one_for_an_estimator_with_batch_norm():
+    X, y = _batch(n=40)
+    clf = gn.MLPClassifier((4,), batch_norm=True, max_iter=5, random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        clf.fit(X, y)
+    before = clf.model_.get_weights()
+    with pytest.raises(ValueError, match="explain_step received a batch of 1 sample.*BatchNorm"):
+        explain_step(clf, X[:1], y[:1])
+    for w, v in zip(before, clf.model_.get_weights(), strict=True):
+        np.testing.assert_array_equal(w, v)
+
+
 # --- the perceptron ------------------------------------------------------------------------------------------------
 
 AND_X = np.array([[0, 0], [0, 1], [1, 0], [1, 1]], dtype=float)

@@ -32,7 +32,7 @@ import numpy as np
 from .. import activations, optimizers
 from ..layers import Activation, BatchNorm, Dense, Dropout
 from ..model import Sequential
-from ..training import DivergenceError
+from ..training import DivergenceError, check_batch_norm_batch
 from ._adapt import as_network, is_perceptron, network_targets, require_compiled
 
 __all__ = [
@@ -76,6 +76,9 @@ def explain_step(model, X, y, apply: bool = False, sample_weight=None):
     ------
     RuntimeError
         If the model is not compiled, or not built (building draws its weights, a change to the model).
+    ValueError
+        If ``X`` holds one sample and the model has a BatchNorm layer, which would normalise every feature of it
+        to 0 (``train_on_batch`` refuses such a step too).
     FloatingPointError
         If the loss is not finite (``train_on_batch`` refuses such a step too).
 
@@ -97,6 +100,7 @@ def explain_step(model, X, y, apply: bool = False, sample_weight=None):
         raise RuntimeError("the model is not built yet, and building it draws its weights (a change to the "
                            "model): give input_dim to Sequential or call build() before explain_step()")
     X, y, sample_weight = net.check_data(X, y, sample_weight)
+    check_batch_norm_batch(net, X.shape[0], f"explain_step received a batch of 1 sample (X of shape {X.shape})")
     snapshot = None if apply else _Snapshot(net)
     try:
         return _run_step(net, X, y, sample_weight, apply)
