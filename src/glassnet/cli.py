@@ -80,6 +80,15 @@ _OPTION_SAMPLES = click.option("--samples", default=600, show_default=True, type
                                help="Number of points of a generated data set (moons, circles, spiral, sine).")
 
 
+
+def _model_options(command):
+    """The options ``train`` and ``sweep`` share, in this order: the network, its training and the data split."""
+    for option in reversed((_OPTION_LAYERS, _OPTION_ACTIVATION, _OPTION_OPTIMIZER, _OPTION_LR, _OPTION_EPOCHS,
+                            _OPTION_BATCH_SIZE, _OPTION_TEST_SIZE, _OPTION_SAMPLES)):
+        command = option(command)
+    return command
+
+
 @click.group(cls=_Group, context_settings=_CONTEXT)
 @click.version_option(__version__, "-V", "--version", prog_name="glassnet")
 def cli() -> None:
@@ -114,14 +123,7 @@ def tour(out_dir: str, quick: bool, seed: int) -> None:
 @cli.command(context_settings=_CONTEXT)
 @_OPTION_DATA
 @_OPTION_TARGET
-@_OPTION_LAYERS
-@_OPTION_ACTIVATION
-@_OPTION_OPTIMIZER
-@_OPTION_LR
-@_OPTION_EPOCHS
-@_OPTION_BATCH_SIZE
-@_OPTION_TEST_SIZE
-@_OPTION_SAMPLES
+@_model_options
 @click.option("--seed", default=0, show_default=True, type=click.IntRange(min=0),
               help="Seed of the data, the split, the initial weights and the shuffling.")
 @click.option("--save", "save_path", type=click.Path(dir_okay=False),
@@ -298,14 +300,7 @@ def export(model_path, onnx_path, opset) -> None:
               help="A parameter and the values to try; repeat for a grid. Names: lr, layers (16, or 16x8 for two "
                    "layers, none for none), activation, optimizer, epochs, batch_size, momentum, dropout, "
                    "batch_norm, l2, initializer.")
-@_OPTION_LAYERS
-@_OPTION_ACTIVATION
-@_OPTION_OPTIMIZER
-@_OPTION_LR
-@_OPTION_EPOCHS
-@_OPTION_BATCH_SIZE
-@_OPTION_TEST_SIZE
-@_OPTION_SAMPLES
+@_model_options
 @click.option("--seed", default=0, show_default=True, type=click.IntRange(min=0),
               help="Seed of a generated data set (each run's split, weights and shuffling come from --seeds).")
 @click.option("--seeds", default=1, show_default=True, type=click.IntRange(min=1),

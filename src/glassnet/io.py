@@ -108,12 +108,7 @@ def load_model(path, callbacks=None):
     ``callbacks`` (the same kinds, in the same order as when saving) to restore their running state too.
     """
     path = check_path(path)
-    if not path.is_file():
-        raise FileNotFoundError(f"no model file at {str(path)!r}")
-    size = path.stat().st_size
-    if size > MAX_FILE_BYTES:
-        raise ModelFileError(f"{path} is {size:,} bytes, more than the {MAX_FILE_BYTES:,} a model file may have")
-    data = path.read_bytes()
+    data = read_model_file(path, "model file")
     tensors, metadata = _parse(data, path)
     if metadata.get("format") != FORMAT:
         raise ModelFileError(f"{path} is a safetensors file but not a glassnet model (format="
@@ -148,6 +143,17 @@ def load_model(path, callbacks=None):
     if leftover:
         raise ModelFileError(f"{path} has tensors the architecture does not use: {sorted(leftover)[:5]}")
     return model
+
+
+def read_model_file(path: Path, what: str) -> bytes:
+    """The bytes of a model file a user hands us (``what`` names the kind in the errors): a missing file is
+    FileNotFoundError, one over :data:`MAX_FILE_BYTES` a :class:`ModelFileError`, before anything is read."""
+    if not path.is_file():
+        raise FileNotFoundError(f"no {what} at {str(path)!r}")
+    size = path.stat().st_size
+    if size > MAX_FILE_BYTES:
+        raise ModelFileError(f"{path} is {size:,} bytes, more than the {MAX_FILE_BYTES:,} a model file may have")
+    return path.read_bytes()
 
 
 def atomic_write_bytes(path, data: bytes) -> None:

@@ -32,7 +32,7 @@ import numpy as np
 
 from .. import activations
 from .._validation import check_int, check_path
-from ..io import MAX_FILE_BYTES, ModelFileError, atomic_write_bytes
+from ..io import ModelFileError, atomic_write_bytes, read_model_file
 from ..layers import Activation, BatchNorm, Dense, Dropout
 from ..model import Sequential
 from ._assemble import Piece, assemble, check_loss
@@ -138,11 +138,11 @@ def _export_object(obj, graph):
         proba = graph.node("Concat", [rest, out], "probabilities", axis=1)
         index = graph.node("Cast", [graph.node("Greater", [out, graph.const("half", 0.5)], "labels.threshold")],
                            "labels.index", to=7)
-        graph.output(graph.labels(index, classes, flat=True), "label", None, elem=graph.label_elem(classes))
+        graph.output(graph.labels(index, classes, flat=True), "label", None, elem=_label_type(classes)[1])
         graph.output(proba, "probabilities", 2)
     else:
         index = graph.node("ArgMax", [out], "labels.index", axis=1, keepdims=0)
-        graph.output(graph.labels(index, classes), "label", None, elem=graph.label_elem(classes))
+        graph.output(graph.labels(index, classes), "label", None, elem=_label_type(classes)[1])
         graph.output(out, "probabilities", len(classes))
     return kind, extra
 
@@ -177,12 +177,12 @@ def _perceptron(graph, est) -> dict:
     if binary:  # z >= 0 is classes_[1], as Perceptron.predict says
         index = graph.node("Cast", [graph.node("GreaterOrEqual", [z, graph.const("zero", 0.0)], "labels.step")],
                            "labels.index", to=7)
-        graph.output(graph.labels(index, classes, flat=True), "label", None, elem=graph.label_elem(classes))
+        graph.output(graph.labels(index, classes, flat=True), "label", None, elem=_label_type(classes)[1])
         graph.output(graph.node("Squeeze", [z, graph.const("axis1", np.array([1], np.int64))], "scores.rows"),
                      "scores", None)
     else:
         index = graph.node("ArgMax", [z], "labels.index", axis=1, keepdims=0)
-        graph.output(graph.labels(index, classes), "label", None, elem=graph.label_elem(classes))
+        graph.output(graph.labels(index, classes), "label", None, elem=_label_type(classes)[1])
         graph.output(z, "scores", coef.shape[0])
     if est.activation == "sigmoid":  # in log space, as Perceptron.predict_log_proba: exact in the tails
         if binary:  # [1 - p, p] with p = sigmoid(z) is the softmax of [0, z]
@@ -284,9 +284,6 @@ class _Graph:
         self.nodes.append(self.onnx.helper.make_node(op, inputs, [name], name=name, **attrs))
         return name
 
-    def label_elem(self, classes: np.ndarray) -> int:
-        return _label_type(classes)[1]
-
     def labels(self, index: str, classes: np.ndarray, flat: bool = False) -> str:
         """The class labels at ``index`` (int64 of shape (batch,), or (batch, 1) with ``flat``)."""
         values, _ = _label_type(classes)
@@ -364,13 +361,9 @@ def load_onnx(path, loss=None) -> Sequential:
     """
     path = check_path(path)
     loss = check_loss(loss)
-    if not path.is_file():
-        raise FileNotFoundError(f"no ONNX file at {str(path)!r}")
-    size = path.stat().st_size
-    if size > MAX_FILE_BYTES:
-        raise ModelFileError(f"{path} is {size:,} bytes, more than the {MAX_FILE_BYTES:,} a model file may have")
+    data = read_model_file(path, "ONNX file")
     onnx = _import_onnx()
-    proto = _parse(onnx, path.read_bytes(), path)
+    proto = _parse(onnx, data, path)
     reader = _Reader(onnx, proto, path)
     pieces = reader.pieces()
     model = assemble(pieces, reader.n_features, reader.dtype, loss, error=ModelFileError,
@@ -530,7 +523,7 @@ class _Reader:
                 if len(other) == 1 and other[0] in self.consts:
                     return Piece("dense", where, [W, self._bias(nxt, other[0], W)]), 2
             return Piece("dense", where, [W, np.zeros(W.shape[1], W.dtype)]), 1
-        if op in ("Identity",) or (op == "Flatten" and attrs.get("axis", 1) == 1):
+        if op == "Identity" or (op == "Flatten" and attrs.get("axis", 1) == 1):
             return None, 1
         if op == "Dropout":
             ratio = attrs.get("ratio", 0.5)
