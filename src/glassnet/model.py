@@ -60,8 +60,14 @@ class Sequential:
         the first ``fit``. Giving both with different values is a ValueError.
     seed : int, default=None
         Seed for initial weights, dropout masks and shuffling. The same seed gives bit-identical results.
-    dtype : {"float32", "float64"}, default="float32"
-        Dtype of every weight and computation. Inputs are converted to it.
+    dtype : {"float32", "float64"}, default=None
+        Dtype of every weight and computation; inputs are converted to it. None is float32, or the dtype of
+        layers taken from another model.
+
+    Layers of a built model can be shared, as Keras shares them: ``encoder = Sequential(autoencoder.layers[:2])``
+    (or ``autoencoder[:2]``) computes with the autoencoder's own weights, and training either one changes both.
+    Such a model holds a contiguous run of another model's layers, and only those (new layers on top of shared
+    ones are refused: copy the weights into new layers instead, with ``set_weights``).
 
     Examples
     --------
@@ -77,13 +83,20 @@ class Sequential:
     17
     """
 
+    #: defaults for models pickled before these existed
+    _shared = False
+    _dtype_given = True
+
     def __init__(self, layers=None, input_dim: int | None = None, seed: int | None = None,
-                 dtype: str = "float32"):
+                 dtype: str | None = None):
         self.input_dim = check_int(input_dim, "input_dim", minimum=1, allow_none=True)
         if seed is not None:
             seed = check_int(seed, "seed", minimum=0)
         self.seed = seed
-        self.dtype = check_dtype(dtype)
+        self.dtype = check_dtype("float32" if dtype is None else dtype)
+        self._dtype_given = dtype is not None
+        #: whether the layers are a run of another model's, shared with it (see ``add``)
+        self._shared = False
         self.layers: list[layers_module.Layer] = []
         self.loss: losses.Loss | None = None
         self.optimizer: optimizers.Optimizer | None = None
@@ -115,8 +128,11 @@ class Sequential:
         if not isinstance(layer, layers_module.Layer):
             raise TypeError(f"layer must be a glassnet Layer (Dense, Dropout, BatchNorm, Activation), "
                             f"received {layer!r}")
-        if layer.built or any(layer is existing for existing in self.layers):
-            raise ValueError(f"layer {layer!r} already belongs to a model; create a new layer instead")
+        if any(layer is existing for existing in self.layers):
+            raise ValueError(f"layer {layer!r} is already in this model; create a new layer instead")
+        if layer.built or self._shared:
+            self._share(layer)
+            return
         declared = layer.declared_input_dim
         if not self.built:
             if not self.layers and declared is not None and self.input_dim not in (None, declared):
@@ -143,6 +159,54 @@ class Sequential:
             raise
         layer.build(dim, self._init_rng, self.dtype)
         self._collect_params()
+
+    def _share(self, layer) -> None:
+        """Add a built layer of another model, sharing its weights (see the class docstring)."""
+        name = f"{type(layer).__name__} layer"
+        if not layer.built or (self.layers and not self._shared):
+            raise ValueError(f"a model holds either layers of its own or a run of another built model's layers, "
+                             f"not both (received a {'new' if not layer.built else 'built'} {name} after "
+                             f"{'shared' if self._shared else 'new'} ones); to extend a trained network, build new "
+                             f"layers and copy the trained weights into them with set_weights")
+        if self.layers:
+            width = self._output_dim()
+            if layer.input_dim != width or layer.dtype != self.dtype:
+                raise ValueError(f"the {name} takes {layer.input_dim} {layer.dtype} inputs, but the layer before "
+                                 f"it gives {width} {self.dtype}")
+        else:
+            if self.input_dim not in (None, layer.input_dim):
+                raise ValueError(f"the model's input_dim={self.input_dim}, but its first layer (a built {name}) "
+                                 f"takes {layer.input_dim} inputs")
+            if self._dtype_given and layer.dtype != self.dtype:
+                raise ValueError(f"the model's dtype is {self.dtype}, but its first layer (a built {name}) "
+                                 f"computes in {layer.dtype}")
+        params = [p for existing in self.layers + [layer] for p in existing.params.values()]
+        if _contiguous_run(params) is None:
+            raise ValueError(f"the {name} is not the next layer of the model whose layers come before it: shared "
+                             f"layers must be a contiguous run of one model's layers (such as model.layers[:2])")
+        self.layers.append(layer)
+        try:
+            self._check_loss_fits()
+        except ValueError:
+            self.layers.pop()
+            raise
+        if len(self.layers) == 1:
+            self.dtype, self.input_dim = layer.dtype, layer.input_dim
+        self._shared = self.built = True
+        self._collect_params()
+
+    def __getitem__(self, index):
+        """``model[i:j]``: a model of layers ``i`` to ``j - 1`` that shares them (their weights) with this one."""
+        if not isinstance(index, slice):
+            raise TypeError(f"a Sequential is sliced (model[:2]); for one layer use model.layers[{index!r}]")
+        if index.step not in (None, 1):
+            raise ValueError(f"a slice of a model must be a contiguous run of layers (step 1), received step "
+                             f"{index.step}")
+        self._require_built("slicing")
+        layers = self.layers[index]
+        if not layers:
+            raise ValueError(f"model[{index.start}:{index.stop}] holds no layer; this model has {len(self.layers)}")
+        return Sequential(layers, seed=self.seed)
 
     def build(self, input_dim: int) -> None:
         """Create every layer's weights for inputs of width ``input_dim``."""
@@ -193,17 +257,22 @@ class Sequential:
         layer order: the optimiser then updates all of them in one pass (see ``Optimizer._update``), and a copy
         of the weights is one copy."""
         pairs = [(layer, k) for layer in self.layers for k in layer.params]
-        total = sum(layer.params[k].size for layer, k in pairs)
-        flat_params, flat_grads = np.empty(total, self.dtype), np.zeros(total, self.dtype)
-        offset = 0
-        for layer, k in pairs:
-            p = layer.params[k]
-            view = flat_params[offset:offset + p.size].reshape(p.shape)
-            view[...] = p
-            layer.params[k] = view
-            layer.grads[k] = flat_grads[offset:offset + p.size].reshape(p.shape)
-            offset += p.size
-        self._flat = (flat_params, flat_grads)
+        shared = _contiguous_run([layer.params[k] for layer, k in pairs]) if self._shared else None
+        if shared is not None:  # the run of the other model's arrays is this model's: nothing is copied
+            self._flat = (shared, _contiguous_run([layer.grads[k] for layer, k in pairs]))
+        else:
+            total = sum(layer.params[k].size for layer, k in pairs)
+            flat_params, flat_grads = np.empty(total, self.dtype), np.zeros(total, self.dtype)
+            offset = 0
+            for layer, k in pairs:
+                p = layer.params[k]
+                view = flat_params[offset:offset + p.size].reshape(p.shape)
+                view[...] = p
+                layer.params[k] = view
+                layer.grads[k] = flat_grads[offset:offset + p.size].reshape(p.shape)
+                offset += p.size
+            self._flat = (flat_params, flat_grads)
+            self._shared = False
         self._params = [layer.params[k] for layer, k in pairs]
         self._grads = [layer.grads[k] for layer, k in pairs]
         self._states = [v for layer in self.layers for v in layer.state.values()]
@@ -212,6 +281,13 @@ class Sequential:
         self._fused = self.fused
         if self.optimizer is not None and reset_optimizer:
             self.optimizer.reset()
+
+    def _sync_layout(self) -> None:
+        """Follow the model whose layers this one shares, if that model has laid its weights out anew (a layer
+        added to it): the optimiser must update the arrays the layers compute with."""
+        pairs = [(layer, k) for layer in self.layers for k in layer.params]
+        if self._shared and any(layer.params[k] is not p for (layer, k), p in zip(pairs, self._params)):
+            self._collect_params(reset_optimizer=False)
 
     def _output_dim(self, input_dim: int | None = None) -> int:
         dim = self.input_dim if input_dim is None else input_dim
@@ -280,6 +356,7 @@ class Sequential:
             layers = layers[1:]
         for layer in layers:
             grad_output = layer.backward(grad_output)
+        self.layers[0].needs_input_grad = True  # the layer may be a middle one of a model sharing it
         return grad_output
 
     def _forward_backward(self, X, y, sample_weight, training, input_gradient=False):
@@ -306,6 +383,7 @@ class Sequential:
             grad = loss_fn.gradient(y, out, sample_weight)
             for layer in self._reversed:
                 grad = layer.backward(grad)
+        self.layers[0].needs_input_grad = True  # the layer may be a middle one of a model sharing it
         if self._penalised:
             self._last_penalty = scale * self._penalty()
             loss += self._last_penalty
@@ -449,6 +527,7 @@ class Sequential:
         X, y, sample_weight = self._check_data(X, y, sample_weight, None)
         if not self.built:
             self.build(X.shape[1])
+        self._sync_layout()
         training = check_bool(training, "training")
         with preserved_state(self), np.errstate(over="ignore", invalid="ignore"):
             loss, _, _ = self._forward_backward(X, y, sample_weight, training)
@@ -469,6 +548,7 @@ class Sequential:
         check_batch_norm_batch(self, X.shape[0], "train_on_batch received a batch of 1 sample")
         if not self.built:
             self.build(X.shape[1])
+        self._sync_layout()
         with np.errstate(over="ignore", invalid="ignore"):
             return train_on_batch(self, X, y, sample_weight)
 
@@ -684,6 +764,25 @@ def _bytes(n: int) -> str:
             return f"{size:.2f} {unit}"
         size /= 1024
     return f"{size:.2f} PB"
+
+
+def _contiguous_run(arrays: list[np.ndarray]) -> np.ndarray | None:
+    """The 1-D array that ``arrays`` tile, one after another with no gap (views of one buffer, in order), or None.
+    An empty list tiles an empty array."""
+    if not arrays:
+        return np.empty(0)
+    base = arrays[0].base
+    if base is None or base.ndim != 1:
+        return None
+    size = base.itemsize
+    start = (arrays[0].__array_interface__["data"][0] - base.__array_interface__["data"][0]) // size
+    offset = start
+    for a in arrays:
+        if a.base is not base or not a.flags.c_contiguous or \
+                a.__array_interface__["data"][0] != base.__array_interface__["data"][0] + offset * size:
+            return None
+        offset += a.size
+    return base[start:offset]
 
 
 def _resolve_metrics(metric_list) -> dict:

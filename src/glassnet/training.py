@@ -173,6 +173,7 @@ class Trainer:
                           UserWarning, stacklevel=_user_frame())
         if not model.built:
             model.build(X.shape[1])
+        model._sync_layout()
         self.model, self.X, self.y, self.sample_weight = model, X, y, sample_weight
         self.epochs, self.initial_epoch, self.validation = epochs, initial_epoch, validation
         self.batch_size, self.steps = batch_size, steps
