@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import json
 import math
+import sys
 
 import numpy as np
 import pytest
@@ -253,13 +254,34 @@ def test_progress_bar_verbose_0_prints_nothing(capsys):
     assert capsys.readouterr() == ("", "")
 
 
-def test_progress_bar_verbose_1_draws_a_tqdm_bar_on_stderr_and_closes_it(capsys):
+def test_progress_bar_verbose_1_draws_a_tqdm_bar_on_a_terminal_and_closes_it(monkeypatch, capsys):
+    import io
+
+    class Terminal(io.StringIO):
+        def isatty(self):
+            return True
+
+    terminal = Terminal()
+    monkeypatch.setattr(sys, "stderr", terminal)
     bar = ProgressBar(verbose=1)
     _drive_progress(bar, epochs=5, initial_epoch=3)
-    out, err = capsys.readouterr()
+    out, _ = capsys.readouterr()
+    err = terminal.getvalue()
     assert out == ""
     assert "2/2" in err and "loss=0.1235" in err and "accuracy=0.95" in err
     assert bar._bar is None
+
+
+def test_progress_bar_verbose_1_writes_a_clean_line_per_epoch_where_stderr_is_no_terminal(capsys):
+    """A log file or a pipe gets Keras's verbose=2 lines, not a bar's carriage returns, where the bar would have
+    gone (stderr), so stdout keeps only results."""
+    _drive_progress(ProgressBar(verbose=1), epochs=5, initial_epoch=3)
+    out, err = capsys.readouterr()
+    assert err.splitlines() == [
+        "Epoch 4/5 - loss: 0.1235 - accuracy: 0.9500 - val_loss: 0.2000 - lr: 1.0000e-04",
+        "Epoch 5/5 - loss: 0.1235 - accuracy: 0.9500 - val_loss: 0.2000 - lr: 1.0000e-04",
+    ]
+    assert "\r" not in err and out == ""
 
 
 # --- EarlyStopping ------------------------------------------------------------------------------------------

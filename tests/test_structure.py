@@ -17,7 +17,8 @@ ENGINE = {"_constants", "_validation", "_registry", "_fast", "_fast.reference", 
           "activations", "initializers", "losses", "schedules", "metrics", "layers", "optimizers", "callbacks",
           "training", "model", "io"}
 #: the rooms built on the engine, which it must never import
-ABOVE = ("builders", "estimators", "perceptron", "analysis", "plots", "report", "tour", "sweep", "cli")
+ABOVE = ("builders", "estimators", "perceptron", "analysis", "plots", "report", "tour", "sweep", "cli", "display",
+         "interop")
 
 
 def _modules() -> dict[str, pathlib.Path]:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import importlib
 
-from . import activations, callbacks, datasets, initializers, losses, metrics, optimizers, schedules, training
+from . import activations, callbacks, datasets, display, initializers, losses, metrics, optimizers, schedules, training
 from .io import load_model, save_model
 from .layers import Activation, BatchNorm, Dense, Dropout, Layer
 from .model import DivergenceError, DivergenceWarning, Sequential
@@ -58,6 +58,7 @@ __all__ = [
     "analysis",
     "callbacks",
     "datasets",
+    "display",
     "export_onnx",
     "from_sklearn",
     "from_torch",

@@ -70,3 +70,39 @@ def get_class(name: str) -> type:
     if name not in CLASSES:
         raise ValueError(unknown_name_message(name, "class", list(CLASSES)))
     return CLASSES[name]
+
+
+#: notebook (HTML) renderers by class name, filled by ``display`` when glassnet is imported: a class asks for its
+#: renderer here (``html_of(self)``), so no room has to import the one that draws it
+HTML_RENDERERS: dict[str, Any] = {}
+
+
+def register_html(*names: str):
+    """Decorator: ``fn(obj) -> str`` renders objects of the classes called ``names`` as HTML."""
+    def decorate(fn):
+        for name in names:
+            HTML_RENDERERS[name] = fn
+        return fn
+    return decorate
+
+
+def html_of(obj) -> str | None:
+    """The HTML of ``obj`` from the renderer registered for its class (or a base class), or None (then a notebook
+    shows the plain text)."""
+    for cls in type(obj).__mro__:
+        renderer = HTML_RENDERERS.get(cls.__name__)
+        if renderer is not None:
+            return renderer(obj)
+    return None
+
+
+#: figure makers the engine's observers use (``LivePlot``), registered by ``display`` as glassnet is imported
+DRAWERS: dict[str, Any] = {}
+
+
+def register_drawer(name: str):
+    """Decorator: register a figure maker under ``name``."""
+    def decorate(fn):
+        DRAWERS[name] = fn
+        return fn
+    return decorate

@@ -37,6 +37,7 @@ from typing import Any
 
 import numpy as np
 
+from ._registry import DRAWERS, html_of
 from ._validation import check_bool, check_float, check_int, check_name, check_path
 
 __all__ = [
@@ -46,6 +47,7 @@ __all__ = [
     "EarlyStopping",
     "History",
     "LambdaCallback",
+    "LivePlot",
     "ModelCheckpoint",
     "ProgressBar",
     "ReduceLROnPlateau",
@@ -275,6 +277,16 @@ class History(Callback):
         for key, value in (logs or {}).items():
             self.history.setdefault(key, []).append(value)
 
+    def __repr__(self) -> str:
+        if not self.epoch:
+            return "History(no epochs yet)"
+        last = ", ".join(f"{key} {_format_significant(values[-1])}" for key, values in self.history.items() if values)
+        return f"History({len(self.epoch)} epoch{'s' * (len(self.epoch) != 1)}; last: {last})"
+
+    def _repr_html_(self) -> str | None:
+        """The notebook's view: the curves as a figure, and the last values."""
+        return html_of(self)
+
 
 class LambdaCallback(Callback):
     """A callback made on the spot from plain functions, one per hook.
@@ -339,13 +351,16 @@ class TerminateOnNaN(Callback):
 
 
 class ProgressBar(Callback):
-    """Shows training progress: a tqdm bar over epochs, one printed line per epoch, or nothing.
+    """Shows training progress, in the form that fits where the output goes (Keras's ``verbose`` values).
 
     Parameters
     ----------
     verbose : {0, 1, 2}, default=1
-        0 is silent. 1 draws a tqdm bar over the epochs on stderr, with the latest epoch logs (4 significant
-        digits) after it. 2 prints one line per epoch on stdout, e.g.
+        0 is silent. 1 is a progress bar over the epochs with the latest logs (4 significant digits) after it:
+        in a notebook (Jupyter, Colab) one widget bar updating in place (``tqdm.auto``; install ``ipywidgets``,
+        the ``notebook`` extra, for the widget), in a terminal a text bar on stderr, and where stderr is neither
+        (a log file, a pipe) one line per epoch on stderr, where the bar would have been (stdout stays for
+        results). 2 prints one line per epoch on stdout, e.g.
         ``Epoch 3/100 - loss: 0.1234 - accuracy: 0.9500 - val_loss: 0.2345 - lr: 0.0010``.
     """
 
@@ -353,27 +368,36 @@ class ProgressBar(Callback):
         super().__init__()
         self.verbose = check_int(verbose, "verbose", minimum=0, maximum=2)
         self._bar = None
+        self._lines = None  # the stream of one line per epoch, if that is the form
 
     def on_train_begin(self, logs: dict | None = None) -> None:
         self._close()
-        if self.verbose == 1:
-            epochs = self.params.get("epochs")
-            total = None if epochs is None else max(epochs - self.params.get("initial_epoch", 0), 0)
-            from tqdm import tqdm  # on first use: importing glassnet stays light
-
-            # sys.stderr is looked up now, not at import, so redirected or captured streams are honoured.
-            self._bar = tqdm(total=total, unit="epoch", file=sys.stderr)
+        # the streams are looked up now, not at import, so redirected or captured streams are honoured
+        self._lines = sys.stdout if self.verbose == 2 else None
+        if self.verbose != 1:
+            return
+        notebook = in_notebook()
+        if not notebook and not _is_terminal(sys.stderr):
+            self._lines = sys.stderr
+            return
+        epochs = self.params.get("epochs")
+        total = None if epochs is None else max(epochs - self.params.get("initial_epoch", 0), 0)
+        if notebook:
+            from tqdm.auto import tqdm  # on first use: importing glassnet stays light
+        else:
+            from tqdm import tqdm
+        self._bar = tqdm(total=total, unit="epoch", file=None if notebook else sys.stderr)
 
     def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
         logs = logs or {}
-        if self.verbose == 1 and self._bar is not None:
+        if self._bar is not None:
             self._bar.set_postfix({key: _format_significant(value) for key, value in logs.items()},
                                   refresh=False)
             self._bar.update(1)
-        elif self.verbose == 2:
+        elif self._lines is not None:
             parts = [f"Epoch {epoch + 1}/{self.params.get('epochs', '?')}"]
             parts += [f"{key}: {_format_fixed(value)}" for key, value in logs.items()]
-            print(" - ".join(parts), file=sys.stdout, flush=True)
+            print(" - ".join(parts), file=self._lines, flush=True)
 
     def on_train_end(self, logs: dict | None = None) -> None:
         self._close()
@@ -453,6 +477,96 @@ class CSVLogger(Callback):
 
     def get_config(self) -> dict[str, Any]:
         return {"filename": self.filename, "separator": self.separator, "append": self.append}
+
+
+class LivePlot(Callback):
+    """Training curves that redraw themselves as the run goes: in a notebook one output, updated in place; in a
+    script a file rewritten every few epochs (with ``path``), or nothing.
+
+    It only watches: the run's numbers are the same with it and without it (drawing the boundary is an
+    inference pass, which changes no weight, statistic or random generator).
+
+    Parameters
+    ----------
+    metrics : sequence of str, default=("loss", "accuracy")
+        The logged quantities to draw, one panel each (each with its ``val_`` counterpart when there is one);
+        those the run does not log are left out.
+    every : int, default=1
+        Redraw every ``every`` epochs (and once at the end), >= 1: a slow figure need not slow a fast run.
+    boundary : bool, default=False
+        Also draw the decision boundary of a two-feature classifier on ``data``.
+    data : tuple (X, y), default=None
+        The points the boundary is drawn with (``X`` of two features); required with ``boundary=True``.
+    path : str or path-like, default=None
+        Outside a notebook, the image file to rewrite at each redraw (atomically); None draws nothing there.
+
+    Examples
+    --------
+    >>> live = LivePlot(metrics=("loss", "accuracy"), every=5)
+    >>> # model.fit(X, y, epochs=200, callbacks=[live])
+    """
+
+    def __init__(self, metrics=("loss", "accuracy"), every: int = 1, boundary: bool = False, data=None, path=None):
+        super().__init__()
+        if isinstance(metrics, str) or not isinstance(metrics, Iterable):
+            raise TypeError(f"metrics must be a sequence of logged names, received metrics={metrics!r}")
+        self.metrics = tuple(metrics)
+        if not self.metrics or not all(isinstance(m, str) for m in self.metrics):
+            raise ValueError(f"metrics must name at least one logged quantity, received metrics={metrics!r}")
+        self.every = check_int(every, "every", minimum=1)
+        self.boundary = check_bool(boundary, "boundary")
+        if self.boundary:
+            if not isinstance(data, (tuple, list)) or len(data) != 2:
+                raise ValueError(f"boundary=True needs data=(X, y), the points to draw the boundary with, received "
+                                 f"data={type(data).__name__}")
+            X = np.asarray(data[0])
+            if X.ndim != 2 or X.shape[1] != 2 or len(X) != len(data[1]):
+                raise ValueError(f"data must be (X, y) with X of two features and one label per row, received X of "
+                                 f"shape {X.shape} and {len(data[1])} labels")
+            data = (X, np.asarray(data[1]))
+        elif data is not None:
+            raise ValueError("data is drawn only with boundary=True; pass boundary=True or leave data out")
+        self.data = data
+        self.path = None if path is None else check_path(path)
+        self._handle = None
+        self._curves: dict[str, list[float]] = {}
+        #: how many times the figure was drawn in the latest run (shown or written)
+        self.redraws = 0
+
+    def on_train_begin(self, logs: dict | None = None) -> None:
+        self._curves = {}
+        self._handle = None
+        self.redraws = 0
+        self._notebook = in_notebook()
+
+    def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
+        for key, value in (logs or {}).items():
+            self._curves.setdefault(key, []).append(float(value))
+        if (len(next(iter(self._curves.values()), [])) % self.every) == 0:
+            self._draw()
+
+    def on_train_end(self, logs: dict | None = None) -> None:
+        if self._curves:
+            self._draw()
+
+    def _draw(self) -> None:
+        if not self._notebook and self.path is None:
+            return
+        fig = DRAWERS["live_plot"](self._curves, self.metrics, self.model, self.data if self.boundary else None)
+        self.redraws += 1
+        if self._notebook:
+            from IPython.display import display
+
+            if self._handle is None:
+                self._handle = display(fig, display_id=True)
+            else:
+                self._handle.update(fig)
+        elif self.path is not None:
+            DRAWERS["save_figure"](fig, self.path)
+
+    def get_config(self) -> dict[str, Any]:
+        return {"metrics": list(self.metrics), "every": self.every, "boundary": self.boundary,
+                "path": None if self.path is None else str(self.path)}
 
 
 class ModelCheckpoint(Callback):
@@ -827,6 +941,19 @@ def _missing_key_message(owner: str, monitor: str, logs: dict) -> str:
 def _copy_weights(model) -> list[np.ndarray]:
     # Copies, because a model may hand out views of arrays that the optimiser then updates in place.
     return [np.array(weight, copy=True) for weight in model.get_weights()]
+
+
+def in_notebook() -> bool:
+    """Whether the code runs in a Jupyter (or Colab) kernel, where rich output and widgets show."""
+    shell = getattr(sys.modules.get("IPython"), "get_ipython", lambda: None)()
+    return shell is not None and (type(shell).__name__ == "ZMQInteractiveShell" or "google.colab" in sys.modules)
+
+
+def _is_terminal(stream) -> bool:
+    try:
+        return bool(stream.isatty())
+    except (AttributeError, ValueError, OSError):  # a closed or file-like stream without one
+        return False
 
 
 def _format_significant(value) -> str:

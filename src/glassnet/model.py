@@ -553,7 +553,7 @@ class Sequential:
             return train_on_batch(self, X, y, sample_weight)
 
     def fit(self, X, y, epochs: int = 1, batch_size: int | None = 32, validation_split: float = 0.0,
-            validation_data=None, shuffle: bool = True, callbacks=None, verbose: int = 1, sample_weight=None,
+            validation_data=None, shuffle: bool = True, callbacks=None, verbose: int | str = "auto", sample_weight=None,
             class_weight=None, initial_epoch: int = 0) -> History:
         """Train for ``epochs`` passes over ``(X, y)``; returns a History (``.history`` = per-epoch lists).
 
@@ -575,8 +575,9 @@ class Sequential:
         shuffle : bool, default=True
             Reshuffle the training data every epoch (the permutation comes from the model's seed).
         callbacks : list of Callback, default=None
-        verbose : {0, 1, 2}, default=1
-            0 silent, 1 a progress bar, 2 one line per epoch.
+        verbose : {"auto", 0, 1, 2}, default="auto"
+            Keras's values: 0 silent; 1 (and "auto") a progress bar (a widget updating in place in a notebook, a
+            text bar in a terminal, one line per epoch in a log that is neither); 2 one line per epoch.
         sample_weight : array-like of shape (n_samples,), default=None
         class_weight : dict, default=None
             ``{class: weight}``, multiplied into the sample weights.
@@ -685,6 +686,10 @@ class Sequential:
                   for label, n in (("Total", trainable + frozen), ("Trainable", trainable), ("Non-trainable", frozen))]
         return ([f'Model: "{_snake_case(type(self).__name__)}"', "_" * length, row(header), "=" * length]
                 + [row(r) for r in rows] + ["=" * length] + totals + ["_" * length])
+
+    def _repr_html_(self) -> str | None:
+        """The notebook's view: the summary table, with the loss, optimiser and metrics once compiled."""
+        return _registry.html_of(self)
 
     def __str__(self) -> str:
         """The summary table, once built (what ``summary()`` prints); the repr before."""

@@ -48,6 +48,7 @@ from .model import Sequential
 
 __all__ = [
     "BINARY_CMAP",
+    "GlassFigure",
     "CLASS_COLORS",
     "DEFAULT_ACTIVATIONS",
     "REGION_ALPHA",
@@ -1210,9 +1211,26 @@ def plot_comparison_bars(rows, label: str, value: str, error: str | None = None)
 # Helpers
 # ----------------------------------------------------------------------------------------------------------------
 
+class GlassFigure(Figure):
+    """A matplotlib Figure that shows itself in a notebook (Jupyter, Colab) as a cell's result, without
+    ``%matplotlib inline`` and without pyplot: every ``plot_*`` function returns one.
+
+    It is drawn at twice its size in pixels and shown at its size, so it is sharp on high-resolution screens.
+    Outside a notebook it is a plain Figure: nothing opens a window, nothing touches pyplot's state.
+    """
+
+    #: pixels per inch of the size it is shown at (the image has twice as many)
+    display_dpi = 100
+
+    def _repr_png_(self):
+        width, height = self.get_size_inches() * self.display_dpi
+        return figure_to_png_bytes(self, dpi=2 * self.display_dpi), {"width": int(round(width)),
+                                                                     "height": int(round(height))}
+
+
 def _figure(size: tuple[float, float]) -> Figure:
-    """A new Figure on its own Agg canvas (no pyplot, no global state), with constrained layout."""
-    fig = Figure(figsize=size, layout="constrained")
+    """A new figure on its own Agg canvas (no pyplot, no global state), with constrained layout."""
+    fig = GlassFigure(figsize=size, layout="constrained")
     FigureCanvasAgg(fig)
     return fig
 

@@ -39,6 +39,7 @@ from ._validation import check_array, check_float, check_int, check_name
 from .builders import mlp
 from .model import DivergenceWarning, Sequential
 from .report import text_table
+from .results import Results
 
 __all__ = ["DATASETS", "DEFAULTS", "as_dataframe", "format_table", "parse_grid", "run_sweep", "summarize"]
 
@@ -191,7 +192,7 @@ def run_sweep(data, grid: Mapping[str, Sequence], *, seeds: int | Iterable[int] 
         results = _run_joblib(tasks, data_list, config, n_jobs, verbose)
     else:
         results = _run_dask(tasks, data_list, config, scheduler, verbose)
-    return [{**point, "seed": seed, **result} for (point, seed, _), result in zip(tasks, results)]
+    return Results({**point, "seed": seed, **result} for (point, seed, _), result in zip(tasks, results))
 
 
 def summarize(rows: Sequence[Mapping], by: str | Sequence[str] | None = None,
@@ -240,7 +241,7 @@ def summarize(rows: Sequence[Mapping], by: str | Sequence[str] | None = None,
             out[f"{column}_mean"] = float(np.mean(values))
             out[f"{column}_std"] = float(np.std(values))
         summary.append(out)
-    return summary
+    return Results(summary)
 
 
 def as_dataframe(rows: Sequence[Mapping]):
@@ -255,10 +256,9 @@ def as_dataframe(rows: Sequence[Mapping]):
     pandas.DataFrame or list of dict
     """
     try:
-        import pandas as pd
+        return Results(rows).to_frame()
     except ImportError:
         return rows
-    return pd.DataFrame(list(rows))
 
 
 #: The sweep's tables are printed by the one table formatter, :func:`glassnet.report.text_table`, exported here

@@ -40,6 +40,7 @@ from ._validation import (
     check_int,
     check_metrics_can_score,
     check_validation_data,
+    check_verbose,
 )
 from .callbacks import Callback, CallbackList, History, ProgressBar
 from .layers import BatchNorm
@@ -96,7 +97,8 @@ class Trainer:
         validation_split = check_float(validation_split, "validation_split", minimum=0.0, maximum=1.0,
                                        include_max=False)
         shuffle = check_bool(shuffle, "shuffle")
-        verbose = check_int(verbose, "verbose", minimum=0, maximum=2)
+        verbose = check_verbose(verbose)
+        verbose = 1 if verbose == "auto" else verbose  # Keras's "auto": the progress bar
         callbacks = check_instances(callbacks, "callbacks", Callback, "glassnet Callback objects")
         X, y, sample_weight = model._check_data(X, y, sample_weight, class_weight)
         n_outputs = model.layers[-1].output_dim if model.built else model._output_dim(X.shape[1])

@@ -28,6 +28,7 @@ from typing import Any
 
 import numpy as np
 
+from .._registry import html_of
 from .._validation import check_float, check_int
 from ..callbacks import History
 
@@ -98,6 +99,10 @@ class ConvergenceReport:
     def keys(self) -> list[str]:
         """The field names, so ``dict(report)`` works."""
         return list(self.__dataclass_fields__)
+
+    def _repr_html_(self) -> str | None:
+        """The notebook's view (see ``glassnet.display``)."""
+        return html_of(self)
 
     def to_dict(self) -> dict[str, Any]:
         """The report as a plain, JSON-safe dict (plateaus as lists)."""

@@ -47,12 +47,13 @@ from typing import Any
 
 import numpy as np
 
+from .._registry import html_of
 from .._validation import check_array, check_float
 from ..callbacks import History
 from ._adapt import as_network
 from .convergence import analyze_convergence, detect_plateaus
 
-__all__ = ["DEFAULT_THRESHOLDS", "DIAGNOSIS_TABLE", "RULES", "SEVERITIES", "Finding", "Rule", "diagnose",
+__all__ = ["DEFAULT_THRESHOLDS", "DIAGNOSIS_TABLE", "RULES", "SEVERITIES", "Finding", "Findings", "Rule", "diagnose",
            "diagnosis_table", "render_findings"]
 
 #: The severities, most severe first: ``error`` (training failed), ``warning`` (training is being held back),
@@ -146,6 +147,10 @@ class Finding:
     evidence: dict[str, float] = field(default_factory=dict)
     advice: str = ""
 
+    def _repr_html_(self) -> str | None:
+        """The notebook's view (see ``glassnet.display``)."""
+        return html_of(self)
+
     def to_dict(self) -> dict[str, Any]:
         """The finding as a plain, JSON-safe dict."""
         return {"code": self.code, "severity": self.severity, "message": self.message,
@@ -153,6 +158,17 @@ class Finding:
 
     def __str__(self) -> str:
         return f"[{self.severity}] {self.code}: {self.message}"
+
+
+class Findings(list):
+    """What :func:`diagnose` found: a list of :class:`Finding`, most severe first, shown in a notebook as a table
+    (severity, finding, what was seen, evidence, what to try) and printed as :func:`render_findings` writes it."""
+
+    def __str__(self) -> str:
+        return render_findings(self)
+
+    def _repr_html_(self) -> str | None:
+        return html_of(self)
 
 
 @dataclass(frozen=True)
@@ -250,7 +266,7 @@ def diagnose(model, history=None, recorder=None, X=None, y=None, *,
             fired[code] = Finding(code, rule.severity, message, {k: _number(v) for k, v in evidence.items()},
                                   rule.advice)
     kept = [f for f in fired.values() if not any(c in fired for c in RULES[f.code].superseded_by)]
-    return sorted(kept, key=lambda f: SEVERITIES.index(f.severity))
+    return Findings(sorted(kept, key=lambda f: SEVERITIES.index(f.severity)))
 
 
 def render_findings(findings: list[Finding]) -> str:

@@ -31,8 +31,9 @@ keys in every row)::
 A run whose loss merely went flat has not converged: 0.693 is where binary cross-entropy sits when a network
 answers 0.5 for everything, flat and useless. Converged means reaching a stated loss, as a course states it.
 
-``as_table(rows)`` turns the rows into a pandas DataFrame when pandas is installed. Every run is seeded, so the
-same call gives the same rows (``seconds`` aside).
+The rows come as a :class:`~glassnet.results.Results`: a list, shown as a table in a notebook, whose
+``to_frame()`` is a pandas DataFrame (``as_table(rows)`` does the same, giving back the list without pandas).
+Every run is seeded, so the same call gives the same rows (``seconds`` aside).
 
 Unless a ``build`` function is given, the network is built from the data: ``task="auto"`` treats an integer
 (or boolean) ``y`` as class labels — one sigmoid output with binary cross-entropy for two classes, a softmax
@@ -58,6 +59,7 @@ from .._validation import check_array, check_float, check_int, check_name
 from ..builders import mlp
 from ..model import DivergenceWarning, Sequential
 from ..optimizers import OPTIMIZERS
+from ..results import Results
 
 __all__ = ["ROW_KEYS", "TARGET_LOSS", "as_table", "compare_activations", "compare_depth_width", "compare_hidden_sizes",
            "compare_initializers", "compare_learning_rates"]
@@ -291,7 +293,7 @@ def compare_depth_width(X, y, configs: Iterable[tuple[int, int]] = ((1, 32), (2,
         depth, width = row["setting"]
         items = list(row.items())
         out.append(dict(items[:2] + [("depth", depth), ("width", width)] + items[2:]))
-    return out
+    return Results(out)
 
 
 def as_table(rows: list[dict[str, Any]]):
@@ -308,10 +310,9 @@ def as_table(rows: list[dict[str, Any]]):
         One row per run, one column per key.
     """
     try:
-        import pandas
+        return Results(rows).to_frame()
     except ImportError:
         return list(rows)
-    return pandas.DataFrame(list(rows))
 
 
 # --------------------------------------------------------------------------------------------------------------
@@ -386,7 +387,7 @@ def _compare(experiment: str, settings: list, recipe: Callable[[Any], _Network],
                                     f"{type(model).__name__}")
             rows.append({"experiment": experiment, "setting": setting, "label": label, "seed": seed,
                          **_run(model, X, targets, epochs, batch_size, validation_split, target_loss)})
-    return rows
+    return Results(rows)
 
 
 def _run(model: Sequential, X, y, epochs, batch_size, validation_split, target_loss) -> dict[str, Any]:

@@ -30,6 +30,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .. import activations, optimizers
+from .._registry import html_of
 from ..layers import Activation, BatchNorm, Dense, Dropout
 from ..model import Sequential
 from ..training import DivergenceError, check_batch_norm_batch
@@ -350,6 +351,10 @@ class StepExplanation:
         """The step as a worked example: formulas, shapes and numbers (``precision`` decimals)."""
         return _render_step(self, int(precision))
 
+    def _repr_html_(self) -> str | None:
+        """The notebook's view (see ``glassnet.display``)."""
+        return html_of(self)
+
     def __str__(self) -> str:
         return self.render()
 
@@ -437,6 +442,10 @@ class PerceptronStepExplanation:
     def render(self, precision: int = 4) -> str:
         """The pass as a worked example, sample by sample (``precision`` decimals)."""
         return _render_perceptron(self, int(precision))
+
+    def _repr_html_(self) -> str | None:
+        """The notebook's view (see ``glassnet.display``)."""
+        return html_of(self)
 
     def __str__(self) -> str:
         return self.render()

@@ -27,6 +27,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .. import losses
+from .._registry import html_of
 from ..model import Sequential
 from ._adapt import as_network, network_targets, require_compiled
 
@@ -186,6 +187,10 @@ class GradientCheckResult:
     def failed(self) -> list:
         """The rows whose relative error is not below ``tolerance``."""
         return [r for r in self.rows if not r.skipped and not r.relative_error < self.tolerance]
+
+    def _repr_html_(self) -> str | None:
+        """The notebook's view (see ``glassnet.display``)."""
+        return html_of(self)
 
     def render(self) -> str:
         """A table of the rows, then the verdict."""

@@ -27,6 +27,7 @@ from typing import Any
 
 import numpy as np
 
+from .._registry import html_of
 from .._validation import check_array, check_bool, check_int
 from ..callbacks import Callback
 
@@ -206,6 +207,10 @@ class TrainingRecorder(Callback):
             raise IndexError(f"layer must be an index into the {n_layers} recorded layers, received layer={layer}")
         index = layer % n_layers
         return np.array([_float(r["layers"][index][key]) for r in self.records], dtype=np.float64)
+
+    def _repr_html_(self) -> str | None:
+        """The notebook's view (see ``glassnet.display``)."""
+        return html_of(self)
 
     def layer_names(self) -> list[str]:
         """The name of each layer (e.g. ``"Dense(relu)"``), in model order."""
