@@ -78,9 +78,11 @@ def test_a_history_shows_its_curves_and_first_last_best_values(trained):
     assert png[:4] == b"\x89PNG"
     rows = {r[0]: r[1:] for r in tables(html)[0][1:]}
     loss = history.history["loss"]
-    assert rows["loss"] == [f"{loss[0]:.4g}", f"{loss[-1]:.4g}", f"{min(loss):.4g}"]
+    assert rows["training loss"] == [f"{loss[0]:.4g}", f"{loss[-1]:.4g}", f"{min(loss):.4g}"]
     accuracy = history.history["val_accuracy"]
-    assert rows["val_accuracy"][2] == f"{max(accuracy):.4g}"  # best is the largest for a score
+    assert rows["validation accuracy"][2] == f"{max(accuracy):.4g}"  # best is the largest for a score
+    assert set(rows) == {"training loss", "training accuracy", "validation loss", "validation accuracy",
+                         "learning rate"}
     assert repr(history).startswith("History(12 epochs; last: loss ")
     assert repr(gn.callbacks.History()) == "History(no epochs yet)"
 

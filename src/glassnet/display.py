@@ -121,7 +121,7 @@ def history_html(history) -> str:
         if not finite:
             continue
         best = min(finite) if "loss" in key or key in ("mse", "mae") else max(finite)
-        rows.append((key, finite[0], finite[-1], best))
+        rows.append((_quantity(key), finite[0], finite[-1], best))
     parts = []
     try:
         from .plots import plot_training_curves
@@ -133,6 +133,15 @@ def history_html(history) -> str:
     epochs = len(history.epoch)
     diverged = " (stopped: the loss diverged)" if getattr(history, "diverged", False) else ""
     return _box(f"Training history, {epochs} epoch{'s' * (epochs != 1)}{diverged}", *parts)
+
+
+def _quantity(key: str) -> str:
+    """A history key in words: ``val_loss`` is the validation loss, ``lr`` the learning rate."""
+    if key == "lr":
+        return "learning rate"
+    if key.startswith("val_"):
+        return f"validation {key[4:].replace('_', ' ')}"
+    return f"training {key.replace('_', ' ')}"
 
 
 # --- the glass ----------------------------------------------------------------------------------------------------
