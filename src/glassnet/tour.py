@@ -43,7 +43,7 @@ from .builders import mlp
 from .layers import Dense
 from .model import DivergenceWarning, Sequential
 from .optimizers import SGD, Adam
-from .report import Section, format_value, text_table, write_report
+from .report import REPORT_DPI, Section, format_value, text_table, write_report
 
 __all__ = ["EPOCH_SCALE", "SCENARIOS", "ScenarioResult", "run_scenarios", "run_tour"]
 
@@ -105,7 +105,7 @@ def _scenario(data: str):
 # --------------------------------------------------------------------------------------------------------------
 
 def run_tour(out_dir="glassnet-tour", quick: bool = False, seed: int = 0, echo: Callable[[str], None] = print,
-             dpi: int = 100) -> Path:
+             dpi: int = REPORT_DPI) -> Path:
     """Run every scenario, printing each as it finishes, and write ``out_dir/report.html``.
 
     Parameters
@@ -118,8 +118,8 @@ def run_tour(out_dir="glassnet-tour", quick: bool = False, seed: int = 0, echo: 
         Seed of every data set, network and shuffle.
     echo : callable, default=print
         Receives the text to print, one block at a time.
-    dpi : int, default=100
-        Resolution of the figures in the report.
+    dpi : int, default=REPORT_DPI
+        Resolution of the figures in the report (they are displayed at the same size whatever it is).
 
     Returns
     -------
@@ -137,7 +137,7 @@ def run_tour(out_dir="glassnet-tour", quick: bool = False, seed: int = 0, echo: 
 
 def run_scenarios(quick: bool = False, seed: int = 0, echo: Callable[[str], None] | None = print,
                   scenarios: Sequence[Callable[[bool, int], ScenarioResult]] | None = None,
-                  dpi: int = 100) -> list[ScenarioResult]:
+                  dpi: int = REPORT_DPI) -> list[ScenarioResult]:
     """Run scenarios in order and return their results, with each figure already rendered to PNG bytes.
 
     Parameters
@@ -148,7 +148,7 @@ def run_scenarios(quick: bool = False, seed: int = 0, echo: Callable[[str], None
         Receives each scenario's printout (title, text, tables); None prints nothing.
     scenarios : sequence of callables, default=None
         The scenarios to run; None runs :data:`SCENARIOS`.
-    dpi : int, default=100
+    dpi : int, default=REPORT_DPI
 
     Returns
     -------
