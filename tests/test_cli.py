@@ -339,7 +339,34 @@ def test_train_report_states_every_option(capsys, tmp_path, monkeypatch):
                        str(tmp_path / "rep"))
     assert code == 0, err
     settings = {r["setting"]: r["value"] for r in dict(written["sections"][0].tables)["Settings"]}
-    assert (settings["learning rate"], settings["epochs"], settings["batch size"], settings["seed"]) == \
+    assert (settings["learning rate"], settings["epochs trained"], settings["batch size"], settings["seed"]) == \
         (0.03, 4, 16, 2)
+    assert settings["optimizer"] == "Adam" and "beta_1=0.9" in settings["optimizer's other parameters"]
     assert settings["hidden layers"] == "5,3" and settings["activation"] == "relu"
     assert settings["samples generated"] == 120 and settings["held out"] == "30 samples (0.25)"
+
+
+def test_sweep_figure_speaks_in_words(capsys, tmp_path, monkeypatch):
+    from glassnet import plots
+    from glassnet.report import REPORT_DPI
+
+    saved = {}
+    save_figure = plots.save_figure
+
+    def keep(figure, path, dpi=100):
+        saved.update(figure=figure, dpi=dpi)
+        return save_figure(figure, path, dpi=dpi)
+
+    monkeypatch.setattr(plots, "save_figure", keep)
+    code, _, err = run(capsys, "sweep", "--data", "xor", "--param", "lr=0.1,0.5", "--param", "layers=2,4",
+                       "--epochs", "2", "--out", str(tmp_path))
+    assert code == 0, err
+    heatmap, colour_bar = saved["figure"].axes
+    assert (heatmap.get_xlabel(), heatmap.get_ylabel(), colour_bar.get_ylabel()) == \
+        ("learning rate", "hidden layers", "test accuracy")
+    assert saved["dpi"] == REPORT_DPI
+    code, _, err = run(capsys, "sweep", "--data", "sine", "--samples", "40", "--param", "lr=0.01,0.1", "--seeds",
+                       "2", "--epochs", "2", "--out", str(tmp_path))
+    assert code == 0, err
+    ax = saved["figure"].axes[0]
+    assert (ax.get_xlabel(), ax.get_ylabel()) == ("learning rate", "test R²")

@@ -178,7 +178,7 @@ def train(data, target, layers, activation, optimizer, lr, epochs, batch_size, t
     if report_dir:
         settings = {"data": dataset.description, **_generated(data, samples, seed),
                     "held out": f"{len(X_test)} samples ({test_size:g})" if X_test is not None else "none",
-                    "hidden layers": layers or "none", "activation": activation, "epochs": epochs,
+                    "hidden layers": layers or "none", "activation": activation,
                     "batch size": batch_size or "the whole training set", "seed": seed}
         sections = model_report(model, X_train, y_train, history=history, recorder=recorder, X_test=X_test,
                                 y_test=y_test, class_names=dataset.class_names, name=f"The network on {data}",
@@ -341,7 +341,7 @@ def sweep(data, target, params, layers, activation, optimizer, lr, epochs, batch
     from . import plots
     from . import sweep as sweep_module
     from ._validation import unknown_name_message
-    from .report import text_table
+    from .report import REPORT_DPI, text_table
     from .sweep import run_sweep, summarize
 
     grid = parse_params(params)
@@ -382,7 +382,7 @@ def sweep(data, target, params, layers, activation, optimizer, lr, epochs, batch
     else:
         figure = plots.plot_sweep(rows, swept[0], metric, hue=swept[1] if len(swept) > 1 else None)
         figure_path = out / "sweep.png"
-    plots.save_figure(figure, figure_path)
+    plots.save_figure(figure, figure_path, dpi=REPORT_DPI)  # sharp on high-resolution screens
     click.echo(f"\nWrote {figure_path} and {out / 'sweep.csv'}")
     diverged = sum(bool(row["diverged"]) for row in rows)
     if diverged:

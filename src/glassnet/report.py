@@ -571,9 +571,14 @@ def _settings_rows(model, history, settings) -> list[dict[str, Any]]:
     optimizer = model.optimizer
     config = optimizer.get_config() if hasattr(optimizer, "get_config") else {}
     found["optimizer"] = _OPTIMIZER_WORDS.get(getattr(optimizer, "name", ""), getattr(optimizer, "name", ""))
-    for key, value in config.items():
-        if key != "name" and value is not None and not isinstance(value, (dict, list)):
-            found["learning rate" if key == "learning_rate" else f"optimizer {key}"] = value
+    if isinstance(config.get("learning_rate"), numbers.Real):
+        found["learning rate"] = config["learning_rate"]
+    # the rest as the optimiser's own parameters, left out where they are off (None, False)
+    others = [f"{key}={format_value(value)}" for key, value in config.items()
+              if key not in ("name", "learning_rate") and value is not None and value is not False
+              and not isinstance(value, (dict, list))]
+    if others:
+        found["optimizer's other parameters"] = ", ".join(others)
     curves = getattr(history, "history", history) or {}
     if curves.get("loss"):
         found["epochs trained"] = len(curves["loss"])

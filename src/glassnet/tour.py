@@ -293,8 +293,8 @@ def sigmoid_perceptron_blobs(quick: bool, seed: int) -> ScenarioResult:
             + (f" Training stopped after epoch {p.n_iter_}, the first in which every point was on the right side "
                f"when visited (the perceptron's sense of converged); the updates of that pass still moved the line "
                f"a little." if p.converged_ else
-               f" Here {int(round((1 - accuracy) * n))} point(s) of one blob lie among the other's, so no epoch is "
-               f"free of mistakes and the perceptron's sense of converged is never reached.")
+               f" Its final line leaves {_plural(int(round((1 - accuracy) * n)), 'point')} on the wrong side, and "
+               f"no epoch was free of mistakes, so the perceptron's sense of converged was never reached.")
             + "\n\n"
             f"Unlike the step, it says how sure it is: a point deep in a blob such as (6, 6) gets "
             f"{proba[-1]:.3f}, while (3.5, 3.5), between the blobs, gets {proba[2]:.3f}. It is still one "
