@@ -231,3 +231,15 @@ def test_no_project_words_in_what_a_user_reads():
         assert "seed notebook" not in text, path
         if path.name != "neurons.py":                               # (its owner is rewording it)
             assert "the seeds'" not in text and "the seeds list" not in text, path
+
+
+def test_the_vanishing_gradient_caption_reads_the_figures_bars():
+    import numpy as np
+
+    result = tour.training_problems(quick=True, seed=0)
+    caption, figure = next((c, f) for c, f in result.figures if "gradient" in c)
+    right = figure.axes[1]                                         # the norms at the last record, one bar a layer
+    last = np.array([bar.get_y() + bar.get_height() for bar in right.patches])
+    ratio = last[-1] / last[0]
+    assert ratio > 100                                              # eight sigmoid layers: it does vanish
+    assert f"the first layer's gradient is {tour._times(ratio)} times smaller than the last layer's" in caption

@@ -850,8 +850,9 @@ def depth_vs_width(quick: bool, seed: int) -> ScenarioResult:
             f"but each extra layer folds the plane again, so depth can buy intricate boundaries with fewer "
             f"parameters. Here, the smallest network within 0.02 of the best validation accuracy was "
             f"{_shape(thrifty)} with {thrifty['parameters']} parameters"
-            + (f", against {wide['parameters']} for the single layer of 64." if thrifty is not wide and
-               thrifty["parameters"] < wide["parameters"] else "."))
+            + (f", against {wide['parameters']} for the single layer of 64: depth paid." if thrifty["depth"] > 1
+               and thrifty["parameters"] < wide["parameters"] else
+               ": on this problem one layer was enough, and depth bought nothing." if thrifty["depth"] == 1 else "."))
     return ScenarioResult(
         "Depth against width on a spiral", text, tables=[("Networks of different shapes (30% held out)", table)],
         figures=[("Decision regions of each shape", plots.plot_decision_boundaries(panels, X, y, resolution=100,
