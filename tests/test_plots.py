@@ -792,3 +792,18 @@ def test_image_predictions_show_mistakes_first_in_red():
         plots.plot_image_predictions(images, y_true, y_pred[:4])
     with pytest.raises(ValueError, match="n must be"):
         plots.plot_image_predictions(images, y_true, y_pred, n=0)
+
+
+def test_many_overlaid_runs_put_their_legend_beside_the_panel():
+    curves = {f"run {k}": list(np.linspace(1.0, 0.1 * (k + 1), 30)) for k in range(9)}
+    fig = plots.plot_histories(curves)
+    ax = fig.axes[0]
+    legend = ax.get_legend()
+    assert [t.get_text() for t in legend.get_texts()] == list(curves)
+    fig.canvas.draw()
+    assert not legend.get_window_extent().overlaps(ax.get_window_extent())
+    few = plots.plot_histories(dict(list(curves.items())[:3]))
+    few.canvas.draw()
+    box, ax = few.axes[0].get_legend().get_window_extent(), few.axes[0]
+    for line in ax.get_lines():                                    # "best": clear of every drawn point
+        assert not [p for p in ax.transData.transform(line.get_xydata()) if box.contains(*p)]
