@@ -237,7 +237,7 @@ def model_report(model, X, y, *, history=None, recorder=None, X_test=None, y_tes
     score = (f"accuracy {format_value(first['accuracy'])}" if classifier else f"R² {format_value(first['r2'])}")
     overview = Section(
         "Model",
-        text=(f"{name} has {model.count_params():,} parameters in {len(model.layers)} layers and is trained "
+        text=(f"{name} has {model.count_params():,} parameters in {len(model.layers)} layers and was trained "
               f"with the {_loss_words(model.loss)} and {_optimizer_words(model.optimizer)}. On the "
               f"{first['data']} ({first['samples']} samples) it reaches {score}."),
         tables=[("Metrics", rows), ("Settings", _settings_rows(model, history, settings))],
