@@ -288,3 +288,86 @@ def test_sweep_param_names_are_trains_and_run_sweeps_names_are_read_as_them(caps
     code, _, err = run(capsys, "sweep", "--data", "xor", "--param", "lr=a", "--out", str(tmp_path))
     assert_one_line_error(code, err, 2)
     assert "'lr=a'" in err                                          # the parameter as the user wrote it
+
+
+def test_report_names_the_points_it_scores_and_states_its_settings(capsys, tmp_path, monkeypatch):
+    import glassnet.report as report_module
+
+    model_path = tmp_path / "moons.safetensors"
+    code, _, err = run(capsys, "train", "--data", "moons", "--samples", "100", "--layers", "6", "--epochs", "5",
+                       "--lr", "0.02", "--no-progress", "--save", str(model_path))
+    assert code == 0, err
+    written = {}
+    write_report = report_module.write_report
+
+    def keep(sections, *args, **kwargs):
+        written["sections"] = list(sections)
+        return write_report(written["sections"], *args, **kwargs)
+
+    monkeypatch.setattr(report_module, "write_report", keep)
+    code, _, err = run(capsys, "report", str(model_path), "--data", "moons", "--samples", "80", "--seed", "3",
+                       "--out", str(tmp_path / "out"))
+    assert code == 0, err
+    sections = written["sections"]
+    # the report scores 80 points made now with seed 3, not the training data: its figure says so
+    fig = next(f for s in sections for c, f in s.figures if c.startswith("Decision regions"))
+    title = fig.axes[0].get_title()
+    X, y = gn.datasets.make_moons(n_samples=80, noise=0.2, random_state=3)
+    accuracy = np.mean((gn.load_model(model_path).predict(X)[:, 0] > 0.5) == y)
+    assert title == f"Decision boundary (moons accuracy {accuracy:.3f})"
+    assert "train" not in title
+    assert "train" not in [t.get_text() for t in fig.axes[0].get_legend().get_texts()]
+    settings = {r["setting"]: r["value"] for r in dict(sections[0].tables)["Settings"]}
+    assert settings["learning rate"] == 0.02 and settings["epochs trained"] == 5
+    assert settings["samples generated"] == 80 and settings["data seed"] == 3
+    page = (tmp_path / "out" / "report.html").read_text(encoding="utf-8")
+    assert f"glassnet {gn.__version__}" in page
+
+
+def test_train_report_states_every_option(capsys, tmp_path, monkeypatch):
+    import glassnet.report as report_module
+
+    written = {}
+    write_report = report_module.write_report
+
+    def keep(sections, *args, **kwargs):
+        written["sections"] = list(sections)
+        return write_report(written["sections"], *args, **kwargs)
+
+    monkeypatch.setattr(report_module, "write_report", keep)
+    code, _, err = run(capsys, "train", "--data", "circles", "--samples", "120", "--layers", "5,3", "--epochs", "4",
+                       "--batch-size", "16", "--lr", "0.03", "--seed", "2", "--no-progress", "--report",
+                       str(tmp_path / "rep"))
+    assert code == 0, err
+    settings = {r["setting"]: r["value"] for r in dict(written["sections"][0].tables)["Settings"]}
+    assert (settings["learning rate"], settings["epochs trained"], settings["batch size"], settings["seed"]) == \
+        (0.03, 4, 16, 2)
+    assert settings["optimizer"] == "Adam" and "beta_1=0.9" in settings["optimizer's other parameters"]
+    assert settings["hidden layers"] == "5,3" and settings["activation"] == "relu"
+    assert settings["samples generated"] == 120 and settings["held out"] == "30 samples (0.25)"
+
+
+def test_sweep_figure_speaks_in_words(capsys, tmp_path, monkeypatch):
+    from glassnet import plots
+    from glassnet.report import REPORT_DPI
+
+    saved = {}
+    save_figure = plots.save_figure
+
+    def keep(figure, path, dpi=100):
+        saved.update(figure=figure, dpi=dpi)
+        return save_figure(figure, path, dpi=dpi)
+
+    monkeypatch.setattr(plots, "save_figure", keep)
+    code, _, err = run(capsys, "sweep", "--data", "xor", "--param", "lr=0.1,0.5", "--param", "layers=2,4",
+                       "--epochs", "2", "--out", str(tmp_path))
+    assert code == 0, err
+    heatmap, colour_bar = saved["figure"].axes
+    assert (heatmap.get_xlabel(), heatmap.get_ylabel(), colour_bar.get_ylabel()) == \
+        ("learning rate", "hidden layers", "test accuracy")
+    assert saved["dpi"] == REPORT_DPI
+    code, _, err = run(capsys, "sweep", "--data", "sine", "--samples", "40", "--param", "lr=0.01,0.1", "--seeds",
+                       "2", "--epochs", "2", "--out", str(tmp_path))
+    assert code == 0, err
+    ax = saved["figure"].axes[0]
+    assert (ax.get_xlabel(), ax.get_ylabel()) == ("learning rate", "test R²")

@@ -172,10 +172,14 @@ def test_training_curves_from_every_kind_of_history(trained):
     render(fig)
     assert [ax.get_title() for ax in visible_axes(fig)] == ["loss", "score"]
     fig = plots.plot_training_curves(estimator, metrics=["lr"])
-    assert [ax.get_title() for ax in visible_axes(fig)] == ["loss", "lr"]
+    assert [ax.get_title() for ax in visible_axes(fig)] == ["loss", "learning rate"]   # words, not the key
+    np.testing.assert_allclose(visible_axes(fig)[1].get_lines()[0].get_ydata(), estimator.history_["lr"])
     assert [ax.get_title() for ax in visible_axes(plots.plot_training_curves(lbfgs))] == ["loss"]
+    # a perceptron counts its loss and mistakes while the pass moves the line: the titles say so
     fig = plots.plot_training_curves(perceptron)
-    assert [ax.get_title() for ax in visible_axes(fig)] == ["loss", "accuracy"]
+    assert [ax.get_title() for ax in visible_axes(fig)] == ["loss during each pass", "accuracy during each pass"]
+    np.testing.assert_allclose(visible_axes(fig)[1].get_lines()[0].get_ydata(),
+                               [r["accuracy"] for r in perceptron.training_history_])
 
 
 def test_training_curves_refuse_bad_input(trained):
@@ -297,7 +301,7 @@ def test_perceptron_regions_line_and_test_points():
     fig = plots.plot_decision_boundary(perceptron, X[:40], y[:40], X[40:], y[40:], resolution=100)
     image = render(fig, dpi=int(fig.dpi))
     ax = fig.axes[0]
-    assert "train accuracy 1.000, test 1.000" in ax.get_title()
+    assert "train accuracy 1.000, test accuracy 1.000" in ax.get_title()
     assert len(ax.get_lines()) == 1  # the boundary line w1 x1 + w2 x2 + b = 0
     markers = [c.get_paths()[0] for c in ax.collections[-2:]]
     assert len(markers[0].vertices) != len(markers[1].vertices)  # circles for train, triangles for test
@@ -310,6 +314,31 @@ def test_perceptron_regions_line_and_test_points():
     colours = pixel_colours(fig, ax, image, points)
     read = np.linalg.norm(colours[:, None, :] - table[None], axis=2).argmin(axis=1)
     assert (read == predicted).mean() > 0.95
+
+
+def _assert_off_the_data(fig, legend, axes, X) -> None:
+    """The legend covers none of the panels, so none of their data."""
+    fig.canvas.draw()
+    box = legend.get_window_extent()
+    for ax in axes:
+        assert not box.overlaps(ax.get_window_extent())
+        display = ax.transData.transform(X)
+        assert not [p for p in display if box.contains(*p)]
+
+
+def test_decision_boundary_legend_stands_beside_the_data_and_names_the_points():
+    X, y = gn.datasets.make_circles(300, noise=0.1, factor=0.5, random_state=0)
+    model = sigmoid_model([1.0, 0.0], [0.0])
+    fig = plots.plot_decision_boundary(model, X[:200], y[:200], X[200:], y[200:], names=("training", "held-out"),
+                                       resolution=30)
+    ax = fig.axes[0]
+    legend = ax.get_legend()
+    assert [t.get_text() for t in legend.get_texts()] == ["0", "1", "training", "held-out"]
+    _assert_off_the_data(fig, legend, [ax], X)
+    accuracy = np.mean((X[200:, 0] > 0) == y[200:])
+    assert ax.get_title().endswith(f"held-out accuracy {accuracy:.3f})")
+    with pytest.raises(TypeError, match="names must be a pair"):
+        plots.plot_decision_boundary(model, X, y, names="train")
 
 
 def test_decision_boundary_for_estimators_and_given_axes():
@@ -361,6 +390,7 @@ def test_hidden_neuron_maps_show_each_units_output():
     render(fig)
     maps = [ax for ax in visible_axes(fig) if ax.get_images()]
     assert len(maps) == 4 and "(first 4 of 5)" in fig.get_suptitle()
+    assert fig.get_suptitle().startswith("The hidden layer: 5 ") and "model.layers" not in fig.get_suptitle()
     W, b = model.layers[0].params["W"], model.layers[0].params["b"]
     for unit, ax in enumerate(maps):
         image = ax.get_images()[0]
@@ -473,6 +503,62 @@ def test_comparison_bars_heights_and_repeats():
         plots.plot_comparison_bars(rows, "activation", "accuracy", error="error")
 
 
+def _band_edges(collection) -> tuple[np.ndarray, np.ndarray]:
+    """The lowest and highest y of a fill_between band, at each x where it is drawn."""
+    vertices = collection.get_paths()[0].vertices
+    xs = np.unique(vertices[:, 0])
+    return (np.array([vertices[vertices[:, 0] == x, 1].min() for x in xs]),
+            np.array([vertices[vertices[:, 0] == x, 1].max() for x in xs]))
+
+
+def test_sweep_of_experiment_rows_speaks_in_words_and_never_bands_a_loss_below_zero():
+    X, y = gn.datasets.make_xor()
+    rows = gn.analysis.experiments.compare_hidden_sizes(X, y, (1, 4), activation="sigmoid", optimizer="sgd",
+                                                        learning_rate=5.0, epochs=40, batch_size=None, seeds=(0, 1, 2))
+    fig = plots.plot_sweep(rows, "setting", "final_loss")
+    render(fig)
+    ax = fig.axes[0]
+    # what the experiment varied and what it measured, in words; never the rows' keys
+    assert (ax.get_xlabel(), ax.get_ylabel()) == ("hidden units", "final loss")
+    assert "setting" not in ax.get_title() and "_" not in ax.get_title()
+    # the band is the mean ± std of the runs (computed here from the rows), cut at 0 where it would go below
+    for k, size in enumerate((1, 4)):
+        losses = np.array([r["final_loss"] for r in rows if r["setting"] == size])
+        low, high = _band_edges(ax.collections[0])
+        assert low[k] == pytest.approx(max(losses.mean() - losses.std(), 0.0))
+        assert high[k] == pytest.approx(losses.mean() + losses.std())
+    spread = [{"x": 1, "loss": 0.0}, {"x": 1, "loss": 0.0}, {"x": 1, "loss": 0.9}, {"x": 2, "loss": 0.2},
+              {"x": 2, "loss": 0.4}]
+    low, high = _band_edges(plots.plot_sweep(spread, "x", "loss").axes[0].collections[0])
+    np.testing.assert_allclose(low, [0.0, 0.2])                       # 0.3 - 0.424 would be below zero
+    np.testing.assert_allclose(high, [0.3 + np.std([0, 0, 0.9]), 0.4])
+    scores = [{"x": 1, "test_accuracy": a} for a in (1.0, 1.0, 0.7)]
+    ax = plots.plot_sweep(scores, "x", "test_accuracy").axes[0]
+    assert _band_edges(ax.collections[0])[1][0] == 1.0 and ax.get_ylabel() == "test accuracy"
+    signed = [{"x": 1, "margin": m} for m in (0.0, 0.0, 0.9)]      # a quantity of unknown sign keeps its band
+    assert _band_edges(plots.plot_sweep(signed, "x", "margin").axes[0].collections[0])[0][0] < 0
+    assert _band_edges(plots.plot_sweep(signed, "x", "margin", bounds=(0, None)).axes[0].collections[0])[0][0] == 0
+    with pytest.raises(TypeError, match="bounds must be a pair"):
+        plots.plot_sweep(signed, "x", "margin", bounds=0)
+
+
+def test_heatmap_and_bars_name_their_keys_in_words_and_cut_error_bars():
+    fig = plots.plot_sweep_heatmap(SWEEP, "learning_rate", "optimizer", "accuracy")
+    ax = fig.axes[0]
+    assert (ax.get_xlabel(), ax.get_ylabel()) == ("learning rate", "optimizer")
+    assert fig.axes[1].get_ylabel() == "accuracy"                    # the colour bar
+    rows = [{"network": n, "final_val_accuracy": a} for n, a in (("a", 1.0), ("a", 1.0), ("a", 0.7), ("b", 0.5))]
+    fig = plots.plot_comparison_bars(rows, "network", "final_val_accuracy")
+    render(fig)
+    ax = fig.axes[0]
+    assert ax.get_ylabel() == "final validation accuracy"
+    np.testing.assert_allclose([bar.get_height() for bar in ax.patches], [0.9, 0.5])
+    container = next(c for c in ax.containers if isinstance(c, matplotlib.container.ErrorbarContainer))
+    segments = container.lines[2][0].get_segments()
+    mean, std = 0.9, np.std([1.0, 1.0, 0.7])
+    np.testing.assert_allclose(segments[0][:, 1], [mean - std, 1.0])   # cut at 1, where accuracy ends
+
+
 # ----------------------------------------------------------------------------------------------------------------
 # Several runs overlaid, the spread of activations, several decision boundaries
 # ----------------------------------------------------------------------------------------------------------------
@@ -577,14 +663,17 @@ def test_decision_boundaries_one_panel_per_model_each_with_its_labels():
         for i in range(len(X)):
             for j in range(len(X)):
                 assert np.allclose(colours[i], colours[j]) == (y[i] == y[j])
-        assert ax.get_legend() is not None
+        assert ax.get_legend() is None                              # every panel's legend is the same: one beside them
+    (shared,) = fig.legends
+    assert [t.get_text() for t in shared.get_texts()] == ["0", "1", "train"]
+    _assert_off_the_data(fig, shared, axes, X)
     # shared labels, default titles (each panel's accuracies), no legends
     y = truths["x1 > 0"]
     fig = plots.plot_decision_boundaries(list(models.values()), X, y, legend=False, resolution=20)
     titles = [ax.get_title() for ax in visible_axes(fig)]
     assert titles[0] == "Decision boundary (train accuracy 1.000)"
     assert titles[1] == f"Decision boundary (train accuracy {np.mean((X[:, 1] > 0) == y):.3f})"
-    assert all(ax.get_legend() is None for ax in visible_axes(fig))
+    assert all(ax.get_legend() is None for ax in visible_axes(fig)) and not fig.legends
 
 
 def test_decision_boundaries_refuse_bad_input():
@@ -703,3 +792,18 @@ def test_image_predictions_show_mistakes_first_in_red():
         plots.plot_image_predictions(images, y_true, y_pred[:4])
     with pytest.raises(ValueError, match="n must be"):
         plots.plot_image_predictions(images, y_true, y_pred, n=0)
+
+
+def test_many_overlaid_runs_put_their_legend_beside_the_panel():
+    curves = {f"run {k}": list(np.linspace(1.0, 0.1 * (k + 1), 30)) for k in range(9)}
+    fig = plots.plot_histories(curves)
+    ax = fig.axes[0]
+    legend = ax.get_legend()
+    assert [t.get_text() for t in legend.get_texts()] == list(curves)
+    fig.canvas.draw()
+    assert not legend.get_window_extent().overlaps(ax.get_window_extent())
+    few = plots.plot_histories(dict(list(curves.items())[:3]))
+    few.canvas.draw()
+    box, ax = few.axes[0].get_legend().get_window_extent(), few.axes[0]
+    for line in ax.get_lines():                                    # "best": clear of every drawn point
+        assert not [p for p in ax.transData.transform(line.get_xydata()) if box.contains(*p)]

@@ -135,3 +135,95 @@ def test_model_report_refuses_what_it_cannot_describe():
     unbuilt = gn.Sequential([gn.Dense(1)])
     with pytest.raises(ValueError):
         model_report(unbuilt, [[0.0]], [0])
+
+
+def test_report_renders_backticks_as_code_and_still_escapes():
+    section = Section("Run", text="Run `glassnet tour --quick` again; `<b>` stays text.",
+                      figures=[("Made by `plot_sweep`", PNG_SIGNATURE)],
+                      findings=[{"code": "x", "severity": "info", "message": "Set `lr` lower.",
+                                 "advice": "Try `0.1`."}])
+    page = build_report([section], subtitle="`glassnet tour`")
+    assert "<code>glassnet tour --quick</code>" in page and "<code>&lt;b&gt;</code>" in page
+    assert "<figcaption>Made by <code>plot_sweep</code></figcaption>" in page
+    assert "<code>lr</code>" in page and "<code>0.1</code>" in page
+    assert '<p class="subtitle"><code>glassnet tour</code></p>' in page
+    body = page[page.index("<body>"):]
+    assert "`" not in body.replace('alt="Made by `plot_sweep`"', "")   # no backtick is left, bar the alt text
+
+
+def test_every_report_states_glassnets_version_and_the_date():
+    import datetime
+
+    page = build_report([Section("One")])
+    today = datetime.date.today().isoformat()
+    assert f"Made with glassnet {gn.__version__} on {today}" in page
+    made = datetime.datetime(2024, 5, 17, 9, 30)
+    assert "on 2024-05-17 at 09:30" in build_report([Section("One")], created=made)
+
+
+def test_figures_are_rendered_at_twice_their_display_size():
+    import struct
+
+    from glassnet.report import CSS_PIXELS_PER_INCH, REPORT_DPI
+
+    assert REPORT_DPI >= 2 * CSS_PIXELS_PER_INCH
+    fig = _figure()                                          # 2 x 2 inches
+    for dpi in (REPORT_DPI, 100):
+        page = build_report([Section("Plot", figures=[("a line", _figure())])], dpi=dpi)
+        (image,) = _images(page)
+        width, height = struct.unpack(">II", image[16:24])
+        assert (width, height) == (2 * dpi, 2 * dpi)
+        # whatever the resolution, the page shows the figure at its size in inches times CSS_PIXELS_PER_INCH
+        assert f'width="{2 * CSS_PIXELS_PER_INCH}" height="{2 * CSS_PIXELS_PER_INCH}"' in page
+    # a PNG rendered earlier (the tour renders as it goes) keeps its own resolution
+    png = gn.plots.figure_to_png_bytes(fig, dpi=300)
+    page = build_report([Section("Plot", figures=[("early", png)])])
+    assert f'width="{2 * CSS_PIXELS_PER_INCH}"' in page
+
+
+def _held_out_markers(fig, X_test):
+    """The marker path and face colours of the scatter that draws X_test."""
+    (points,) = [c for c in fig.axes[0].collections
+                 if len(c.get_offsets()) == len(X_test) and np.allclose(c.get_offsets(), X_test)]
+    return points.get_paths()[0], points.get_facecolors()
+
+
+def test_model_report_caption_says_what_the_markers_are():
+    from matplotlib.markers import MarkerStyle
+
+    X, y = gn.datasets.make_moons(n_samples=120, noise=0.2, random_state=0)
+    model, _ = _trained(X, y, [gn.Dense(8, activation="tanh"), gn.Dense(1, activation="sigmoid")],
+                        "binary_crossentropy", epochs=5)
+    sections = model_report(model, X[:90], y[:90], X_test=X[90:], y_test=y[90:])
+    caption, fig = next((c, f) for s in sections for c, f in s.figures if c.startswith("Decision regions"))
+    path, faces = _held_out_markers(fig, X[90:])
+    marker = {"o": "circles", "^": "triangles", "s": "squares"}
+    drawn = [MarkerStyle(code).get_path().transformed(MarkerStyle(code).get_transform()).vertices for code in marker]
+    shape = next(word for word, vertices in zip(marker.values(), drawn)
+                 if vertices.shape == path.vertices.shape and np.allclose(vertices, path.vertices))
+    assert f"{shape}: held-out points" in caption
+    if np.all(faces[:, 3] > 0):                                 # filled markers are not "hollow"
+        assert "hollow" not in caption
+    # the title's accuracies are the model's own on each set, by the same names
+    title = fig.axes[0].get_title()
+    predicted = (model.predict(X)[:, 0] > 0.5).astype(int)
+    assert f"training accuracy {np.mean(predicted[:90] == y[:90]):.3f}" in title
+    assert f"held-out accuracy {np.mean(predicted[90:] == y[90:]):.3f}" in title
+
+
+def test_model_report_states_the_hyperparameters_it_was_trained_with():
+    X, y = gn.datasets.make_moons(n_samples=120, noise=0.2, random_state=0)
+    model, history = _trained(X, y, [gn.Dense(8, activation="tanh"), gn.Dense(1, activation="sigmoid")],
+                              "binary_crossentropy", epochs=7)
+    sections = model_report(model, X, y, settings={"batch size": 32, "seed": 0}, data_name="moons data")
+    settings = {r["setting"]: r["value"] for r in dict(sections[0].tables)["Settings"]}
+    assert settings["learning rate"] == 0.05 and settings["optimizer"] == "Adam"   # _trained's Adam(0.05)
+    assert settings["epochs trained"] == 7 == len(history.history["loss"])
+    assert settings["batches per epoch"] == int(np.ceil(120 / 32))
+    assert settings["batch size"] == 32 and settings["seed"] == 0
+    assert settings["loss"] == "binary cross-entropy"
+    text = sections[0].text
+    assert "binary_crossentropy" not in text and "Adam at learning rate 0.05" in text
+    assert "On the moons data (120 samples)" in text
+    with pytest.raises(TypeError, match="settings must be a mapping"):
+        model_report(model, X, y, settings=[("seed", 0)])

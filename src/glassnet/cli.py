@@ -176,8 +176,13 @@ def train(data, target, layers, activation, optimizer, lr, epochs, batch_size, t
     if save_path:
         click.echo(f"\nSaved the model to {save_model(model, save_path)}")
     if report_dir:
+        settings = {"data": dataset.description, **_generated(data, samples, seed),
+                    "held out": f"{len(X_test)} samples ({test_size:g})" if X_test is not None else "none",
+                    "hidden layers": layers or "none", "activation": activation,
+                    "batch size": batch_size or "the whole training set", "seed": seed}
         sections = model_report(model, X_train, y_train, history=history, recorder=recorder, X_test=X_test,
-                                y_test=y_test, class_names=dataset.class_names, name=f"The network on {data}")
+                                y_test=y_test, class_names=dataset.class_names, name=f"The network on {data}",
+                                settings=settings)
         path = write_report(sections, Path(report_dir) / "report.html", title=f"glassnet: training on {data}")
         click.echo(f"Wrote the report to {path}")
 
@@ -247,13 +252,27 @@ def report(model_path, data, target, samples, seed, out_dir) -> None:
     if dataset.X.shape[1] != model.input_dim:
         raise ValueError(f"the data set {data!r} has {dataset.X.shape[1]} features, but the model in "
                          f"{model_path} expects {model.input_dim}")
+    # the points are made (or read) here, not taken from the training run: the report says which they are
+    data_name = f"{Path(data).name if Path(data).suffix else data.lower()} data"
+    settings = {"model file": str(model_path), "judged on": dataset.description, **_generated(data, samples, seed)}
     sections = model_report(model, dataset.X, dataset.y, class_names=dataset.class_names,
-                            name=Path(model_path).name)
+                            name=Path(model_path).name, data_name=data_name, settings=settings)
     model.summary(print_fn=click.echo)
     click.echo(f"\n{sections[0].text}")
     click.echo("\nDiagnosis:\n" + render_findings(sections[-1].findings))
     path = write_report(sections, Path(out_dir) / "report.html", title=f"glassnet: {Path(model_path).name}")
     click.echo(f"\nWrote the report to {path}")
+
+
+def _generated(data: str, samples: int, seed: int) -> dict:
+    """The settings of a generated data set (its size and seed), for a report; nothing for fixed data."""
+    if data.lower() in _GENERATED:
+        return {"samples generated": samples, "data seed": seed}
+    return {}
+
+
+#: the data sets that load_data generates from --samples and --seed (the others are fixed)
+_GENERATED = ("moons", "circles", "spiral", "sine")
 
 
 def _load_any_model(path: str):
@@ -322,7 +341,7 @@ def sweep(data, target, params, layers, activation, optimizer, lr, epochs, batch
     from . import plots
     from . import sweep as sweep_module
     from ._validation import unknown_name_message
-    from .report import text_table
+    from .report import REPORT_DPI, text_table
     from .sweep import run_sweep, summarize
 
     grid = parse_params(params)
@@ -363,7 +382,7 @@ def sweep(data, target, params, layers, activation, optimizer, lr, epochs, batch
     else:
         figure = plots.plot_sweep(rows, swept[0], metric, hue=swept[1] if len(swept) > 1 else None)
         figure_path = out / "sweep.png"
-    plots.save_figure(figure, figure_path)
+    plots.save_figure(figure, figure_path, dpi=REPORT_DPI)  # sharp on high-resolution screens
     click.echo(f"\nWrote {figure_path} and {out / 'sweep.csv'}")
     diverged = sum(bool(row["diverged"]) for row in rows)
     if diverged:

@@ -6,7 +6,7 @@ One neuron, ``f(w . x + b)``, trained one sample at a time by the rule every tex
     w += eta0 * (y - y_hat) * x
     b += eta0 * (y - y_hat)
 
-with labels ``y`` in {0, 1}. ``f`` is the step function (Rosenblatt's perceptron) or the sigmoid (the seeds'
+with labels ``y`` in {0, 1}. ``f`` is the step function (Rosenblatt's perceptron) or the sigmoid (a
 gradient-trained neuron): the same line of code is the perceptron rule for the step and exact stochastic
 gradient descent on the log loss for the sigmoid, because ``d/dw log_loss(sigmoid(w . x + b), y) = (p - y) x``.
 The weights start at zero, so with ``shuffle=False`` the estimator replays the textbook algorithm sample for

@@ -186,9 +186,13 @@ def plot_training_curves(history, metrics: str | Sequence[str] | None = None) ->
     -------
     matplotlib.figure.Figure
         One panel for the loss (training and, when recorded, validation; a log scale when it falls by more
-        than a factor of 100), then one per metric. The best validation loss is marked.
+        than a factor of 100), then one per metric, each titled in words (``lr`` is "learning rate", ``auc``
+        "ROC AUC"). The lowest validation loss is marked. A Perceptron's panels say "during each pass": its
+        loss and accuracy are counted as the pass visits each point, while the line still moves.
     """
     curves, epochs = _history_curves(history)
+    # a perceptron's loss and accuracy are counted while the pass visits the points, not for its final line
+    during_pass = " during each pass" if is_perceptron(history) else ""
     if metrics is None:
         names = []
         for key in curves:
@@ -212,11 +216,11 @@ def plot_training_curves(history, metrics: str | Sequence[str] | None = None) ->
         if name == "loss":
             _loss_scale(ax, curves)
             _mark_best(ax, curves.get("val_loss"), epochs)
-        ax.set_title(name)
+        ax.set_title(_words(name) + during_pass)
         ax.xaxis.set_major_locator(MaxNLocator(integer=True))
         ax.set_xlabel("epoch")
         ax.grid(True, alpha=0.3)
-        ax.legend(fontsize="small")
+        ax.legend(fontsize="small", loc="best")
     for ax in axes[len(panels):]:
         ax.set_visible(False)
     return fig
@@ -252,7 +256,8 @@ def plot_histories(histories, labels=None, metric: str = "loss", logy: bool = Fa
     -------
     matplotlib.figure.Figure
         One line per run against the epoch. With more than six runs, the sixth and later are dashed (then
-        dotted), so that lines of similar colour stay apart.
+        dotted), so that lines of similar colour stay apart, and the legend stands beside the panel rather than
+        on the curves.
     """
     histories, labels = _experiment_runs(histories, labels)
     runs = _named_runs(histories, labels, "histories")
@@ -269,10 +274,10 @@ def plot_histories(histories, labels=None, metric: str = "loss", logy: bool = Fa
             curve = curve / first
         curves.append((name, curve))
     own_figure = ax is None
-    fig = _figure((7.0, 4.2)) if own_figure else _axes_figure(ax)
+    many = len(curves) > 6
+    fig = _figure((8.6 if many else 7.0, 4.2)) if own_figure else _axes_figure(ax)
     if own_figure:
         ax = fig.add_subplot()
-    many = len(curves) > 6
     for k, (name, curve) in enumerate(curves):
         style = ("-", "--", ":", "-.")[(k // 5) % 4] if many else "-"
         ax.plot(np.arange(1, len(curve) + 1), curve, style, color=f"C{k % 10}", linewidth=1.6, label=name)
@@ -285,7 +290,10 @@ def plot_histories(histories, labels=None, metric: str = "loss", logy: bool = Fa
     if title is not None:
         ax.set_title(str(title), fontsize=10)
     ax.grid(True, alpha=0.3)
-    ax.legend(fontsize="x-small" if many else "small", ncol=2 if many else 1)
+    if many and own_figure:  # many runs fill the panel: the legend goes beside it, off the curves
+        ax.legend(fontsize="x-small", loc="upper left", bbox_to_anchor=(1.01, 1.0))
+    else:
+        ax.legend(fontsize="x-small" if many else "small", ncol=2 if many else 1, loc="best")
     return fig
 
 
@@ -505,7 +513,8 @@ def plot_activation_spread(models, X, labels=None, logy: bool = True, title: str
 # The input plane: decision boundaries and hidden units
 # ----------------------------------------------------------------------------------------------------------------
 
-def plot_decision_boundary(model, X, y, X_test=None, y_test=None, resolution: int = 200, ax=None) -> Figure:
+def plot_decision_boundary(model, X, y, X_test=None, y_test=None, resolution: int = 200, ax=None, *,
+                           names: tuple[str, str] = ("train", "test")) -> Figure:
     """A 2-D classifier's decision regions with the data on top.
 
     Parameters
@@ -515,15 +524,19 @@ def plot_decision_boundary(model, X, y, X_test=None, y_test=None, resolution: in
         :func:`glassnet.metrics.accuracy` reads them (one output: class 1 where it is ``> 0.5``; several: the
         argmax).
     X : array-like of shape (n_samples, 2)
-        Training inputs, drawn as circles.
+        Training inputs, drawn as circles filled with their class's colour.
     y : array-like of shape (n_samples,) or (n_samples, n_classes)
         Their labels: the estimator's labels, or for a Sequential integer class indices or one-hot rows.
     X_test, y_test : array-like, default=None
-        Test inputs and labels (give both or neither), drawn as triangles.
+        Test inputs and labels (give both or neither), drawn as larger triangles, also filled with their class's
+        colour.
     resolution : int, default=200
         Grid points along each axis.
     ax : matplotlib.axes.Axes, default=None
         Draw into this axes (of a figure you made) instead of a new figure.
+    names : (str, str), default=("train", "test")
+        What the two sets of points are, for the legend and the title (e.g. ``("training", "held-out")``, or
+        ``("moons",)`` for points that are neither).
 
     Returns
     -------
@@ -533,7 +546,9 @@ def plot_decision_boundary(model, X, y, X_test=None, y_test=None, resolution: in
         (several classes, or a step perceptron) each predicted class's region is filled with its colour
         (:data:`CLASS_COLORS`; :data:`BINARY_CMAP` at 0.15 and 0.85 for two classes). Regions are drawn at
         opacity :data:`REGION_ALPHA` on white. A Perceptron's boundary line ``w1 x1 + w2 x2 + b = 0`` is drawn too
-        (one per class for one-vs-rest). The title gives the accuracies.
+        (one per class for one-vs-rest). The title gives the accuracy on each set of points, by its name. In a
+        figure of its own the legend stands beside the panel, off the data; in a given ``ax``, in the emptiest
+        corner.
     """
     X = _check_plane(X, "X")
     classes, y_index = _class_indices(model, y, len(X), "y")
@@ -543,8 +558,9 @@ def plot_decision_boundary(model, X, y, X_test=None, y_test=None, resolution: in
         X_test = _check_plane(X_test, "X_test")
         _, test_index = _class_indices(model, y_test, len(X_test), "y_test")
     resolution = check_int(resolution, "resolution", minimum=2, maximum=4096)
+    train_name, test_name = _point_names(names)
     own_figure = ax is None
-    fig = _figure((6.2, 5.0)) if own_figure else _axes_figure(ax)
+    fig = _figure((7.2, 5.0)) if own_figure else _axes_figure(ax)
     data = X if X_test is None else np.vstack([X, X_test])
     grid = decision_boundary_grid(model, data, resolution=resolution, padding=_padding(data))
     xx, yy = grid["xx"], grid["yy"]
@@ -571,18 +587,23 @@ def plot_decision_boundary(model, X, y, X_test=None, y_test=None, resolution: in
     size = 36 if len(X) <= 300 else 14
     ax.scatter(X[:, 0], X[:, 1], c=[colours[i] for i in y_index], marker="o", s=size, edgecolors="k",
                linewidths=0.6, zorder=3)
-    title = f"train accuracy {np.mean(_predict_index(model, X, classes) == y_index):.3f}"
+    title = f"{train_name} accuracy {np.mean(_predict_index(model, X, classes) == y_index):.3f}"
     if X_test is not None:
         ax.scatter(X_test[:, 0], X_test[:, 1], c=[colours[i] for i in test_index], marker="^", s=size * 1.6,
                    edgecolors="k", linewidths=0.9, zorder=4)
-        title += f", test {np.mean(_predict_index(model, X_test, classes) == test_index):.3f}"
+        title += f", {test_name} accuracy {np.mean(_predict_index(model, X_test, classes) == test_index):.3f}"
     handles = [Line2D([], [], marker="s", linestyle="", markersize=9, markerfacecolor=colours[k],
                       markeredgecolor="k", label=_label_text(classes[k])) for k in range(n_classes)]
-    handles.append(Line2D([], [], marker="o", linestyle="", color="0.4", label="train"))
+    handles.append(Line2D([], [], marker="o", linestyle="", color="0.4", label=train_name))
     if X_test is not None:
-        handles.append(Line2D([], [], marker="^", linestyle="", color="0.4", label="test"))
-    # "best" searches for the emptiest corner, which is slow with thousands of points
-    ax.legend(handles=handles, fontsize="small", loc="best" if len(data) <= 2000 else "upper right", framealpha=0.8)
+        handles.append(Line2D([], [], marker="^", linestyle="", color="0.4", label=test_name))
+    if own_figure:
+        ax.legend(handles=handles, fontsize="small", loc="upper left", bbox_to_anchor=(1.02, 1.0),
+                  borderaxespad=0.0)
+    else:
+        # "best" searches for the emptiest corner, which is slow with thousands of points
+        ax.legend(handles=handles, fontsize="small", loc="best" if len(data) <= 2000 else "upper right",
+                  framealpha=0.8)
     ax.set_xlabel("x1")
     ax.set_ylabel("x2")
     ax.set_title(f"Decision boundary ({title})", fontsize=10)
@@ -590,7 +611,8 @@ def plot_decision_boundary(model, X, y, X_test=None, y_test=None, resolution: in
 
 
 def plot_decision_boundaries(models, X, y, X_test=None, y_test=None, labels=None, ncols: int = 3,
-                             resolution: int = 200, legend: bool = True) -> Figure:
+                             resolution: int = 200, legend: bool = True, *,
+                             names: tuple[str, str] = ("train", "test")) -> Figure:
     """Several 2-D classifiers' decision regions side by side, each drawn as :func:`plot_decision_boundary`.
 
     Parameters
@@ -612,7 +634,10 @@ def plot_decision_boundaries(models, X, y, X_test=None, y_test=None, labels=None
     resolution : int, default=200
         Grid points along each axis of each panel.
     legend : bool, default=True
-        Whether each panel keeps its legend (classes and markers); leave it out when the panels are small.
+        Whether to show the legend (classes and markers): one beside the panels when every panel has the same,
+        else one in each panel.
+    names : (str, str), default=("train", "test")
+        What the two sets of points are, as for :func:`plot_decision_boundary`.
 
     Returns
     -------
@@ -637,13 +662,19 @@ def plot_decision_boundaries(models, X, y, X_test=None, y_test=None, labels=None
     fig = _figure((4.5 * ncols, 4.2 * nrows))
     axes = fig.subplots(nrows, ncols, squeeze=False).ravel()
     for ax, (name, model), labels_here in zip(axes, runs, panel_labels):
-        plot_decision_boundary(model, X, labels_here, X_test, y_test, resolution=resolution, ax=ax)
+        plot_decision_boundary(model, X, labels_here, X_test, y_test, resolution=resolution, ax=ax, names=names)
         if titled:
             ax.set_title(name, fontsize=10)
-        if not legend:
-            ax.get_legend().remove()
     for ax in axes[len(runs):]:
         ax.set_visible(False)
+    legends = [ax.get_legend() for ax in axes[:len(runs)]]
+    texts = [[text.get_text() for text in box.get_texts()] for box in legends]
+    shared = all(t == texts[0] for t in texts)
+    if legend and shared:  # one legend beside the panels, off every panel's data
+        fig.legend(handles=legends[0].legend_handles, labels=texts[0], loc="outside right upper", fontsize="small")
+    if not legend or shared:
+        for box in legends:
+            box.remove()
     return fig
 
 
@@ -731,7 +762,9 @@ def plot_hidden_neuron_maps(model, X, y=None, layer: int = 0, resolution: int = 
         ax.set_visible(False)
     fig.colorbar(image, ax=list(axes[:shown]), label=f"{name} output", shrink=0.9)
     more = f" (first {shown} of {n_units})" if shown < n_units else ""
-    fig.suptitle(f"Hidden layer {layer} (model.layers[{index}]: {n_units} {name} units)\n"
+    position = layer % len(hidden) + 1
+    which = "The hidden layer" if len(hidden) == 1 else f"Hidden layer {position} of {len(hidden)}"
+    fig.suptitle(f"{which}: {n_units} {name} units\n"
                  f"each unit's output over the input plane{more}", fontsize=10)
     return fig
 
@@ -1002,12 +1035,14 @@ def plot_confusion_matrix(y_true, y_pred, labels=None, normalize: bool | str = F
     return fig
 
 
-def plot_sweep(rows, x: str, y: str, hue: str | None = None) -> Figure:
+def plot_sweep(rows, x: str, y: str, hue: str | None = None, *, bounds=None) -> Figure:
     """A sweep's result ``y`` against a parameter ``x``, one curve per value of ``hue``.
 
     Rows with the same ``x`` (and ``hue``) are repeats, e.g. seeds: the curve is their mean, with a band of
-    plus or minus one standard deviation (``ddof=0``). Missing and non-finite ``y`` values (a diverged run) are
-    left out of the mean.
+    plus or minus one standard deviation (``ddof=0``), cut at the values the quantity can take (a loss is never
+    negative). Missing and non-finite ``y`` values (a diverged run) are left out of the mean. Axes, title and
+    legend name the keys in words (``final_val_accuracy`` is "final validation accuracy"; the ``setting`` of
+    :mod:`glassnet.analysis.experiments` rows is what the experiment varied).
 
     Parameters
     ----------
@@ -1021,6 +1056,9 @@ def plot_sweep(rows, x: str, y: str, hue: str | None = None) -> Figure:
         The key of the result, a number.
     hue : str, default=None
         A key whose values split the rows into curves.
+    bounds : (float or None, float or None), default=None
+        The interval ``y`` cannot leave, where the band is cut; None reads it from the key's name: a loss, an
+        error (``mse``, ``mae``) or a time is at least 0, an accuracy or AUC within [0, 1], an R² at most 1.
 
     Returns
     -------
@@ -1028,12 +1066,14 @@ def plot_sweep(rows, x: str, y: str, hue: str | None = None) -> Figure:
     """
     keys = [x, y] + ([hue] if hue is not None else [])
     rows = _check_rows(rows, keys)
+    low, high = _bounds(y, bounds)
     xs = _ordered([row[x] for row in rows])
     numeric = _all_numbers(xs)
     positions = {value: (float(value) if numeric else float(k)) for k, value in enumerate(xs)}
     groups = _ordered([row[hue] for row in rows]) if hue is not None else [None]
     fig = _figure((6.4, 4.2))
     ax = fig.add_subplot()
+    banded = False
     for k, group in enumerate(groups):
         members = [row for row in rows if hue is None or _key(row[hue]) == group]
         points = []
@@ -1044,10 +1084,12 @@ def plot_sweep(rows, x: str, y: str, hue: str | None = None) -> Figure:
         if not points:
             continue
         px, mean, std, count = (np.array(column) for column in zip(*points))
-        label = None if hue is None else f"{hue}={_label_text(group)}"
+        label = None if hue is None else f"{_words(hue, rows)} {_label_text(group)}"
         ax.plot(px, mean, "o-", color=f"C{k % 10}", linewidth=1.8, markersize=4, label=label)
         if (count > 1).any():
-            ax.fill_between(px, mean - std, mean + std, color=f"C{k % 10}", alpha=0.2, linewidth=0)
+            banded = True
+            ax.fill_between(px, np.clip(mean - std, low, high), np.clip(mean + std, low, high), color=f"C{k % 10}",
+                            alpha=0.2, linewidth=0)
     if numeric:
         values = np.array([positions[value] for value in xs])
         if (values > 0).all() and values.max() / values.min() >= 100:
@@ -1055,12 +1097,15 @@ def plot_sweep(rows, x: str, y: str, hue: str | None = None) -> Figure:
     else:
         ax.set_xticks(list(positions.values()), [_label_text(value) for value in xs],
                       rotation=30 if len(xs) > 4 else 0)
-    ax.set_xlabel(x)
-    ax.set_ylabel(y)
-    ax.set_title(f"{y} against {x}" + ("" if hue is None else f", by {hue}"), fontsize=10)
+    x_words, y_words = _words(x, rows), _words(y, rows)
+    ax.set_xlabel(x_words)
+    ax.set_ylabel(y_words)
+    ax.set_title(f"{y_words[0].upper()}{y_words[1:]} against {x_words}"
+                 + ("" if hue is None else f", by {_words(hue, rows)}")
+                 + (" (mean ± std over repeats)" if banded else ""), fontsize=10)
     ax.grid(True, alpha=0.3)
     if hue is not None:
-        ax.legend(fontsize="small")
+        ax.legend(fontsize="small", loc="best")
     return fig
 
 
@@ -1079,7 +1124,7 @@ def plot_sweep_heatmap(rows, x: str, y: str, value: str) -> Figure:
     Returns
     -------
     matplotlib.figure.Figure
-        Cells without a finite result are grey.
+        Cells without a finite result are grey. Axes, colour bar and title name the keys in words.
     """
     rows = _check_rows(rows, [x, y, value])
     columns = _ordered([row[x] for row in rows])
@@ -1098,7 +1143,7 @@ def plot_sweep_heatmap(rows, x: str, y: str, value: str) -> Figure:
     if high - low < 1e-12:
         low, high = low - 0.5, high + 0.5
     image = ax.imshow(np.ma.masked_invalid(table), cmap=cmap, vmin=low, vmax=high, aspect="auto")
-    fig.colorbar(image, ax=ax, label=value, shrink=0.9)
+    fig.colorbar(image, ax=ax, label=_words(value, rows), shrink=0.9)
     fontsize = 9 if table.size <= 64 else 6
     for i in range(len(lines)):
         for j in range(len(columns)):
@@ -1107,9 +1152,9 @@ def plot_sweep_heatmap(rows, x: str, y: str, value: str) -> Figure:
                         color=_text_colour(cmap(image.norm(table[i, j]))))
     ax.set_xticks(np.arange(len(columns)), [_label_text(c) for c in columns], rotation=30 if len(columns) > 5 else 0)
     ax.set_yticks(np.arange(len(lines)), [_label_text(line) for line in lines])
-    ax.set_xlabel(x)
-    ax.set_ylabel(y)
-    ax.set_title(f"mean {value} by {x} and {y}", fontsize=10)
+    ax.set_xlabel(_words(x, rows))
+    ax.set_ylabel(_words(y, rows))
+    ax.set_title(f"Mean {_words(value, rows)} by {_words(x, rows)} and {_words(y, rows)}", fontsize=10)
     return fig
 
 
@@ -1153,7 +1198,7 @@ def plot_noise_robustness(rows) -> Figure:
     return fig
 
 
-def plot_comparison_bars(rows, label: str, value: str, error: str | None = None) -> Figure:
+def plot_comparison_bars(rows, label: str, value: str, error: str | None = None, *, bounds=None) -> Figure:
     """One bar per setting, with its value written on top, e.g. the test accuracy of each activation.
 
     Parameters
@@ -1167,12 +1212,17 @@ def plot_comparison_bars(rows, label: str, value: str, error: str | None = None)
         The key of the bar's height, a number.
     error : str, default=None
         The key of an error bar's half-length (e.g. a standard deviation computed elsewhere).
+    bounds : (float or None, float or None), default=None
+        The interval ``value`` cannot leave, where error bars are cut; None reads it from the key's name, as
+        :func:`plot_sweep` does.
 
     Returns
     -------
     matplotlib.figure.Figure
+        Axes and title name the keys in words.
     """
     rows = _check_rows(rows, [label, value] + ([error] if error is not None else []))
+    low, high = _bounds(value, bounds)
     names = _ordered([row[label] for row in rows])
     repeated = len(names) < len(rows)
     if repeated and error is not None:
@@ -1191,17 +1241,22 @@ def plot_comparison_bars(rows, label: str, value: str, error: str | None = None)
     ax = fig.add_subplot()
     positions = np.arange(len(names))
     show_errors = error is not None or repeated
+    # error bars as (below, above) lengths, cut where the quantity ends
+    below = heights - np.clip(heights - errors, low, high)
+    above = np.clip(heights + errors, low, high) - heights
     ax.bar(positions, heights, color=[f"C{k % 10}" for k in range(len(names))], alpha=0.85,
-           yerr=errors if show_errors else None, capsize=4 if show_errors else 0)
-    for position, height, err in zip(positions, heights, errors):
+           yerr=np.vstack([below, above]) if show_errors else None, capsize=4 if show_errors else 0)
+    for position, height, err in zip(positions, heights, above):
         if np.isfinite(height):
             top = height + (err if show_errors and height >= 0 else 0)
             ax.annotate(_number_text(height), (position, top), xytext=(0, 3), textcoords="offset points",
                         ha="center", va="bottom" if height >= 0 else "top", fontsize=8)
     ax.set_xticks(positions, [_label_text(name) for name in names], rotation=30 if len(names) > 5 else 0)
-    ax.set_xlabel(label)
-    ax.set_ylabel(value)
-    ax.set_title(f"{value} by {label}" + (" (mean ± std over repeats)" if repeated else ""), fontsize=10)
+    label_words, value_words = _words(label, rows), _words(value, rows)
+    ax.set_xlabel(label_words)
+    ax.set_ylabel(value_words)
+    ax.set_title(f"{value_words[0].upper()}{value_words[1:]} by {label_words}"
+                 + (" (mean ± std over repeats)" if repeated else ""), fontsize=10)
     ax.grid(True, axis="y", alpha=0.3)
     ax.margins(y=0.12)
     return fig
@@ -1339,7 +1394,7 @@ def _mark_best(ax, val_loss: np.ndarray | None, epochs: np.ndarray | None) -> No
         return
     best = int(np.nanargmin(val_loss))
     x = _epoch_axis(epochs, len(val_loss))[best]
-    ax.plot([x], [val_loss[best]], "o", color="k", markersize=5, label=f"best val_loss (epoch {x:g})")
+    ax.plot([x], [val_loss[best]], "o", color="k", markersize=5, label=f"lowest validation loss (epoch {x:g})")
 
 
 def _last_finite(values: np.ndarray) -> float:
@@ -1585,6 +1640,53 @@ def _run_curve(run, metric: str, name: str) -> np.ndarray:
     return curves[metric]
 
 
+#: keys of histories and result tables as a reader says them (any other key: its underscores become spaces)
+_KEY_WORDS = {"lr": "learning rate", "learning_rate": "learning rate", "auc": "ROC AUC", "r2": "R²",
+              "mse": "mean squared error", "mae": "mean absolute error", "n_params": "parameters",
+              "hidden": "hidden layers", "layers": "hidden layers", "hidden_sizes": "hidden units",
+              "batch_size": "batch size", "l2": "L2 penalty", "initializer": "initialiser",
+              "depth_width": "depth and width", "convergence_epoch": "epoch of convergence"}
+#: prefixes of such keys, in words: final_val_accuracy is the "final validation accuracy"
+_PREFIX_WORDS = (("val_", "validation "), ("test_", "test "), ("train_", "training "), ("final_", "final "),
+                 ("best_", "best "), ("mean_", "mean "))
+
+
+def _words(key, rows=None) -> str:
+    """A table's or a history's key as words for an axis, a title or a legend: ``final_val_accuracy`` is the
+    "final validation accuracy"; an experiment row's ``setting`` is what the experiment varied."""
+    key = str(key)
+    if key == "setting" and rows:
+        experiments = {row.get("experiment") for row in rows if isinstance(row, Mapping)}
+        if len(experiments) == 1 and None not in experiments:
+            return _words(experiments.pop())
+    if key in _KEY_WORDS:
+        return _KEY_WORDS[key]
+    for prefix, words in _PREFIX_WORDS:
+        if key.startswith(prefix) and len(key) > len(prefix):
+            return words + _words(key[len(prefix):])
+    return key.replace("_", " ")
+
+
+#: what a quantity named by a key can never leave, so that a mean ± std band is not drawn where no value can be
+_KEY_BOUNDS = (("loss", (0.0, None)), ("mse", (0.0, None)), ("mae", (0.0, None)), ("accuracy", (0.0, 1.0)),
+               ("auc", (0.0, 1.0)), ("r2", (None, 1.0)), ("seconds", (0.0, None)), ("n_params", (0.0, None)))
+
+
+def _bounds(key: str, bounds) -> tuple[float, float]:
+    """The interval a quantity lies in: ``bounds`` if given, else read from its key (a loss is never negative,
+    an accuracy lies in [0, 1]), else the whole line."""
+    if bounds is None:
+        name = str(key).lower()
+        bounds = next((known for word, known in _KEY_BOUNDS if name.endswith(word)), (None, None))
+    if isinstance(bounds, (str, bytes)) or not isinstance(bounds, Sequence) or len(bounds) != 2:
+        raise TypeError(f"bounds must be a pair (low, high), either None, received {bounds!r}")
+    low, high = (-math.inf if bounds[0] is None else float(bounds[0]),
+                 math.inf if bounds[1] is None else float(bounds[1]))
+    if not low < high:
+        raise ValueError(f"bounds must have low < high, received {bounds!r}")
+    return low, high
+
+
 def _metric_words(metric: str) -> str:
     """A history key as a reader says it: ``val_loss`` is the validation loss, ``loss`` the training loss."""
     if metric.startswith("val_"):
@@ -1605,6 +1707,14 @@ def _curve(function, grid: np.ndarray, name: str) -> np.ndarray:
     if values.size != len(grid):
         raise ValueError(f"the {name} must give one value per input row ({len(grid)}), gave shape {values.shape}")
     return values.ravel()
+
+
+def _point_names(names) -> tuple[str, str]:
+    """The names of the training and test points, from a pair (or a 1-tuple, when there are no test points)."""
+    if isinstance(names, (str, bytes)) or not isinstance(names, Sequence) or not 1 <= len(names) <= 2 or \
+            not all(isinstance(name, str) for name in names):
+        raise TypeError(f"names must be a pair of str (the training points, the test points), received {names!r}")
+    return str(names[0]), str(names[-1]) if len(names) == 2 else "test"
 
 
 def _two_names(names, what: str) -> tuple[str, str]:

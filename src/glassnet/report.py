@@ -3,7 +3,10 @@
 A report is a list of :class:`Section` objects (the tour's scenarios are sections too) turned into one HTML page
 that needs nothing else: figures are embedded as base64 PNG ``data:`` URIs, the style sheet is inline, and there
 are no scripts, web fonts or links to anything outside the page. Every piece of text is escaped with
-:func:`html.escape`, so a title or a message holding ``<script>`` is shown, never run.
+:func:`html.escape`, so a title or a message holding ``<script>`` is shown, never run; text between backticks
+(Markdown's inline code) is shown as code. Figures are rendered at :data:`REPORT_DPI` and displayed at
+:data:`CSS_PIXELS_PER_INCH`, so they stay sharp on high-resolution screens. Every page says which glassnet
+made it, and when.
 
 :func:`model_report` builds the sections that describe one trained model (``glassnet report`` and
 ``glassnet train --report``): its summary and metrics, its training curves, its decision boundary (2-D data), its
@@ -13,19 +16,28 @@ confusion matrix (classifiers), its weight histograms and what :func:`~glassnet.
 from __future__ import annotations
 
 import base64
+import datetime
 import html
 import math
 import numbers
 import os
-from collections.abc import Iterable, Sequence
+import re
+import struct
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-__all__ = ["Section", "build_report", "format_value", "model_report", "predicted_labels", "text_table",
-           "write_report", "write_text"]
+__all__ = ["CSS_PIXELS_PER_INCH", "REPORT_DPI", "Section", "build_report", "format_value", "model_report",
+           "predicted_labels", "text_table", "write_report", "write_text"]
+
+#: Pixels per inch of the figures embedded in a report: twice their display size, so a high-resolution
+#: ("retina") screen shows them sharp.
+REPORT_DPI = 200
+#: CSS pixels per inch of figure at which a report displays its figures, whatever their resolution.
+CSS_PIXELS_PER_INCH = 100
 
 #: Border and background colours of a finding, by severity.
 SEVERITY_COLOURS = {"error": ("#b42318", "#fef3f2"), "warning": ("#b54708", "#fffaeb"),
@@ -59,13 +71,13 @@ class Section:
     findings: list[Any] = field(default_factory=list)
     blocks: list[tuple[str, str]] = field(default_factory=list)
 
-    def render_figures(self, dpi: int = 100) -> None:
+    def render_figures(self, dpi: int = REPORT_DPI) -> None:
         """Replace every Figure by its PNG bytes, so the figure's memory can be freed at once."""
         self.figures = [(caption, _png(figure, dpi)) for caption, figure in self.figures]
 
 
 def build_report(sections: Iterable[Section], title: str = "glassnet report", subtitle: str = "",
-                 dpi: int = 100) -> str:
+                 dpi: int = REPORT_DPI, created: datetime.datetime | None = None) -> str:
     """The report as one self-contained HTML page.
 
     Parameters
@@ -76,22 +88,30 @@ def build_report(sections: Iterable[Section], title: str = "glassnet report", su
     title : str, default="glassnet report"
         The page's title and main heading.
     subtitle : str, default=""
-        A line under the heading (what was run, when, with which seed).
-    dpi : int, default=100
-        Resolution of the figures that are still matplotlib Figures.
+        A line under the heading (what was run, with which seed).
+    dpi : int, default=REPORT_DPI
+        Resolution of the figures that are still matplotlib Figures. Every figure is displayed at
+        :data:`CSS_PIXELS_PER_INCH` whatever its resolution.
+    created : datetime, default=None
+        When the report was made, stated under the heading with glassnet's version; None is now.
 
     Returns
     -------
     str
         The HTML document. It references nothing outside itself.
     """
+    from . import __version__
+
     sections = list(sections)
+    created = datetime.datetime.now().astimezone() if created is None else created
     parts = ["<!DOCTYPE html>", '<html lang="en">', "<head>", '<meta charset="utf-8">',
              '<meta name="viewport" content="width=device-width, initial-scale=1">',
              f"<title>{_esc(title)}</title>", f"<style>{_STYLE}</style>", "</head>", "<body>", "<main>",
              f"<h1>{_esc(title)}</h1>"]
     if subtitle:
-        parts.append(f'<p class="subtitle">{_esc(subtitle)}</p>')
+        parts.append(f'<p class="subtitle">{_inline(subtitle)}</p>')
+    parts.append(f'<p class="made">Made with glassnet {_esc(__version__)} on '
+                 f'{_esc(created.strftime("%Y-%m-%d at %H:%M"))}.</p>')
     if len(sections) > 1:
         parts.append('<nav><h2>Contents</h2><ol>')
         parts += [f'<li><a href="#section-{i}">{_esc(_attr(s, "title", ""))}</a></li>'
@@ -99,13 +119,13 @@ def build_report(sections: Iterable[Section], title: str = "glassnet report", su
         parts.append("</ol></nav>")
     for i, section in enumerate(sections, 1):
         parts.append(_section_html(section, i, dpi))
-    parts += ['<footer>Made by glassnet. This page is self-contained: figures are embedded, nothing is loaded '
-              'from elsewhere.</footer>', "</main>", "</body>", "</html>"]
+    parts += [f'<footer>Made with glassnet {_esc(__version__)}. This page is self-contained: figures are embedded, '
+              'nothing is loaded from elsewhere.</footer>', "</main>", "</body>", "</html>"]
     return "\n".join(parts) + "\n"
 
 
 def write_report(sections: Iterable[Section], path, title: str = "glassnet report", subtitle: str = "",
-                 dpi: int = 100) -> Path:
+                 dpi: int = REPORT_DPI) -> Path:
     """Build the report and write it to ``path`` atomically (a temporary file, then a rename).
 
     A crash while writing leaves the previous file untouched, never half a page. Missing parent folders are
@@ -118,7 +138,7 @@ def write_report(sections: Iterable[Section], path, title: str = "glassnet repor
         The HTML file to write.
     title, subtitle : str
         As for :func:`build_report`.
-    dpi : int, default=100
+    dpi : int, default=REPORT_DPI
 
     Returns
     -------
@@ -158,7 +178,8 @@ def write_text(path, text: str) -> Path:
 
 
 def model_report(model, X, y, *, history=None, recorder=None, X_test=None, y_test=None,
-                 class_names: Sequence[str] | None = None, name: str = "the model") -> list[Section]:
+                 class_names: Sequence[str] | None = None, name: str = "the model", data_name: str | None = None,
+                 settings: Mapping[str, Any] | None = None) -> list[Section]:
     """The sections that describe one trained model on data ``(X, y)``.
 
     Parameters
@@ -179,12 +200,19 @@ def model_report(model, X, y, *, history=None, recorder=None, X_test=None, y_tes
         Names of the classes 0, 1, ... for the confusion matrix.
     name : str, default="the model"
         How the text refers to the model (a file name, say).
+    data_name : str, default=None
+        What ``(X, y)`` is, for the text, the tables and the figures (e.g. ``"moons, 600 points"``); None says
+        "training data" when ``X_test`` is given, else "data".
+    settings : mapping of str to value, default=None
+        How the model was made and trained, beyond what the model itself tells (the data, the batch size, the
+        seed, ...): shown in the Settings table after what is read from the model (its loss, optimiser and
+        hyperparameters, the epochs of its history), and replacing those of the same name.
 
     Returns
     -------
     list of Section
-        Model (summary and metrics), Training (curves, gradient flow), What it learned (decision boundary,
-        confusion matrix, weight histograms) and Diagnosis (findings).
+        Model (metrics, settings and summary), Training (curves, gradient flow), What it learned (decision
+        boundary, confusion matrix, weight histograms) and Diagnosis (findings).
     """
     from . import plots
     from .analysis.diagnose import diagnose
@@ -201,17 +229,18 @@ def model_report(model, X, y, *, history=None, recorder=None, X_test=None, y_tes
     history = history if history is not None else model.history
     curves = getattr(history, "history", history) or {}
 
-    rows = [_metrics_row("training data" if has_test else "data", model, X, y, classifier)]
+    data_name = str(data_name) if data_name is not None else ("training data" if has_test else "data")
+    rows = [_metrics_row(data_name, model, X, y, classifier)]
     if has_test:
         rows.append(_metrics_row("held-out data", model, np.asarray(X_test), np.asarray(y_test), classifier))
     first = rows[-1]
     score = (f"accuracy {format_value(first['accuracy'])}" if classifier else f"R² {format_value(first['r2'])}")
     overview = Section(
         "Model",
-        text=(f"{name} has {model.count_params():,} parameters in {len(model.layers)} layers and is trained "
-              f"with {model.loss.name} and {model.optimizer.name}. On the {first['data']} "
-              f"({first['samples']} samples) it reaches {score}."),
-        tables=[("Metrics", rows)],
+        text=(f"{name} has {model.count_params():,} parameters in {len(model.layers)} layers and was trained "
+              f"with the {_loss_words(model.loss)} and {_optimizer_words(model.optimizer)}. On the "
+              f"{first['data']} ({first['samples']} samples) it reaches {score}."),
+        tables=[("Metrics", rows), ("Settings", _settings_rows(model, history, settings))],
         blocks=[("Summary", str(model))])
     sections = [overview]
 
@@ -230,10 +259,13 @@ def model_report(model, X, y, *, history=None, recorder=None, X_test=None, y_tes
     learned = Section("What it learned")
     X_shown, y_shown = (np.asarray(X_test), np.asarray(y_test)) if has_test else (X, y)
     if classifier and X.shape[1] == 2:
-        learned.figures.append(("Decision regions (training points filled, held-out points hollow)" if has_test
-                                else "Decision regions", plots.plot_decision_boundary(
-                                    model, X, y, X_test=X_test if has_test else None,
-                                    y_test=y_test if has_test else None)))
+        # plot_decision_boundary draws training points as circles and test points as larger triangles, both
+        # filled with their class's colour
+        caption = (f"Decision regions (circles: {_short(data_name)} points, triangles: held-out points)" if has_test
+                   else f"Decision regions, with the {data_name}")
+        names = (_short(data_name), "held-out") if has_test else (_short(data_name),)
+        learned.figures.append((caption, plots.plot_decision_boundary(
+            model, X, y, X_test=X_test if has_test else None, y_test=y_test if has_test else None, names=names)))
     if classifier:
         y_true = _labels(y_shown)
         y_pred = predicted_labels(model, X_shown)
@@ -358,19 +390,21 @@ def _section_html(section, index: int, dpi: int) -> str:
     out = [f'<section id="section-{index}">', f"<h2>{_esc(_attr(section, 'title', ''))}</h2>"]
     for paragraph in str(_attr(section, "text", "") or "").split("\n\n"):
         if paragraph.strip():
-            out.append(f"<p>{_esc(paragraph.strip())}</p>")
+            out.append(f"<p>{_inline(paragraph.strip())}</p>")
     for caption, rows in _attr(section, "tables", []):
         out.append(_table_html(caption, rows))
     for caption, text in _attr(section, "blocks", []):
-        out.append(f'<figure class="block"><figcaption>{_esc(caption)}</figcaption>'
+        out.append(f'<figure class="block"><figcaption>{_inline(caption)}</figcaption>'
                    f"<pre>{_esc(text)}</pre></figure>")
     figures = _attr(section, "figures", [])
     if figures:
         out.append('<div class="figures">')
         for caption, figure in figures:
-            data = base64.b64encode(_png(figure, dpi)).decode("ascii")
-            out.append(f'<figure><img alt="{_esc(caption)}" src="data:image/png;base64,{data}">'
-                       f"<figcaption>{_esc(caption)}</figcaption></figure>")
+            png = _png(figure, dpi)
+            data = base64.b64encode(png).decode("ascii")
+            size = _css_size(png, dpi)
+            out.append(f'<figure><img alt="{_esc(caption)}"{size} src="data:image/png;base64,{data}">'
+                       f"<figcaption>{_inline(caption)}</figcaption></figure>")
         out.append("</div>")
     findings = _attr(section, "findings", [])
     if findings:
@@ -385,7 +419,7 @@ def _table_html(caption: str, rows: Sequence[dict[str, Any]]) -> str:
     columns = _columns(rows)
     out = ["<table>"]
     if caption:
-        out.append(f"<caption>{_esc(caption)}</caption>")
+        out.append(f"<caption>{_inline(caption)}</caption>")
     out.append("<thead><tr>" + "".join(f"<th>{_esc(c)}</th>" for c in columns) + "</tr></thead><tbody>")
     for row in rows:
         cells = []
@@ -405,11 +439,11 @@ def _finding_html(finding) -> str:
     evidence = ", ".join(f"{k} = {format_value(v)}" for k, v in (data.get("evidence") or {}).items())
     out = [f'<div class="finding" style="border-left-color:{border};background:{background}">',
            f'<p><span class="severity" style="color:{border}">{_esc(severity.upper())}</span> '
-           f"<code>{_esc(data.get('code', ''))}</code>: {_esc(data.get('message', ''))}</p>"]
+           f"<code>{_esc(data.get('code', ''))}</code>: {_inline(data.get('message', ''))}</p>"]
     if evidence:
         out.append(f'<p class="evidence">Evidence: {_esc(evidence)}</p>')
     if data.get("advice"):
-        out.append(f'<p class="advice">What to try: {_esc(data["advice"])}</p>')
+        out.append(f'<p class="advice">What to try: {_inline(data["advice"])}</p>')
     out.append("</div>")
     return "".join(out)
 
@@ -420,7 +454,8 @@ body { margin: 0; background: #f6f7f9; color: #1d2939; font: 16px/1.55 system-ui
 main { max-width: 1100px; margin: 0 auto; padding: 1.5rem 2rem 3rem; }
 h1 { font-size: 2rem; margin: 0.5rem 0 0.25rem; }
 h2 { font-size: 1.4rem; margin: 0 0 0.75rem; }
-.subtitle { color: #475467; margin-top: 0; }
+.subtitle, .made { color: #475467; margin: 0 0 0.25rem; }
+code { background: #f2f4f7; padding: 0.05rem 0.3rem; border-radius: 3px; font-size: 0.92em; }
 nav, section { background: #fff; border: 1px solid #e4e7ec; border-radius: 8px; padding: 1rem 1.5rem;
   margin: 1.25rem 0; }
 nav ol { columns: 2; margin: 0; }
@@ -449,6 +484,29 @@ footer { color: #667085; font-size: 0.85rem; margin-top: 2rem; }
 
 def _esc(value: Any) -> str:
     return html.escape(str(value), quote=True)
+
+
+_BACKTICKS = re.compile(r"`([^`\n]+)`")
+
+
+def _inline(value: Any) -> str:
+    """Text escaped for HTML, with Markdown's inline code (between backticks) as ``<code>``."""
+    return _BACKTICKS.sub(lambda match: f"<code>{match.group(1)}</code>", _esc(value))
+
+
+def _css_size(png: bytes, dpi: int) -> str:
+    """The ``width``/``height`` attributes that show a PNG at :data:`CSS_PIXELS_PER_INCH`: its own resolution
+    (the pHYs chunk matplotlib writes), else ``dpi``; nothing for bytes that are not a PNG."""
+    if png[:8] != b"\x89PNG\r\n\x1a\n" or len(png) < 24 or png[12:16] != b"IHDR":
+        return ""
+    width, height = struct.unpack(">II", png[16:24])
+    per_inch = float(dpi)
+    found = png.find(b"pHYs", 24)
+    if found >= 0 and len(png) >= found + 13 and png[found + 12] == 1:   # unit 1: pixels per metre
+        per_metre = struct.unpack(">I", png[found + 4:found + 8])[0]
+        per_inch = per_metre * 0.0254 if per_metre else per_inch
+    scale = CSS_PIXELS_PER_INCH / per_inch
+    return f' width="{round(width * scale)}" height="{round(height * scale)}"'
 
 
 def _attr(obj, name: str, default):
@@ -486,6 +544,58 @@ def _labels(y: np.ndarray) -> np.ndarray:
     if y.ndim == 2 and y.shape[1] > 1:
         return np.argmax(y, axis=1)
     return np.rint(y.reshape(len(y))).astype(np.int64)
+
+
+#: losses and optimisers by name, as the text says them
+_LOSS_WORDS = {"binary_crossentropy": "binary cross-entropy", "categorical_crossentropy": "categorical cross-entropy",
+               "mse": "mean squared error", "mae": "mean absolute error", "huber": "Huber loss",
+               "poisson": "Poisson loss"}
+_OPTIMIZER_WORDS = {"sgd": "SGD", "adam": "Adam", "adamw": "AdamW", "rmsprop": "RMSprop", "adagrad": "Adagrad"}
+
+
+def _loss_words(loss) -> str:
+    name = getattr(loss, "name", str(loss))
+    return _LOSS_WORDS.get(name, name.replace("_", " "))
+
+
+def _optimizer_words(optimizer) -> str:
+    name = getattr(optimizer, "name", str(optimizer))
+    words = _OPTIMIZER_WORDS.get(name, name)
+    rate = getattr(optimizer, "learning_rate", None)
+    return f"{words} at learning rate {format_value(rate)}" if isinstance(rate, numbers.Real) else words
+
+
+def _settings_rows(model, history, settings) -> list[dict[str, Any]]:
+    """What the model says about how it was made, then ``settings``: rows of setting and value."""
+    found: dict[str, Any] = {"loss": _loss_words(model.loss)}
+    optimizer = model.optimizer
+    config = optimizer.get_config() if hasattr(optimizer, "get_config") else {}
+    found["optimizer"] = _OPTIMIZER_WORDS.get(getattr(optimizer, "name", ""), getattr(optimizer, "name", ""))
+    if isinstance(config.get("learning_rate"), numbers.Real):
+        found["learning rate"] = config["learning_rate"]
+    # the rest as the optimiser's own parameters, left out where they are off (None, False)
+    others = [f"{key}={format_value(value)}" for key, value in config.items()
+              if key not in ("name", "learning_rate") and value is not None and value is not False
+              and not isinstance(value, (dict, list))]
+    if others:
+        found["optimizer's other parameters"] = ", ".join(others)
+    curves = getattr(history, "history", history) or {}
+    if curves.get("loss"):
+        found["epochs trained"] = len(curves["loss"])
+    steps = (getattr(history, "params", None) or {}).get("steps")
+    if steps:
+        found["batches per epoch"] = steps
+    if settings is not None:
+        if not isinstance(settings, Mapping):
+            raise TypeError(f"settings must be a mapping of name to value, received {type(settings).__name__}")
+        found.update({str(k): v for k, v in settings.items()})
+    return [{"setting": key, "value": value if isinstance(value, (numbers.Number, type(None))) else
+             format_value(value)} for key, value in found.items()]
+
+
+def _short(name: str) -> str:
+    """A data name for a legend: "training data" is "training", "moons, 600 points" stays."""
+    return name[:-len(" data")] if name.endswith(" data") and len(name) > len(" data") else name
 
 
 def _metrics_row(label: str, model, X: np.ndarray, y: np.ndarray, classifier: bool) -> dict[str, Any]:

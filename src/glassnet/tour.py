@@ -1,4 +1,4 @@
-"""The guided tour: the seeds' whole story, from one neuron's limit to deep networks, as scenarios.
+"""The guided tour: the whole story, from one neuron's limit to deep networks, as scenarios.
 
 Each scenario is a function ``scenario(quick, seed) -> ScenarioResult``: it trains what it is about, measures
 what happened, and returns the text a learner reads (written from the measured numbers, never assumed), short
@@ -43,15 +43,18 @@ from .builders import mlp
 from .layers import Dense
 from .model import DivergenceWarning, Sequential
 from .optimizers import SGD, Adam
-from .report import Section, format_value, text_table, write_report
+from .report import REPORT_DPI, Section, format_value, text_table, write_report
 
-__all__ = ["EPOCH_SCALE", "SCENARIOS", "ScenarioResult", "run_scenarios", "run_tour"]
+__all__ = ["EPOCH_SCALE", "SCENARIOS", "UNIT_VARIES", "ScenarioResult", "run_scenarios", "run_tour"]
 
 #: Multiplies every epoch count of every scenario (at least 2 epochs remain). 1.0 for the real tour; the tests
 #: set it small to run the whole tour in seconds.
 EPOCH_SCALE = 1.0
 #: Tables after a scenario's first are printed only up to this many rows (the report shows them all).
 SHORT_TABLE_ROWS = 5
+#: A hidden unit "varies over the data" when its output's largest and smallest values over the data differ by
+#: more than this (5% of tanh's range); below it the unit is constant there, whatever its weights.
+UNIT_VARIES = 0.1
 
 
 @dataclass
@@ -105,7 +108,7 @@ def _scenario(data: str):
 # --------------------------------------------------------------------------------------------------------------
 
 def run_tour(out_dir="glassnet-tour", quick: bool = False, seed: int = 0, echo: Callable[[str], None] = print,
-             dpi: int = 100) -> Path:
+             dpi: int = REPORT_DPI) -> Path:
     """Run every scenario, printing each as it finishes, and write ``out_dir/report.html``.
 
     Parameters
@@ -118,8 +121,8 @@ def run_tour(out_dir="glassnet-tour", quick: bool = False, seed: int = 0, echo: 
         Seed of every data set, network and shuffle.
     echo : callable, default=print
         Receives the text to print, one block at a time.
-    dpi : int, default=100
-        Resolution of the figures in the report.
+    dpi : int, default=REPORT_DPI
+        Resolution of the figures in the report (they are displayed at the same size whatever it is).
 
     Returns
     -------
@@ -137,7 +140,7 @@ def run_tour(out_dir="glassnet-tour", quick: bool = False, seed: int = 0, echo: 
 
 def run_scenarios(quick: bool = False, seed: int = 0, echo: Callable[[str], None] | None = print,
                   scenarios: Sequence[Callable[[bool, int], ScenarioResult]] | None = None,
-                  dpi: int = 100) -> list[ScenarioResult]:
+                  dpi: int = REPORT_DPI) -> list[ScenarioResult]:
     """Run scenarios in order and return their results, with each figure already rendered to PNG bytes.
 
     Parameters
@@ -148,7 +151,7 @@ def run_scenarios(quick: bool = False, seed: int = 0, echo: Callable[[str], None
         Receives each scenario's printout (title, text, tables); None prints nothing.
     scenarios : sequence of callables, default=None
         The scenarios to run; None runs :data:`SCENARIOS`.
-    dpi : int, default=100
+    dpi : int, default=REPORT_DPI
 
     Returns
     -------
@@ -194,8 +197,9 @@ def _printout(number: int, result: ScenarioResult) -> str:
 # 1-2. One neuron
 # --------------------------------------------------------------------------------------------------------------
 
-@_scenario('``converged`` and ``epochs`` by gate (``"AND"``, ``"OR"``, ``"XOR"``), and '
-            '``best_xor_correct``, the most XOR points any epoch got right.')
+@_scenario('``converged`` and ``epochs`` by gate (``"AND"``, ``"OR"``, ``"XOR"``), ``best_xor_correct``, the '
+            'most XOR points any epoch\'s line got right, and ``xor_cycle_from``, the first epoch from which every '
+            'XOR epoch repeated the same mistakes and ended on the same line (None if it never did).')
 def perceptron_logic_gates(quick: bool, seed: int) -> ScenarioResult:
     """The perceptron learns AND and OR, and cannot learn XOR: no straight line separates its classes."""
     from sklearn.exceptions import ConvergenceWarning
@@ -228,6 +232,21 @@ def perceptron_logic_gates(quick: bool, seed: int) -> ScenarioResult:
     best = max(int(np.sum((X @ np.ravel(r["weights"]) + float(np.ravel(r["bias"])[0]) >= 0) == y))
                for r in xor.training_history_)
     epochs = {r["gate"]: r["epochs"] for r in rows}
+    cycle_from = _repeating_from(xor.training_history_)
+    last = xor.training_history_[-1]
+    mistakes = [int(r["errors"]) for r in xor.training_history_]
+    if cycle_from is not None and cycle_from < len(mistakes):
+        motion = (f"From epoch {cycle_from} on, every pass made the same {_plural(int(last['errors']), 'mistake')} "
+                  f"and moved the line {_plural(int(last['errors']), 'time')}, only to end where the pass began "
+                  f"({_boundary(xor)}): it goes round one cycle forever, so its loss and accuracy curves are flat "
+                  f"from epoch {cycle_from}, flat without having settled on an answer.")
+        curve_caption = (f"XOR: loss and accuracy counted during each pass, flat from epoch {cycle_from} as the "
+                         f"line goes round the same cycle")
+    else:
+        motion = (f"Its mistakes per pass went between {min(mistakes)} and {max(mistakes)} and never reached 0, so "
+                  f"it kept moving its line.")
+        curve_caption = (f"XOR: loss and accuracy counted during each pass, between {min(mistakes)} and "
+                         f"{max(mistakes)} mistakes and never 0")
     text = (f"The perceptron starts from zero weights and moves its line only when it makes a mistake. AND "
             f"{_verdict(converged['AND'], epochs['AND'])} and OR {_verdict(converged['OR'], epochs['OR'])}: each "
             f"is linearly separable, so the rule is guaranteed to find a separating line (AND's: "
@@ -235,15 +254,15 @@ def perceptron_logic_gates(quick: bool, seed: int) -> ScenarioResult:
             f"XOR {_verdict(converged['XOR'], epochs['XOR'])}: in every epoch it misclassified at least one point, "
             f"and the best line it held after any epoch got {best} of 4 right. No straight line puts (0,1) and "
             f"(1,0) on one side and (0,0) and (1,1) on the other, and one neuron can only draw a straight line, "
-            f"so it keeps moving its line back and forth forever. This is the limit Minsky and Papert made "
-            f"famous in 1969, and the reason networks have hidden layers.")
+            f"so there is always a point to correct. {motion} This is the limit Minsky and Papert made famous in "
+            f"1969, and the reason networks have hidden layers.")
     return ScenarioResult(
         "The perceptron: AND and OR yes, XOR no", text,
         tables=[("The perceptron rule on three logic gates", rows), ("XOR: what the perceptron ends with", truth)],
         figures=[("Each gate's four points and the perceptron's final line and regions",  # the same 4 points
                   plots.plot_decision_boundaries(panels, X, truth_tables)),
-                 ("XOR: accuracy and loss of each epoch never settle", plots.plot_training_curves(xor))],
-        data={"converged": converged, "epochs": epochs, "best_xor_correct": best})
+                 (curve_caption, plots.plot_training_curves(xor))],
+        data={"converged": converged, "epochs": epochs, "best_xor_correct": best, "xor_cycle_from": cycle_from})
 
 
 @_scenario('``accuracy`` and the ``probabilities`` of class 1 at the test points.')
@@ -274,8 +293,8 @@ def sigmoid_perceptron_blobs(quick: bool, seed: int) -> ScenarioResult:
             + (f" Training stopped after epoch {p.n_iter_}, the first in which every point was on the right side "
                f"when visited (the perceptron's sense of converged); the updates of that pass still moved the line "
                f"a little." if p.converged_ else
-               f" Here {int(round((1 - accuracy) * n))} point(s) of one blob lie among the other's, so no epoch is "
-               f"free of mistakes and the perceptron's sense of converged is never reached.")
+               f" Its final line leaves {_plural(int(round((1 - accuracy) * n)), 'point')} on the wrong side, and "
+               f"no epoch was free of mistakes, so the perceptron's sense of converged was never reached.")
             + "\n\n"
             f"Unlike the step, it says how sure it is: a point deep in a blob such as (6, 6) gets "
             f"{proba[-1]:.3f}, while (3.5, 3.5), between the blobs, gets {proba[2]:.3f}. It is still one "
@@ -331,8 +350,11 @@ def mlp_xor(quick: bool, seed: int) -> ScenarioResult:
             f"epochs: the network {'solves' if solved else 'does not solve'} XOR (outputs "
             f"{', '.join(f'{o:.3f}' for o in outputs)} for 00, 01, 10, 11).{restart_text}\n\n"
             f"How? Read each hidden unit's output on the four inputs as a truth table (on above 0.5). {strategy} "
-            f"The hidden layer turns the inputs into features that one line can separate: the "
-            f"picture of each unit's output over the plane shows each drawing its own line.")
+            + ("The hidden layer turns the inputs into features that one line can separate" if solved else
+               "These features are not yet ones that one line separates")
+            + (": the picture of each unit's output over the plane shows each drawing its own line."
+               if all(r["name"] not in ("TRUE", "FALSE") for r in roles) else
+               "; a unit that answers the same on all four inputs draws no line over them."))
     return ScenarioResult(
         "A hidden layer solves XOR", text,
         tables=[("The 2-2-1 network on XOR", table), ("What each hidden unit computes", role_rows)]
@@ -344,43 +366,65 @@ def mlp_xor(quick: bool, seed: int) -> ScenarioResult:
               "outputs": outputs.tolist(), "attempts": len(attempts)})
 
 
-@_scenario('``loss``, ``max_relative_error`` against central differences and ``passed``.')
+@_scenario('``loss``, ``max_relative_error`` against central differences, ``passed``, and ``step``: the worked '
+           "example's numbers by name (``z1``, ``a1``, ``z2``, ``a2``, ``dW1``, ``db1``, ``dW2``, ``db2``, and "
+           "``W1_new``, ``b1_new``, ``W2_new``, ``b2_new`` after the update).")
 def backprop_step(quick: bool, seed: int) -> ScenarioResult:
-    """One step of backpropagation on a 2-2-1 network, every number shown, then checked numerically."""
+    """One step of backpropagation on a 2-2-1 network, every number shown, then checked numerically.
+
+    The classic worked example, with its own numbers: input (0.5, 0.3), target 1, sigmoid units, binary
+    cross-entropy, plain gradient descent at learning rate 0.1, and weights drawn as it draws them (NumPy's
+    legacy generator seeded with 42, ``W1 = randn(2, 2) * 0.5``, ``W2 = randn(2, 1) * 0.5``, zero biases). The
+    tour's ``seed`` does not change it.
+    """
     from .analysis import explain_step, gradient_check
 
-    model = mlp(2, [2], "binary", activation="sigmoid", optimizer=SGD(0.1), seed=seed)
+    W1, b1, W2, b2 = _backprop_example_weights()
+    model = Sequential([Dense(2, activation="sigmoid"), Dense(1, activation="sigmoid")], input_dim=2, seed=seed,
+                       dtype="float64")
+    model.compile(loss="binary_crossentropy", optimizer=SGD(learning_rate=0.1))
+    model.set_weights([W1, b1, W2, b2])
     X, y = np.array([[0.5, 0.3]]), np.array([1])
     step = explain_step(model, X, y)
     check = gradient_check(model, X, y)
+    hidden, output = step.layers
+    numbers = {"z1": hidden.z, "a1": hidden.a, "z2": output.z, "a2": output.a}
+    numbers.update({f"d{u.label}": u.gradient for u in step.updates})
+    numbers.update({f"{u.label}_new": u.new for u in step.updates})
     rows = [{"parameter": f"{r.name}{r.layer + 1}", "shape": "x".join(map(str, r.shape)),
              "backprop norm": r.backprop_norm, "numerical norm": r.numerical_norm,
              "relative error": r.relative_error} for r in check.rows if not r.skipped]
-    text = (f"The seeds' worked example: input (0.5, 0.3), target 1, a 2-2-1 sigmoid network and plain "
-            f"gradient descent with learning rate 0.1. The forward pass computes z = x·W + b and a = sigmoid(z) "
-            f"layer by layer; the loss is {step.loss:.4f}; the backward pass sends delta = dL/dz from the output "
-            f"back through W transposed and each sigmoid'(z) = a (1 - a); each gradient is a.T @ delta; the "
-            f"update subtracts 0.1 times it. Every number is below.\n\n"
+    a2 = float(output.a[0, 0])
+    text = (f"The classic worked example: input (0.5, 0.3), target 1, a 2-2-1 network of sigmoid units, the "
+            f"binary cross-entropy and plain gradient descent with learning rate 0.1, from its own initial weights "
+            f"(drawn by NumPy's legacy generator seeded with 42, times 0.5; zero biases). The forward pass computes "
+            f"z = x·W + b and a = sigmoid(z) layer by layer and predicts {a2:.4f} for a target of 1, a loss of "
+            f"-log({a2:.4f}) = {step.loss:.4f}. The backward pass sends delta = dL/dz from the output "
+            f"(a2 - y = {a2 - 1:.4f}) back through W transposed and each sigmoid'(z) = a (1 - a); each gradient is "
+            f"a.T @ delta; the update subtracts 0.1 times it. Every number is below.\n\n"
             f"Are the gradients right? Nudging each weight by ±1e-6 and watching the loss (central differences) "
-            f"gives the same gradients to a relative error of {check.max_relative_error:.1e}: backpropagation is "
-            f"the chain rule, computed efficiently.")
+            f"gives the same gradients to a relative error of {check.max_relative_error:.1e}"
+            + (": backpropagation is the chain rule, computed efficiently." if check.passed else
+               ", more than the check allows: something is wrong with these gradients."))
     return ScenarioResult(
         "Backpropagation, one step by hand", text,
         tables=[("Backpropagation against central differences", rows)],
         blocks=[("One training step, every number", step.render(precision=4))],
         data={"loss": float(step.loss), "max_relative_error": float(check.max_relative_error),
-              "passed": bool(check.passed)})
+              "passed": bool(check.passed), "step": {k: np.array(v, dtype=np.float64) for k, v in numbers.items()}})
 
 
 # --------------------------------------------------------------------------------------------------------------
 # 5-6. Non-linear problems
 # --------------------------------------------------------------------------------------------------------------
 
-@_scenario('``test_accuracy`` by network.')
+@_scenario('``test_accuracy`` by network; ``varying_units``, the hidden units whose output changes by more than '
+           ':data:`UNIT_VARIES` over the data (the others are constant on it), with ``unit_ranges``, each unit\'s '
+           'largest minus smallest output over ``X`` (all the points); ``models`` by network.')
 def circles(quick: bool, seed: int) -> ScenarioResult:
-    """A circle inside a circle: one neuron fails, eight hidden units draw a closed boundary."""
+    """A circle inside a circle: one neuron fails, a layer of eight hidden units draws a closed boundary."""
     from . import plots
-    from .analysis import noise_robustness
+    from .analysis import hidden_activations, noise_robustness
 
     X, y = datasets.make_circles(n_samples=200 if quick else 400, noise=0.1, factor=0.5, random_state=seed)
     X_train, X_test, y_train, y_test = _split(X, y, seed)
@@ -398,6 +442,26 @@ def circles(quick: bool, seed: int) -> ScenarioResult:
         robustness[name] = noise_robustness(model, X_test, y_test, noise_levels=(0, 0.1, 0.2, 0.3, 0.5),
                                             n_repeats=10, random_state=seed)
     hidden = models["8 tanh hidden units"]
+    outputs = hidden_activations(hidden, X)[0].astype(np.float64)
+    ranges = outputs.max(axis=0) - outputs.min(axis=0)
+    varying = [int(k) for k in np.flatnonzero(ranges > UNIT_VARIES)]
+    constant = [int(k) for k in np.flatnonzero(ranges <= UNIT_VARIES)]
+    n_units = len(ranges)
+    if constant:
+        units_text = (f"Of its {_number(n_units)} tanh hidden units, {_number(len(varying))} vary over the data, "
+                      f"each a soft step across a line of its own (see their maps); the other {_number(len(constant))} "
+                      f"(unit{'s' if len(constant) > 1 else ''} {_listed(constant)}) change by at most "
+                      f"{ranges[constant].max():.3f} from point to point"
+                      + (": saturated at ±1, " if np.all(np.abs(outputs[:, constant].mean(axis=0)) > 0.9) else ", so ")
+                      + f"they only add a constant to the output's input. The output combines the "
+                      f"{_number(len(varying))} lines")
+        units_caption = (f"The {_number(n_units)} hidden units' outputs over the plane: unit"
+                         f"{'s' if len(varying) != 1 else ''} {_listed(varying)} vary over the data, "
+                         f"{_listed(constant)} {'are' if len(constant) > 1 else 'is'} constant on it")
+    else:
+        units_text = (f"All {_number(n_units)} tanh hidden units vary over the data, each a soft step across a line "
+                      f"of its own (see their maps). The output combines them")
+        units_caption = f"The {_number(n_units)} hidden units' outputs over the plane, each varying over the data"
     points = np.array([[0.0, 0.0], [0.3, -0.3], [1.0, 0.0], [0.0, -1.0], [-0.7, 0.7]])
     proba = hidden.predict(points)[:, 0]
     point_rows = [{"point": f"({a:g}, {b:g})", "radius": float(math.hypot(a, b)), "P(inner)": float(q),
@@ -405,14 +469,22 @@ def circles(quick: bool, seed: int) -> ScenarioResult:
     noise_rows = [{"noise": r["noise"], **{f"accuracy, {name}": table[i]["accuracy_mean"]
                                            for name, table in robustness.items()}}
                   for i, r in enumerate(robustness["no hidden layer"])]
+    linear, layered = rows[0]["test accuracy"], rows[1]["test accuracy"]
+    rim = proba[np.isclose(np.hypot(points[:, 0], points[:, 1]), 1.0)]
+    noisy = robustness["8 tanh hidden units"]
     text = (f"The inner circle (class 1) sits inside the outer one (class 0). With no hidden layer the network is "
-            f"one neuron: its best line reaches test accuracy {rows[0]['test accuracy']:.3f}, about what guessing "
-            f"gives. Eight tanh hidden units each draw a line (see their maps), and the output combines them into "
-            f"a closed boundary: test accuracy {rows[1]['test accuracy']:.3f}.\n\n"
-            f"The boundary follows the radius: points near the centre get P(inner) close to 1, points at radius 1 "
-            f"close to 0. Adding noise to the test inputs (in units of each feature's spread) shows how much room "
-            f"the boundary leaves: at noise 0.3 the hidden-layer network still scores "
-            f"{robustness['8 tanh hidden units'][3]['accuracy_mean']:.3f}.")
+            f"one neuron: its best line reaches test accuracy {linear:.3f}"
+            + (", about what guessing gives. " if linear < 0.65 else ". ")
+            + f"A hidden layer changes that. {units_text} into "
+            + ("a closed boundary" if layered >= 0.9 else "a boundary")
+            + f": test accuracy {layered:.3f}.\n\n"
+            + (f"The boundary follows the radius: the centre gets P(inner) {proba[0]:.3f} and the points at radius 1 "
+               f"at most {rim.max():.3f}. " if proba[0] > 0.5 > rim.max() else
+               f"At the centre the network gives P(inner) {proba[0]:.3f}, at radius 1 between {rim.min():.3f} and "
+               f"{rim.max():.3f}. ")
+            + f"Adding noise to the test inputs (in units of each feature's spread) shows how much room the "
+            f"boundary leaves: at noise {noisy[3]['noise']:g} the hidden-layer network scores "
+            f"{noisy[3]['accuracy_mean']:.3f}, against {noisy[0]['accuracy_mean']:.3f} without noise.")
     return ScenarioResult(
         "Circles: the hidden layer bends the plane", text,
         tables=[("One neuron against a hidden layer", rows), ("The hidden-layer network at a few points",
@@ -420,9 +492,10 @@ def circles(quick: bool, seed: int) -> ScenarioResult:
                 ("Test accuracy under input noise", noise_rows)],
         figures=[("Decision regions (circles: training points, triangles: test points)",
                   plots.plot_decision_boundaries(panels, X_train, y_train, X_test, y_test, resolution=120)),
-                 ("The eight hidden units' outputs over the plane", plots.plot_hidden_neuron_maps(hidden, X, y)),
+                 (units_caption, plots.plot_hidden_neuron_maps(hidden, X, y)),
                  ("Accuracy as noise is added to the test inputs", plots.plot_noise_robustness(robustness))],
-        data={"test_accuracy": {r["network"]: r["test accuracy"] for r in rows}})
+        data={"test_accuracy": {r["network"]: r["test accuracy"] for r in rows}, "varying_units": varying,
+              "unit_ranges": ranges.tolist(), "models": models, "X": X})
 
 
 @_scenario('``test_r2`` and ``test_mse``.')
@@ -492,8 +565,9 @@ def training_dynamics(quick: bool, seed: int) -> ScenarioResult:
                     "settled from epoch": report.convergence_epoch, "first loss": report.initial_loss,
                     "final loss": report.final_loss, "loss reduction": report.loss_reduction,
                     "final accuracy": history.history["accuracy"][-1], "trend": report.trend}]
-    evolution = [{"layer": e["name"], "initial ||W||": e["initial_norm"], "final ||W||": e["final_norm"],
-                  "ratio": e["ratio"], "distance travelled": e["relative_change"]} for e in weight_evolution(recorder)]
+    evolution = [{"layer": f"{k + 1}: {e['name']}", "initial ||W||": e["initial_norm"], "final ||W||": e["final_norm"],
+                  "ratio": e["ratio"], "distance travelled": e["relative_change"]}
+                 for k, e in enumerate(weight_evolution(recorder))]
 
     gradients = recorder.series("grad_norm", 0)
     seeds = tuple(range(seed, seed + (3 if quick else 5)))
@@ -512,26 +586,27 @@ def training_dynamics(quick: bool, seed: int) -> ScenarioResult:
                                   title=f"XOR, 2-4-1 sigmoid, plain SGD (seed {seeds[0]})")
     best_lr = max(lr_table, key=lambda r: (r["solved"], -r["mean final loss"]))
     smallest = next((r for r in size_table if r["solved"] == r["runs"]), None)
+    first_norm, last_norm = evolution[0]["initial ||W||"], evolution[0]["final ||W||"]
     text = (f"A 2-3-1 sigmoid network learns XOR with plain gradient descent at learning rate 2.0 for {epochs} "
             f"epochs: the loss falls from {report.initial_loss:.3f} to {report.final_loss:.4f} "
             + (f"and settles from epoch {report.convergence_epoch}" if report.converged else
                f"and is still {report.trend}")
-            + f". The weights grow as the units commit to their roles (the norm of the first layer's weights "
-            f"goes from {evolution[0]['initial ||W||']:.2f} to {evolution[0]['final ||W||']:.2f}); its gradient "
-            f"norm, {gradients[0]:.3g} after the first epoch, "
+            + (f". The weights grow as the units commit to their roles (the norm of the first layer's weights "
+               f"goes from {first_norm:.2f} to {last_norm:.2f})" if last_norm > first_norm else
+               f". The norm of the first layer's weights goes from {first_norm:.2f} to {last_norm:.2f}")
+            + f"; its gradient norm, {gradients[0]:.3g} after the first epoch, "
             + (f"peaks at {np.nanmax(gradients):.3g} while the units commit and ends at {gradients[-1]:.3g}."
                if np.nanargmax(gradients) > 0 else f"falls to {gradients[-1]:.3g} as the loss does.")
             + "\n\n"
             f"The learning rate is the first thing to tune. Over {len(seeds)} seeds each, a 2-4-1 network "
-            f"solved XOR most reliably at learning rate {format_value(best_lr['learning rate'])} "
-            f"({best_lr['solved']}/{best_lr['runs']} runs); too small crawls, too large bounces or blows up"
-            + (" (some runs diverged)" if any(r["diverged"] for r in lr_rows) else "")
-            + ". Capacity matters too: "
+            + (f"solved XOR most reliably at learning rate {format_value(best_lr['learning rate'])} "
+               f"({best_lr['solved']}/{best_lr['runs']} runs). " if best_lr["solved"] else
+               f"solved XOR at no learning rate within its epochs; it came closest at "
+               f"{format_value(best_lr['learning rate'])} (mean final loss {best_lr['mean final loss']:.3f}). ")
+            + f"{_rate_extremes(lr_table, lr_rows)} Capacity matters too: "
             + (f"{smallest['hidden units']} hidden units were the fewest that solved it in every run"
                if smallest else "no width solved it in every run")
-            + f"; a single hidden unit solved it in {size_table[0]['solved']} of {size_table[0]['runs']}, since "
-            f"one unit draws one line and XOR's classes need two. Two units are enough in principle but get stuck "
-            f"more often: spare units give gradient descent more ways to find a solution.")
+            + f"; {_capacity_story(size_table)}")
     return ScenarioResult(
         "Training dynamics: weights, learning rate, hidden size", text,
         tables=[("Convergence of the 2-3-1 run", convergence), ("How far each layer's weights moved", evolution),
@@ -598,10 +673,11 @@ def training_problems(quick: bool, seed: int) -> ScenarioResult:
                      "accuracy": history.history["accuracy"][-1],
                      "diagnose says": ", ".join(codes[problem]) or "nothing wrong"})
     caught = [p for p, c in codes.items() if c and p != "a healthy run"]
-    text = (f"Each run below goes wrong on purpose, the ways the seeds list: a learning rate too high (the loss "
+    n_small = len(X_small) - int(math.ceil(len(X_small) * 0.5))
+    text = (f"Each run below goes wrong on purpose, in the classic ways: a learning rate too high (the loss "
             f"bounces or diverges) or too low (it crawls), too little capacity (no hidden layer on circles), "
-            f"vanishing gradients (eight sigmoid layers), dead ReLU units, overfitting (a big network on 30 "
-            f"training points) and unscaled inputs. diagnose reads each run's loss curve, a TrainingRecorder's "
+            f"vanishing gradients (eight sigmoid layers), dead ReLU units, overfitting (a big network on {n_small} "
+            f"training points) and unscaled inputs. `diagnose` reads each run's loss curve, a `TrainingRecorder`'s "
             f"per-layer gradient norms and the data, and names the problem with its evidence and what to try: it "
             f"flagged {len(caught)} of the {len(cases) - 1} problem runs, and "
             + ("found nothing wrong with the healthy run." if not codes["a healthy run"] else
@@ -611,8 +687,14 @@ def training_problems(quick: bool, seed: int) -> ScenarioResult:
     figures = [("Every run's training loss, relative to its first epoch",
                 plots.plot_histories(curves, logy=True, relative=True))]
     if vanishing is not None:
-        figures.append(("Vanishing gradients: the first layers' gradients are orders of magnitude smaller",
-                        plots.plot_gradient_flow(vanishing)))
+        norms = [vanishing.series("grad_norm", k) for k in range(len(vanishing.layer_names()))]
+        last = np.array([n[np.isfinite(n)][-1] if np.isfinite(n).any() else np.nan for n in norms])
+        ratio = last[-1] / last[0] if last[0] > 0 else np.inf
+        caption = (f"Vanishing gradients: at the end, the first layer's gradient is {_times(ratio)} times smaller "
+                   f"than the last layer's" if ratio > 1 else
+                   f"The eight sigmoid layers' gradients: at the end, the first layer's is {_times(1 / ratio)} times "
+                   f"the last layer's")
+        figures.append((caption, plots.plot_gradient_flow(vanishing)))
     return ScenarioResult(
         "Common training problems, diagnosed", text, tables=[("Problems made on purpose", rows)],
         figures=figures, findings=findings, data={"codes": codes})
@@ -681,12 +763,14 @@ def weight_initialization(quick: bool, seed: int) -> ScenarioResult:
     schemes = {"N(0, 0.01²)": initializers.RandomNormal(stddev=0.01),
                "Glorot (Xavier)": initializers.get("glorot_normal"),
                "N(0, 1)": initializers.RandomNormal(stddev=1.0)}
-    signal, spread, probes = [], {}, {}
+    signal, spread, probes, saturated = [], {}, {}, {}
     for name, init in schemes.items():
         model = Sequential([Dense(width, activation="tanh", kernel_initializer=init) for _ in range(depth)]
                            + [Dense(1, activation="sigmoid")], input_dim=width, seed=seed)
-        stds = [float(np.std(a)) for a in hidden_activations(model, probe)]
+        outputs = hidden_activations(model, probe)
+        stds = [float(np.std(a)) for a in outputs]
         spread[name], probes[name] = stds, model
+        saturated[name] = float(np.mean(np.abs(outputs[-1]) > 0.9))
         signal.append({"initialiser": name, **{f"layer {k}": stds[k - 1] for k in (1, 2, 4, 7, 10)}})
     fig = plots.plot_activation_spread(probes, probe, title=f"A {depth}-layer tanh network of width {width}, "
                                                             f"before training")
@@ -699,18 +783,22 @@ def weight_initialization(quick: bool, seed: int) -> ScenarioResult:
               "validation accuracy": r["final_val_accuracy"]} for r in rows]
     zeros = next(r for r in table if r["initialiser"] == "zeros")
     glorot = next(r for r in table if r["initialiser"] == "glorot_uniform")
-    small, large = spread["N(0, 0.01²)"], spread["N(0, 1)"]
+    small, large, glorot_spread = spread["N(0, 0.01²)"], spread["N(0, 1)"], spread["Glorot (Xavier)"]
     text = (f"Each layer multiplies its input by W. If the weights are too small the signal shrinks layer after "
             f"layer; too large and tanh units saturate at ±1, where their slope, and so the gradient, vanishes. "
-            f"Through {depth} tanh layers of width {width}, weights drawn from N(0, 0.01²) shrink the "
-            f"activations' spread from {small[0]:.3f} to {small[-1]:.1e}; N(0, 1) pins them at "
-            f"{large[-1]:.2f} (saturated); Glorot's scale, variance 2 / (fan_in + fan_out), keeps it near "
-            f"{spread['Glorot (Xavier)'][-1]:.2f}. He's scale, 2 / fan_in, does the same for ReLU, which halves "
-            f"the variance.\n\n"
+            f"Through {depth} tanh layers of width {width}, weights drawn from N(0, 0.01²) take the "
+            f"activations' spread from {small[0]:.3f} after the first layer to {small[-1]:.1e} after the last; "
+            f"N(0, 1) holds it at {large[-1]:.2f}"
+            + (f", with {saturated['N(0, 1)']:.0%} of the last layer's outputs beyond ±0.9: saturated"
+               if saturated["N(0, 1)"] > 0.5 else "")
+            + f"; Glorot's scale, variance 2 / (fan_in + fan_out), takes it from {glorot_spread[0]:.2f} to "
+            f"{glorot_spread[-1]:.2f}. He's scale, 2 / fan_in, is the same idea for ReLU, which halves the "
+            f"variance.\n\n"
             f"Training a 2-32-32-3 tanh network on the spiral from each initialiser: Glorot reaches validation "
-            f"accuracy {glorot['validation accuracy']:.3f}. All-zero weights reach {zeros['validation accuracy']:.3f}: "
-            f"every unit of a layer starts identical, gets the identical gradient and stays identical, so the "
-            f"layer acts like a single unit. Random initialisation exists to break that symmetry.")
+            f"accuracy {glorot['validation accuracy']:.3f}, all-zero weights {zeros['validation accuracy']:.3f}"
+            + (". With all-zero weights every unit of a layer starts identical, gets the identical gradient and "
+               "stays identical, so the layer acts like a single unit: random initialisation exists to break that "
+               "symmetry." if zeros["validation accuracy"] < glorot["validation accuracy"] - 0.05 else "."))
     return ScenarioResult(
         "Weight initialisation", text,
         tables=[("Spread (std) of the activations layer by layer, before any training", signal),
@@ -750,14 +838,21 @@ def depth_vs_width(quick: bool, seed: int) -> ScenarioResult:
     linear = table[0]
     wide = next(r for r in table if r["depth"] == 1 and r["width"] == 64)
     deep = next(r for r in table if r["depth"] == 3)
+    thrifty = min((r for r in table if r["validation accuracy"] >= best["validation accuracy"] - 0.02),
+                  key=lambda r: r["parameters"])
     text = (f"Three spiral arms wind around each other. Without a hidden layer the network draws straight "
             f"boundaries and reaches validation accuracy {linear['validation accuracy']:.3f}. One hidden layer of "
             f"64 ReLU units ({wide['parameters']} parameters) reaches {wide['validation accuracy']:.3f}; three "
             f"layers of 16 ({deep['parameters']} parameters) reach {deep['validation accuracy']:.3f}. The best "
-            f"here was depth {best['depth']}, width {best['width']} ({best['validation accuracy']:.3f}).\n\n"
+            f"validation accuracy here, {best['validation accuracy']:.3f}, was reached by "
+            f"{_listed(_shape(r) for r in table if r['validation accuracy'] == best['validation accuracy'])}.\n\n"
             f"One wide layer can approximate any boundary in principle (the universal approximation theorem), "
-            f"but each extra layer folds the plane again, so deeper networks often draw intricate boundaries "
-            f"with fewer parameters; very narrow deep ones can be harder to train.")
+            f"but each extra layer folds the plane again, so depth can buy intricate boundaries with fewer "
+            f"parameters. Here, the smallest network within 0.02 of the best validation accuracy was "
+            f"{_shape(thrifty)} with {thrifty['parameters']} parameters"
+            + (f", against {wide['parameters']} for the single layer of 64: depth paid." if thrifty["depth"] > 1
+               and thrifty["parameters"] < wide["parameters"] else
+               ": on this problem one layer was enough, and depth bought nothing." if thrifty["depth"] == 1 else "."))
     return ScenarioResult(
         "Depth against width on a spiral", text, tables=[("Networks of different shapes (30% held out)", table)],
         figures=[("Decision regions of each shape", plots.plot_decision_boundaries(panels, X, y, resolution=100,
@@ -804,7 +899,7 @@ def digits(quick: bool, seed: int) -> ScenarioResult:
     findings = diagnose(model, history, X=X_train, y=y_train)
     worst = min((r for r in per_class if r["recall"] is not None), key=lambda r: r["recall"])
     images = plots.plot_image_predictions(X_test, y_test, predicted)
-    text = ("1797 images of handwritten digits, 8x8 pixels scaled to [0, 1]"
+    text = (f"{len(datasets.load_digits()[0])} images of handwritten digits, 8x8 pixels scaled to [0, 1]"
             + (f" (the quick tour uses {len(X)} of them)" if quick else "")
             + f". A 64-64-10 network (ReLU, 10% dropout, softmax output) reaches test accuracy {accuracy:.3f} "
             f"after {len(history.history['loss'])} epochs. The hardest digit was {worst['digit']} (recall "
@@ -812,10 +907,11 @@ def digits(quick: bool, seed: int) -> ScenarioResult:
             + (f", most often taken for {worst['most often taken for']})" if worst["most often taken for"] is not None
                else ")")
             + ". The confusion matrix shows which digits look alike to the network.\n\n"
-            f"Gaussian noise on the pixels (in units of each pixel's spread) costs accuracy gradually: at noise 1.0 "
-            f"it scores {robustness[3]['accuracy_mean']:.3f}. "
-            + ("diagnose found nothing wrong with this run." if not findings else
-               f"diagnose found: {', '.join(f.code for f in findings)}."))
+            f"Gaussian noise on the pixels (in units of each pixel's spread) costs accuracy: from "
+            f"{robustness[0]['accuracy_mean']:.3f} without noise to "
+            + ", ".join(f"{r['accuracy_mean']:.3f} at {r['noise']:g}" for r in robustness[1:]) + ". "
+            + ("`diagnose` found nothing wrong with this run." if not findings else
+               f"`diagnose` found: {', '.join(f.code for f in findings)}."))
     return ScenarioResult(
         "Handwritten digits", text,
         tables=[("The digits network", summary), ("Each digit on the test set", per_class),
@@ -857,15 +953,19 @@ def autoencoder(quick: bool, seed: int) -> ScenarioResult:
                         "code 2 (mean)": float(c[:, 1].mean()),
                         "spread": float(np.sqrt(c.var(axis=0).sum()))})
     separation = _nearest_centre_accuracy(codes, y)
+    chance = float(np.bincount(y).max() / len(y))
     text = (f"An autoencoder learns to copy its input through a bottleneck: 64 pixels -> 32 tanh units -> 2 "
             f"numbers -> 32 tanh units -> 64 pixels, trained with the mean squared error between the output and "
             f"the input itself, on {len(X)} digit images and without ever seeing a label. Its reconstructions have "
             f"MSE {mse:.4f}, against {baseline:.4f} for always answering the average image and {pca_mse:.4f} for "
             f"the best linear 2-D projection (PCA)"
             + (": the non-linear code keeps more." if mse < pca_mse else ".")
-            + f"\n\nColour each image's 2-number code by its digit and the digits form clusters, although no label "
-            f"was used: assigning each code to the nearest digit's centre recovers the label {separation:.0%} of "
-            f"the time (chance: 10%). The bottleneck forced the network to find what distinguishes digits.")
+            + "\n\nColour each image's 2-number code by its digit"
+            + (" and the digits form clusters, although no label was used" if separation > 3 * chance else "")
+            + f": assigning each code to the nearest digit's centre recovers the label {separation:.0%} of the time "
+            f"(always answering the commonest digit: {chance:.0%})"
+            + (". The bottleneck forced the network to find what distinguishes digits." if separation > 3 * chance
+               else "."))
     return ScenarioResult(
         "An autoencoder: digits through a 2-number bottleneck", text,
         tables=[("Reconstruction error", quality), ("Where each digit's codes lie", centres)],
@@ -928,8 +1028,100 @@ def _boundary(perceptron) -> str:
         return "none (all weights zero)"
 
 
+_NUMBER_WORDS = ("no", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven",
+                 "twelve")
+
+
+def _number(n: int) -> str:
+    """A count as a word up to twelve, in digits above."""
+    return _NUMBER_WORDS[n] if 0 <= n < len(_NUMBER_WORDS) else str(n)
+
+
+def _shape(row: dict) -> str:
+    """A depth-and-width row as words: "no hidden layer", "one layer of 64", "3 layers of 16"."""
+    if row["depth"] == 0:
+        return "the one with no hidden layer"
+    return f"one layer of {row['width']}" if row["depth"] == 1 else f"{row['depth']} layers of {row['width']}"
+
+
+def _times(factor: float) -> str:
+    """A ratio for a sentence: 14,000 rather than 1.4e+04."""
+    if not np.isfinite(factor):
+        return "infinitely many"
+    return f"{factor:,.0f}" if 10 <= factor < 1e7 else f"{factor:.2g}"
+
+
+def _listed(items) -> str:
+    """``[0, 1, 4]`` as "0, 1 and 4"."""
+    items = [str(item) for item in items]
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}" + ("" if n == 1 else "s")
+
+
+def _repeating_from(records: list[dict]) -> int | None:
+    """The first epoch from which every epoch of a perceptron's history made the same mistakes and ended on the
+    same line as the one before it (so the pass repeats forever); None if the last two epochs differ."""
+    def same(a, b):
+        return (int(np.sum(a["errors"])) == int(np.sum(b["errors"])) and np.array_equal(a["weights"], b["weights"])
+                and np.array_equal(a["bias"], b["bias"]))
+
+    if len(records) < 2 or not same(records[-1], records[-2]):
+        return None
+    k = len(records) - 1
+    while k > 0 and same(records[k], records[k - 1]):
+        k -= 1
+    return int(records[k]["epoch"])
+
+
 def _verdict(converged: bool, epochs: int) -> str:
     return f"converged after {epochs} epochs" if converged else f"did not converge in {epochs} epochs"
+
+
+def _rate_extremes(table: list[dict], rows: list[dict]) -> str:
+    """What the smallest and the largest learning rate of a :func:`_by_setting` table did, from their runs."""
+    low, high = table[0], table[-1]
+    rate = next(iter(low))            # the table's first column names the setting
+    best = {setting: np.nanmean([r["best_loss"] for r in rows if r["setting"] == setting])
+            for setting in (low[rate], high[rate])}
+    out = (f"At the smallest rate, {format_value(low[rate])}, the runs ended at a mean loss of "
+           f"{low['mean final loss']:.3f} ({low['solved']}/{low['runs']} solved)")
+    start = np.nanmean([r["loss_curve"][0] for r in rows if r["setting"] == low[rate]])
+    if low["mean final loss"] > 0.9 * start:
+        out += f", hardly below the {start:.3f} they began at: too small a step crawls"
+    if high["diverged"]:
+        out += (f"; at the largest, {format_value(high[rate])}, {high['diverged']} of {high['runs']} runs diverged "
+                f"(the loss stopped being finite).")
+    elif high["mean final loss"] > 1.5 * best[high[rate]]:
+        out += (f"; at the largest, {format_value(high[rate])}, the loss ended at {high['mean final loss']:.3f} on "
+                f"average, above the {best[high[rate]]:.3f} its runs had reached at their best: too large a step "
+                f"overshoots and bounces.")
+    else:
+        out += (f"; at the largest, {format_value(high[rate])}, the runs ended at {high['mean final loss']:.3f} "
+                f"({high['solved']}/{high['runs']} solved).")
+    return out
+
+
+def _capacity_story(table: list[dict]) -> str:
+    """What one and two hidden units did on XOR, from a :func:`_by_setting` table of hidden sizes."""
+    by_size = {r["hidden units"]: r for r in table}
+    parts = []
+    one, two = by_size.get(1), by_size.get(2)
+    if one is not None:
+        parts.append(f"a single hidden unit solved it in {one['solved']} of {one['runs']} runs"
+                     + (", since one unit draws one line and XOR's classes need two" if one["solved"] == 0 else ""))
+    if two is not None:
+        wider = [r for size, r in by_size.items() if size > 2]
+        if two["solved"] < two["runs"] and any(r["solved"] / r["runs"] > two["solved"] / two["runs"] for r in wider):
+            parts.append(f"two units are enough in principle, yet solved it in only {two['solved']} of "
+                         f"{two['runs']}: spare units give gradient descent more ways to find a solution")
+        elif two["solved"] == two["runs"]:
+            parts.append(f"two units, the fewest that can, solved it in all {two['runs']} runs")
+        else:
+            parts.append(f"two units solved it in {two['solved']} of {two['runs']}")
+    return "; ".join(parts) + "." if parts else "."
 
 
 def _by_setting(rows: list[dict], label: str) -> list[dict]:
@@ -949,6 +1141,14 @@ def _by_setting(rows: list[dict], label: str) -> list[dict]:
         entry["mean final loss"] = float(finite.mean()) if finite.size else math.nan
         table.append(entry)
     return table
+
+
+def _backprop_example_weights():
+    """The worked example's initial ``W1, b1, W2, b2``, drawn as it draws them after ``np.random.seed(42)``."""
+    legacy = np.random.RandomState(42)   # the stream np.random.seed(42) starts, without touching global state
+    W1 = legacy.randn(2, 2) * 0.5
+    W2 = legacy.randn(2, 1) * 0.5
+    return W1, np.zeros(2), W2, np.zeros(1)
 
 
 def _nearest_centre_accuracy(codes: np.ndarray, y: np.ndarray) -> float:

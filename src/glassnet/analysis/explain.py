@@ -3,7 +3,7 @@
 :func:`explain_step` runs exactly the step ``model.train_on_batch(X, y)`` would run — the model's own forward
 and backward pass and its own optimiser — records every intermediate value, and (unless ``apply=True``) puts
 the model back exactly as it was: weights, BatchNorm statistics, optimiser state, dropout generators and the
-layers' caches. The result renders as a worked example, the seeds' 2-2-1 backpropagation walk-through for any
+layers' caches. The result renders as a worked example, the classic 2-2-1 backpropagation walk-through for any
 small network::
 
     >>> import glassnet as gn

@@ -80,7 +80,7 @@ def feature_sensitivity(model, X, method: str = "gradient", output: int | str | 
         ``"gradient"``: :math:`s_j = \mathrm{mean}_i |\partial f(x_i) / \partial x_{ij}|` from
         :func:`input_gradients`. ``"perturbation"``: the central-difference version,
         :math:`s_j = \mathrm{mean}_i |f(x_i + \epsilon e_j) - f(x_i - \epsilon e_j)| / 2\epsilon`, which needs
-        no gradients and sees the effect of a finite step (the seeds' feature sensitivity). Both are in output
+        no gradients and sees the effect of a finite step (the tutorials' feature sensitivity). Both are in output
         units per input unit and agree as ``eps`` shrinks; for a linear network both equal ``|w_j|``.
     output : int, "sum" or None, default=None
         Which output, as in :func:`input_gradients`; for the perturbation method None chooses each sample's
