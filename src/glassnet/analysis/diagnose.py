@@ -708,8 +708,8 @@ def _insufficient_capacity(run: _Run):
     reasons, evidence = levelled
     return ("The network cannot fit even its training data: " + " and ".join(reasons) + ". "
             + reason[0].upper() + reason[1:] + ", so it can separate the classes only by straight lines "
-            "(hyperplanes): a network like this levels off so when no hyperplane separates them (give diagnose X "
-            "and y to have that checked).", {**evidence, "narrowest_hidden_units": units})
+            "(hyperplanes): such a network levels off like this when no hyperplane separates the classes (pass X "
+            "and y to diagnose to have that checked).", {**evidence, "narrowest_hidden_units": units})
 
 
 @_rule("underfitting", "warning", ("curve", "model"),
