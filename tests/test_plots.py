@@ -341,6 +341,90 @@ def test_decision_boundary_legend_stands_beside_the_data_and_names_the_points():
         plots.plot_decision_boundary(model, X, y, names="train")
 
 
+def test_dataset_draws_each_class_in_the_decision_boundary_colours_with_the_legend_off_the_data():
+    import matplotlib.pyplot as plt
+
+    rng = np.random.default_rng(0)
+    X = np.vstack([rng.normal(0, 1, (30, 2)), rng.normal(4, 1, (30, 2))])
+    y = np.repeat([1, 0], 30)  # given out of order: the classes are sorted
+    open_figures = plt.get_fignums()
+    fig = plots.plot_dataset(X, y, class_names=["healthy", "ill"], axis_labels=("age (decades)", "dose (mg)"))
+    assert isinstance(fig, Figure) and plt.get_fignums() == open_figures  # pyplot never saw it
+    render(fig)
+    ax = fig.axes[0]
+    # the figure's own data: one scatter per class, in sorted label order, at exactly that class's samples
+    for scatter, label in zip(ax.collections, (0, 1)):
+        np.testing.assert_allclose(scatter.get_offsets(), X[y == label])
+    # coloured as plot_decision_boundary colours the same classes' samples
+    model = gn.Sequential([gn.Dense(1, activation="sigmoid")], input_dim=2, dtype="float64")
+    model.set_weights([np.array([[-1.0], [-1.0]]), np.array([4.0])])
+    boundary = plots.plot_decision_boundary(model, X, y).axes[0].collections[-1].get_facecolors()
+    for scatter, label in zip(ax.collections, (0, 1)):
+        np.testing.assert_allclose(scatter.get_facecolors()[0], boundary[np.flatnonzero(y == label)[0]])
+    cmap = matplotlib.colormaps[plots.BINARY_CMAP]
+    np.testing.assert_allclose(ax.collections[0].get_facecolors()[0], cmap(0.15))
+    legend = ax.get_legend()
+    assert [t.get_text() for t in legend.get_texts()] == ["healthy", "ill"]
+    assert legend.get_title().get_text() == "class"
+    assert (ax.get_xlabel(), ax.get_ylabel()) == ("age (decades)", "dose (mg)")
+    assert ax.get_title() == "60 samples in 2 classes"
+    # off the data: the legend's box lies right of the axes, and no sample is drawn under it
+    renderer = fig.canvas.get_renderer()
+    box, frame = legend.get_window_extent(renderer), ax.get_window_extent(renderer)
+    assert box.x0 >= frame.x1
+    points = ax.transData.transform(X)
+    assert not ((points[:, 0] >= box.x0) & (points[:, 0] <= box.x1)
+                & (points[:, 1] >= box.y0) & (points[:, 1] <= box.y1)).any()
+
+
+def test_dataset_takes_any_labels_one_hot_rows_and_given_axes():
+    X = np.array([[0.0, 0.0], [1.0, 0.0], [0.0, 1.0], [1.0, 1.0], [0.5, 0.5]])
+    labels = np.array(["eel", "cat", "dog", "cat", "eel"])
+    fig = plots.plot_dataset(X, labels, class_names={"cat": "Cat", "dog": "Dog", "eel": "Eel"},
+                             legend_title="animal")
+    ax = fig.axes[0]
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["Cat", "Dog", "Eel"]
+    for scatter, name, colour in zip(ax.collections, ("cat", "dog", "eel"), plots.CLASS_COLORS):
+        np.testing.assert_allclose(scatter.get_offsets(), X[labels == name])
+        np.testing.assert_allclose(scatter.get_facecolors()[0], matplotlib.colors.to_rgba(colour))
+    one_hot = np.eye(3)[[2, 0, 1, 0, 2]]
+    by_rows = plots.plot_dataset(X, one_hot).axes[0]
+    assert [t.get_text() for t in by_rows.get_legend().get_texts()] == ["0", "1", "2"]
+    np.testing.assert_allclose(by_rows.collections[2].get_offsets(), X[[0, 4]])
+    own = Figure()
+    target = own.add_subplot()
+    assert plots.plot_dataset(X, np.arange(5) % 2, ax=target, title="five points") is own
+    assert target.get_title() == "five points" and len(target.collections) == 2
+
+
+def test_dataset_refuses_bad_input():
+    X, y = np.zeros((4, 2)), np.array([0, 1, 0, 1])
+    with pytest.raises(ValueError, match="X must have exactly 2 features"):
+        plots.plot_dataset(np.zeros((4, 3)), y)
+    with pytest.raises(ValueError, match="NaN"):
+        plots.plot_dataset([[np.nan, 0.0]] * 4, y)
+    with pytest.raises(ValueError, match=r"y must hold one label per sample of X \(4\)"):
+        plots.plot_dataset(X, y[:3])
+    with pytest.raises(ValueError, match="y must not contain NaN"):
+        plots.plot_dataset(X, [0.0, 1.0, np.nan, 1.0])
+    with pytest.raises(ValueError, match="one-hot"):
+        plots.plot_dataset(X, np.full((4, 2), 0.5))
+    with pytest.raises(ValueError, match="class_names must name each of the 2 classes"):
+        plots.plot_dataset(X, y, class_names=["a"])
+    with pytest.raises(ValueError, match=r"class_names has no name for the classes \[1\]"):
+        plots.plot_dataset(X, y, class_names={0: "a"})
+    with pytest.raises(TypeError, match="class_names must be a list"):
+        plots.plot_dataset(X, y, class_names="ab")
+    with pytest.raises(TypeError, match="axis_labels must be a pair"):
+        plots.plot_dataset(X, y, axis_labels="xy")
+    with pytest.raises(TypeError, match="legend_title must be a str"):
+        plots.plot_dataset(X, y, legend_title=3)
+    with pytest.raises(TypeError, match="title must be a str"):
+        plots.plot_dataset(X, y, title=3)
+    with pytest.raises(TypeError, match="ax must be a matplotlib Axes"):
+        plots.plot_dataset(X, y, ax="axes")
+
+
 def test_decision_boundary_for_estimators_and_given_axes():
     X, y = gn.datasets.make_blobs(80, centers=2, random_state=1)
     labels = np.where(y == 1, "yes", "no")

@@ -6,10 +6,10 @@ machine without a display. Turn one into PNG bytes with :func:`figure_to_png_byt
 those) or write it with :func:`save_figure`.
 
 Sorted from the simplest picture to the most involved: training curves (one run's, or several runs overlaid),
-activation functions, weights, gradient flow and the spread of activations layer by layer, decision boundaries
-(one model's or several side by side) and hidden-unit maps, a regression's fitted curve, 2-D codes, images with
-their reconstructions or predicted classes, then the tables of experiments (confusion matrix, sweeps, noise
-robustness, comparison bars).
+activation functions, weights, gradient flow and the spread of activations layer by layer, a data set of two
+features on its own, decision boundaries (one model's or several side by side) and hidden-unit maps, a
+regression's fitted curve, 2-D codes, images with their reconstructions or predicted classes, then the tables of
+experiments (confusion matrix, sweeps, noise robustness, comparison bars).
 
 Colours are fixed, so a picture reads the same everywhere and a test can map colours back to values: a binary
 classifier's class-1 probability is drawn with :data:`BINARY_CMAP`, classes of a multiclass problem with
@@ -58,6 +58,7 @@ __all__ = [
     "plot_activation_spread",
     "plot_comparison_bars",
     "plot_confusion_matrix",
+    "plot_dataset",
     "plot_decision_boundaries",
     "plot_decision_boundary",
     "plot_embedding",
@@ -512,6 +513,69 @@ def plot_activation_spread(models, X, labels=None, logy: bool = True, title: str
 # ----------------------------------------------------------------------------------------------------------------
 # The input plane: decision boundaries and hidden units
 # ----------------------------------------------------------------------------------------------------------------
+
+def plot_dataset(X, y, *, class_names=None, axis_labels: tuple[str, str] = ("first feature", "second feature"),
+                 legend_title: str = "class", title: str | None = None, ax=None) -> Figure:
+    """A data set of two features on its own: each sample a dot in the plane, coloured by its class.
+
+    The picture to look at before training: can a straight line separate the classes, or does it take a curve?
+    The classes are coloured as :func:`plot_decision_boundary` colours them, so the data set and a model's
+    regions read the same.
+
+    Parameters
+    ----------
+    X : array-like of shape (n_samples, 2)
+        The samples' two features.
+    y : array-like of shape (n_samples,), (n_samples, 1) or (n_samples, n_classes)
+        Each sample's class: any labels (sorted, then coloured in that order), or one-hot rows (read by argmax).
+    class_names : list of str or dict, default=None
+        The legend's name for each class: a list in the sorted order of the labels, or a dict from label to
+        name. None writes the labels themselves.
+    axis_labels : (str, str), default=("first feature", "second feature")
+        What the two axes are, in the reader's words (``("petal length (cm)", "petal width (cm)")``).
+    legend_title : str, default="class"
+        What the classes are.
+    title : str, default=None
+        The title; None says how many samples and classes there are.
+    ax : matplotlib.axes.Axes, default=None
+        Draw into this axes (of a figure you made) instead of a new figure.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        One scatter per class, in sorted label order, of circles with black edges: :data:`BINARY_CMAP` at 0.15
+        and 0.85 for two classes, :data:`CLASS_COLORS` for up to ten, then colours spread over ``turbo``. The
+        legend stands outside the axes, to the right, so that it hides no sample.
+    """
+    X = _check_plane(X, "X")
+    classes, index = _dataset_classes(y, len(X))
+    names = _class_names(class_names, classes)
+    xlabel, ylabel = _two_names(axis_labels, "axis_labels")
+    if not isinstance(legend_title, str):
+        raise TypeError(f"legend_title must be a str, received {type(legend_title).__name__}")
+    if title is not None and not isinstance(title, str):
+        raise TypeError(f"title must be a str or None, received {type(title).__name__}")
+    own_figure = ax is None
+    fig = _figure((6.8, 5.0)) if own_figure else _axes_figure(ax)
+    if own_figure:
+        ax = fig.add_subplot()
+    colours = _class_colors(len(classes))
+    size = 36 if len(X) <= 300 else 14
+    for k, name in enumerate(names):
+        members = X[index == k]
+        ax.scatter(members[:, 0], members[:, 1], color=colours[k], marker="o", s=size, edgecolors="k",
+                   linewidths=0.6, label=name, zorder=3)
+    ax.margins(0.08)
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    if title is None:
+        title = (f"{len(X)} sample{'s' if len(X) != 1 else ''} in {len(classes)} "
+                 f"class{'es' if len(classes) != 1 else ''}")
+    ax.set_title(title, fontsize=10)
+    ax.grid(True, alpha=0.3)
+    ax.legend(title=legend_title, fontsize="small", loc="upper left", bbox_to_anchor=(1.02, 1.0), borderaxespad=0.0)
+    return fig
+
 
 def plot_decision_boundary(model, X, y, X_test=None, y_test=None, resolution: int = 200, ax=None, *,
                            names: tuple[str, str] = ("train", "test")) -> Figure:
@@ -1452,6 +1516,43 @@ def _class_indices(model, y, n: int, name: str) -> tuple[np.ndarray, np.ndarray]
         raise ValueError(f"{name} holds labels the model does not know: {np.unique(y[~known])[:10].tolist()}; "
                          f"its classes_ are {classes.tolist()}")
     return classes, np.searchsorted(classes, y)
+
+
+def _dataset_classes(y, n: int) -> tuple[np.ndarray, np.ndarray]:
+    """The sorted classes of ``y`` (labels, a column of labels, or one-hot rows) and each sample's index in them."""
+    y = np.asarray(y)
+    if y.ndim == 2 and y.shape[1] == 1:
+        y = y[:, 0]
+    if y.ndim not in (1, 2) or len(y) != n:
+        raise ValueError(f"y must hold one label per sample of X ({n}), received shape {y.shape}")
+    if y.ndim == 2:
+        if not (y.dtype.kind in "biuf" and np.isin(y, (0, 1)).all() and (y.sum(axis=1) == 1).all()):
+            raise ValueError("y with several columns must be one-hot rows (a single 1 per row)")
+        y = y.argmax(axis=1)
+    if y.dtype.kind == "f" and not np.isfinite(y).all():
+        raise ValueError("y must not contain NaN or infinity")
+    if y.dtype.kind not in "biufUSO":
+        raise TypeError(f"y must hold class labels (numbers or strings), received dtype {y.dtype}")
+    classes, index = np.unique(y, return_inverse=True)
+    return classes, index.ravel()
+
+
+def _class_names(class_names, classes: np.ndarray) -> list[str]:
+    """The legend's name of each class: ``class_names`` (a list in class order, or a dict), else the labels."""
+    if class_names is None:
+        return [_label_text(c.item() if isinstance(c, np.generic) else c) for c in classes]
+    if isinstance(class_names, Mapping):
+        missing = [c for c in classes.tolist() if c not in class_names]
+        if missing:
+            raise ValueError(f"class_names has no name for the classes {missing[:10]}")
+        return [str(class_names[c]) for c in classes.tolist()]
+    if isinstance(class_names, (str, bytes)) or not isinstance(class_names, Sequence):
+        raise TypeError(f"class_names must be a list of names or a dict from label to name, received "
+                        f"{type(class_names).__name__}")
+    if len(class_names) != len(classes):
+        raise ValueError(f"class_names must name each of the {len(classes)} classes, received "
+                         f"{len(class_names)} names")
+    return [str(name) for name in class_names]
 
 
 def _grid_class_index(model, predictions: np.ndarray, classes: np.ndarray) -> np.ndarray:

@@ -97,6 +97,52 @@ def test_saturated_units_are_those_with_tiny_derivative_on_most_samples():
     assert neurons.dead_units(model, X) == {0: []}  # sigmoid units are never "dead"
 
 
+def _stuck_truth(H, low_cut, high_cut):
+    """The tutorial definitions computed straight from the hidden outputs: {unit: (never, always)}."""
+    return {u: (bool(H[:, u].max() < low_cut), bool(H[:, u].min() > high_cut)) for u in range(H.shape[1])}
+
+
+def test_sigmoid_units_that_never_activate_or_are_always_saturated_follow_the_tutorial_definitions():
+    # unit 0: bias -8, outputs about 3e-4 .. 0.05 (never activates); unit 1: bias +8, about 0.95 .. 0.9997 (always
+    # saturated); unit 2: gentle, about 0.27 .. 0.73; unit 3: steep, 2e-9 .. 1 - 2e-9 on either side (a hard
+    # threshold, neither); unit 4: largest output sigmoid(-2.3) = 0.091, just under 0.1, at x = -1
+    W = [[5.0, 5.0, 1.0, 20.0, -0.2]]
+    b = [-8.0, 8.0, 0.0, 0.0, -2.5]
+    model = _network([(W, b), ([[1.0]] * 5, [0.0])], ["sigmoid", "linear"])
+    X = np.linspace(-1, 1, 41)[:, None]
+    H = 1 / (1 + np.exp(-(X @ np.array(W) + b)))
+    truth = _stuck_truth(H, 0.1, 0.9)
+    assert truth == {0: (True, False), 1: (False, True), 2: (False, False), 3: (False, False), 4: (True, False)}
+    snapshot = _snapshot(model)
+    assert neurons.never_activating_units(model, X) == {0: [u for u, (never, _) in truth.items() if never]}
+    assert neurons.always_saturated_units(model, X) == {0: [u for u, (_, always) in truth.items() if always]}
+    rows = neurons.activation_statistics(model, X)
+    assert {r["unit"]: (r["never_activates"], r["always_saturated"]) for r in rows} == truth
+    # beside the slope-based flag: the steep unit 3 has a slope below 1e-3 on most samples but is no stuck unit
+    assert rows[3]["saturated"] and not rows[3]["never_activates"] and not rows[3]["always_saturated"]
+    _assert_unchanged(model, snapshot)
+
+
+def test_tanh_units_are_stuck_by_the_same_definitions_on_the_rescaled_output_and_other_units_never():
+    # tanh(z) = 2 sigmoid(2z) - 1, so sigmoid's 0.1 and 0.9 are tanh's -0.8 and 0.8; a tanh unit near 0 (the
+    # middle of its range, unit 2) is quiet but not stuck
+    W = [[1.0, 1.0, 0.01, 1.0]]
+    b = [-3.0, 3.0, 0.0, -0.5]
+    X = np.linspace(-1, 1, 41)[:, None]
+    model = _network([(W, b), ([[1.0]] * 4, [0.0])], ["tanh", "linear"])
+    H = np.tanh(X @ np.array(W) + b)
+    assert np.abs(H[:, 2]).max() < 0.1
+    truth = _stuck_truth(H, -0.8, 0.8)
+    assert truth == {0: (True, False), 1: (False, True), 2: (False, False), 3: (False, False)}
+    assert neurons.never_activating_units(model, X) == {0: [0]}
+    assert neurons.always_saturated_units(model, X) == {0: [1]}
+    # the same stuck pre-activations through relu and linear units are never flagged: those have no tails
+    for activation in ("relu", "linear"):
+        other = _network([(W, b), ([[1.0]] * 4, [0.0])], [activation, "linear"])
+        assert neurons.never_activating_units(other, X) == {0: []}
+        assert neurons.always_saturated_units(other, X) == {0: []}
+
+
 # --- weights and importance -----------------------------------------------------------------------------------
 
 def test_weight_statistics_match_numpy():
@@ -269,6 +315,7 @@ def test_functions_accept_a_fitted_estimator_and_never_change_the_model():
     assert len(neurons.hidden_activations(clf, X)) == 1
     assert len(neurons.activation_statistics(clf, X)) == 3
     neurons.dead_units(clf, X), neurons.saturated_units(clf, X), neurons.weight_statistics(clf)
+    neurons.never_activating_units(clf, X), neurons.always_saturated_units(clf, X)
     for scoring in ("loss", "accuracy"):
         rows = neurons.neuron_importance(clf, X, y, scoring=scoring)
         assert len(rows) == 3 and rows[0]["baseline"] is not None

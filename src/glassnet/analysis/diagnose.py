@@ -14,6 +14,7 @@ table :data:`DIAGNOSIS_TABLE` is generated from them)::
     learning_rate_too_high  the loss keeps bouncing back up instead of settling
     learning_rate_too_low   the loss falls steadily, but so slowly that it is still far from done
     plateau                 the loss sat flat for many epochs, well above where it could go
+    insufficient_capacity   the network can only draw straight boundaries, and the classes need a curved one
     underfitting            the loss levelled off near what predicting the average/prior gives
     overfitting             the validation loss climbs while the training loss keeps falling
     dead_units              most ReLU-family units of a hidden layer never activate
@@ -30,7 +31,22 @@ dead unit stays dead in every record).
 
 Some findings explain others: a diverging loss also bounces, a learning rate that is too low also looks like
 a plateau and like underfitting. A rule lists the rules that *supersede* it (``Rule.superseded_by``); when one
-of those fires, its finding is dropped, so a run gets one diagnosis per symptom.
+of those fires, its finding is dropped, so a run gets one diagnosis per symptom. Nothing supersedes
+``insufficient_capacity``: when a network cannot fit its training data, the finding says so whatever
+else is wrong, and it drops the findings whose advice would point elsewhere (a learning rate too low, a plateau,
+underfitting, saturated units: a single sigmoid unit on XOR saturates because a hard step is the best it can do,
+not because the inputs need scaling).
+
+*Insufficient capacity* is a matter of geometry. A network whose signal, before its output layer, is an affine
+map of the inputs, or one value ``s = g(w . x + b)`` of a single unit with a monotone activation, scores each
+class by an affine function of that map (or of ``s``) and predicts the largest score: two classes meet where
+their scores are equal, on a hyperplane, so classes that no hyperplane separates cannot all be classified
+correctly, however long it trains. Given ``X`` and ``y``, the rule proves that two classes are inseparable with a
+linear programme (a linear SVM's hinge loss, minimised exactly, is zero only for separable classes); so that a
+run early in training on nearly separable data is not blamed on capacity, it also asks whether a linear
+classifier would classify enough of the samples: when one does, training is what falls short. Without ``X``
+and ``y`` it can only see that such a network levelled off far from fitting, which is what non-separable
+classes do to it.
 
 The *trivial baseline* is the loss of a model that ignores its inputs and predicts the best constant: the
 entropy of the class prior for cross-entropy (``log k`` for ``k`` balanced classes; computed from ``y`` when
@@ -89,6 +105,9 @@ DEFAULT_THRESHOLDS: dict[str, float] = {
     "plateau_drop": 0.25,
     # ... or if the run ends on it at no less than this fraction of the trivial baseline
     "plateau_baseline": 0.9,
+    # insufficient_capacity: neither the network nor a linear classifier classifies more of the training samples
+    # than chance + this fraction of the way from chance to 1 (0.8 for two balanced classes)
+    "capacity_accuracy": 0.6,
     # underfitting: the final training loss is at least this fraction of the trivial baseline ...
     "underfit_loss": 0.5,
     # ... or the final training accuracy is below chance + this fraction of the way from chance to 1 ...
@@ -327,6 +346,7 @@ _NEEDS = {
     "validation": "`val_loss`",
     "recorder": "a TrainingRecorder",
     "units": "X and the model, or a TrainingRecorder",
+    "fit": "the model, and X and y (class labels) or the loss curve",
     "model": "the model",
     "X": "X",
     "labels": "y (class labels)",
@@ -377,6 +397,9 @@ class _Run:
             return self.recorder is not None or (self.model is not None and self.X is not None)
         if need == "model":
             return self.model is not None
+        if need == "fit":
+            return (self.model is not None and getattr(self.model, "built", False)
+                    and (self.X is not None or len(self.losses) >= 2 * self.window))
         if need == "X":
             return self.X is not None
         if need == "labels":
@@ -481,8 +504,9 @@ class _Run:
         return 0.5 if n == 1 else 1.0 / n
 
     # --- the units ---------------------------------------------------------------------------------------------
-    def unit_fractions(self, kind: str) -> dict[int, tuple[str, int, float]]:
-        """``{layer: (name, n_units, fraction)}`` of dead (``kind="dead"``) or saturated units per hidden layer.
+    def unit_fractions(self, kind: str) -> dict[int, tuple[str, int, float, dict[str, int]]]:
+        """``{layer: (name, n_units, fraction, counts)}`` of dead (``kind="dead"``) or saturated units per hidden
+        layer; ``counts`` breaks the saturated units down by definition (on ``X`` only, else empty).
 
         From an inference pass over ``X`` when the model and ``X`` are known; else from the recording: its last
         record when it has probe inputs, otherwise the smallest fraction over the records of the second half
@@ -506,7 +530,7 @@ class _Run:
                 continue
             model = self.model if self.model is not None else getattr(self.recorder, "model", None)
             units = int(model.layers[i].output_dim) if model is not None else -1
-            out[i] = (entry["name"], units, min(values))
+            out[i] = (entry["name"], units, min(values), {})
         return out
 
 
@@ -533,14 +557,24 @@ def _hidden_flags(is_dense: list[bool]) -> list[bool]:
     return flags[::-1]
 
 
-def _units_on_data(model, X: np.ndarray, kind: str) -> dict[int, tuple[str, int, float]]:
-    """Dead or saturated unit fractions per hidden layer, from an inference pass over ``X`` (neurons.py)."""
+def _units_on_data(model, X: np.ndarray, kind: str) -> dict[int, tuple[str, int, float, dict[str, int]]]:
+    """Dead or saturated unit fractions per hidden layer, from an inference pass over ``X`` (neurons.py).
+
+    A unit counts as saturated by its slope (``saturated``) or when it is stuck in one tail on every sample
+    (``never_activates``, ``always_saturated``); the counts of each come along.
+    """
     from .neurons import activation_statistics
 
-    flags: dict[int, list[bool]] = {}
+    keys = ("saturated", "never_activates", "always_saturated") if kind == "saturated" else (kind,)
+    rows: dict[int, list[dict]] = {}
     for row in activation_statistics(model, X):
-        flags.setdefault(row["layer"], []).append(row[kind])
-    return {i: (_layer_name(model.layers[i]), len(f), float(np.mean(f))) for i, f in flags.items()}
+        rows.setdefault(row["layer"], []).append(row)
+    out = {}
+    for i, layer_rows in rows.items():
+        flags = [any(row[key] for key in keys) for row in layer_rows]
+        counts = {key: sum(row[key] for row in layer_rows) for key in keys} if kind == "saturated" else {}
+        out[i] = (_layer_name(model.layers[i]), len(flags), float(np.mean(flags)), counts)
+    return out
 
 
 def _layer_name(layer) -> str:
@@ -616,7 +650,7 @@ def _learning_rate_too_high(run: _Run):
        "of its first value and is still falling (the last quarter of the run made at least "
        "{lr_low_tail_share} of the total reduction)",
        "Raise the learning rate (multiply it by 10) or train for more epochs; try Adam, or SGD with momentum.",
-       superseded_by=("diverging_loss",))
+       superseded_by=("diverging_loss", "insufficient_capacity"))
 def _learning_rate_too_low(run: _Run):
     t = run.thresholds
     L = run.losses
@@ -641,8 +675,8 @@ def _learning_rate_too_low(run: _Run):
        "while still at least {plateau_baseline} of the trivial baseline",
        "Use momentum or Adam to cross flat regions; break the symmetry with a larger (Glorot/He) "
        "initialisation; raise the learning rate; train for longer.",
-       superseded_by=("diverging_loss", "learning_rate_too_low", "learning_rate_too_high", "dead_units",
-                      "vanishing_gradients"))
+       superseded_by=("diverging_loss", "learning_rate_too_low", "learning_rate_too_high", "insufficient_capacity",
+                      "dead_units", "vanishing_gradients"))
 def _plateau(run: _Run):
     t = run.thresholds
     L = run.losses
@@ -664,15 +698,55 @@ def _plateau(run: _Run):
     return None
 
 
+@_rule("insufficient_capacity", "warning", ("fit",),
+       "the network can only draw straight boundaries between classes (no hidden layer, only linear hidden "
+       "layers, or a single unit with a monotone activation where it first turns nonlinear and no wider layer "
+       "after it) and cannot fit its training data: with `X` and `y`, some two classes are not linearly separable "
+       "(linear programming) and neither the network nor a linear classifier (least squares, or that "
+       "programme's linear SVM) classifies more than chance + {capacity_accuracy} x (1 - chance) of the training "
+       "samples; without them, the loss has levelled off as `underfitting` requires",
+       "Give the network more capacity: more hidden units or more hidden layers, with a nonlinear activation (two "
+       "tanh or sigmoid units solve XOR); training longer or with another learning rate cannot help. If the "
+       "classes overlap by nature, a curved boundary only fits the noise: judge it on held-out data.")
+def _insufficient_capacity(run: _Run):
+    shape = _straight_boundaries(run.model)
+    if shape is None:
+        return None
+    reason, units, scalar = shape
+    labels = _class_labels(run)
+    if run.X is not None and labels is not None:
+        return _capacity_on_data(run, reason, units, scalar, labels)
+    if not run.classification or not run.has("curve"):
+        return None
+    levelled = _levelled_off_unfitted(run)
+    if levelled is None:
+        return None
+    reasons, evidence = levelled
+    return ("The network cannot fit even its training data: " + " and ".join(reasons) + ". "
+            + reason[0].upper() + reason[1:] + ", so it can separate the classes only by straight lines "
+            "(hyperplanes): such a network levels off like this when no hyperplane separates the classes (pass X "
+            "and y to diagnose to have that checked).", {**evidence, "narrowest_hidden_units": units})
+
+
 @_rule("underfitting", "warning", ("curve", "model"),
        "the training loss has levelled off (the last quarter made less than {underfit_tail_share} of the total "
        "reduction) at no less than {underfit_loss} of the trivial baseline, or with a training accuracy below "
        "chance + {underfit_accuracy} x (1 - chance)",
        "Give the network more capacity (more hidden units or layers), use a nonlinear activation, or "
        "reduce regularisation (l2, dropout).",
-       superseded_by=("diverging_loss", "learning_rate_too_high", "learning_rate_too_low", "plateau", "dead_units",
-                      "saturated_units", "vanishing_gradients", "exploding_gradients", "unscaled_inputs"))
+       superseded_by=("diverging_loss", "learning_rate_too_high", "learning_rate_too_low", "plateau",
+                      "insufficient_capacity", "dead_units", "saturated_units", "vanishing_gradients",
+                      "exploding_gradients", "unscaled_inputs"))
 def _underfitting(run: _Run):
+    levelled = _levelled_off_unfitted(run)
+    if levelled is None:
+        return None
+    reasons, evidence = levelled
+    return "The network cannot fit even its training data: " + " and ".join(reasons) + ".", evidence
+
+
+def _levelled_off_unfitted(run: _Run) -> tuple[list[str], dict[str, float]] | None:
+    """The underfitting conditions: why the levelled-off loss or accuracy is far from fitting, and the evidence."""
     t = run.thresholds
     L = run.losses
     share = run.tail_share()
@@ -693,9 +767,7 @@ def _underfitting(run: _Run):
         evidence.update(final_accuracy=accuracy[-1], chance_accuracy=chance, accuracy_bar=bar)
         if accuracy[-1] < bar:
             reasons.append(f"the training accuracy is only {accuracy[-1]:.1%} (chance: {chance:.1%})")
-    if not reasons:
-        return None
-    return "The network cannot fit even its training data: " + " and ".join(reasons) + ".", evidence
+    return (reasons, evidence) if reasons else None
 
 
 @_rule("overfitting", "warning", ("curve", "validation"),
@@ -741,12 +813,15 @@ def _dead_units(run: _Run):
 
 @_rule("saturated_units", "warning", ("units",),
        "more than {saturated_fraction} of a hidden sigmoid/tanh layer's units have a slope below 1e-3 on most "
-       "samples (output layers are not checked: a confident output is supposed to saturate)",
+       "samples or, counted on `X`, are stuck in one tail on every sample: they never activate (a sigmoid's "
+       "largest output below 0.1, a tanh's below -0.8) or are always saturated (the smallest above 0.9, for tanh "
+       "0.8); output layers are not checked, as a confident output is supposed to saturate",
        "Scale the inputs; use a smaller (Glorot) initialisation; use `relu` in hidden layers; add BatchNorm "
-       "before the activation.")
+       "before the activation.",
+       superseded_by=("insufficient_capacity",))
 def _saturated_units(run: _Run):
-    return _units_finding(run, "saturated", "sit in the flat tails of their activation on most samples, where "
-                                            "their gradient is almost zero")
+    return _units_finding(run, "saturated", "sit in the flat tails of their activation, where their gradient is "
+                                            "small")
 
 
 @_rule("vanishing_gradients", "warning", ("recorder",),
@@ -840,16 +915,233 @@ def _class_imbalance(run: _Run):
 # Helpers
 # --------------------------------------------------------------------------------------------------------------
 
+#: activations that never decrease: a single unit with one of these keeps the order of the one value it receives
+_MONOTONE = ("linear", "step", "sigmoid", "tanh", "relu", "leaky_relu", "elu", "selu", "softplus", "exponential")
+#: output activations that keep the order of the output units' pre-activations, so that the predicted class is
+#: the largest of affine functions of what the output layer receives
+_ORDER_KEEPING = ("linear", "sigmoid", "tanh", "softmax")
+#: the separability check's budget (see ``_inseparable_pair``): the most samples of a pair of classes one linear
+#: programme reads (evenly spaced; classes that no hyperplane separates on a subset are not separable on the
+#: whole either), the most entries of its constraint matrix, and the most pairs of classes checked
+_SEPARABILITY_SAMPLES = 2000
+_SEPARABILITY_ENTRIES = 200_000
+_SEPARABILITY_PAIRS = 5
+#: the most samples the least-squares linear classifier is fitted on
+_LEAST_SQUARES_SAMPLES = 20_000
+
+
+def _straight_boundaries(model) -> tuple[str, int, bool] | None:
+    """Why ``model`` separates classes only by hyperplanes: (reason, narrowest hidden width, whether a single
+    nonlinear unit carries the signal); None when it can draw more (or that cannot be told from its layers).
+
+    Walking from the input, the signal stays an affine map of ``x`` through linear layers, Dropout and BatchNorm
+    (affine at inference). The first nonlinear activation must act on a single value, ``s = g(w . x + b)`` with
+    ``g`` monotone, and every later hidden layer must keep it one value. The output layer then computes affine
+    functions of ``x`` (or of ``s``), and a class wins where its function is the largest: two classes meet on a
+    hyperplane. (A non-monotone ``g`` such as GELU's, or a wide layer after ``s``, can carve ``s`` into several
+    intervals: a single GELU unit can solve XOR.)
+    """
+    from ..layers import Activation, BatchNorm, Dense, Dropout
+
+    if model is None or not getattr(model, "built", False):
+        return None
+    layers = model.layers
+    dense = [i for i, layer in enumerate(layers) if isinstance(layer, Dense)]
+    if not dense:
+        return None
+    width, single, widths = model.input_dim, None, []
+    for i, layer in enumerate(layers[:dense[-1]]):
+        if isinstance(layer, (Dropout, BatchNorm)):
+            continue
+        if isinstance(layer, Dense):
+            width = layer.output_dim
+            widths.append(width)
+            if single is not None and width != 1:
+                return None
+        elif not isinstance(layer, Activation):
+            return None
+        name = layer.activation.name
+        if name == "linear":
+            continue
+        if name not in _MONOTONE or width != 1:
+            return None
+        single = i if single is None else single
+    for layer in layers[dense[-1]:]:
+        if isinstance(layer, Dropout):
+            continue
+        if not isinstance(layer, (Dense, Activation)) or layer.activation.name not in _ORDER_KEEPING:
+            return None
+    if single is not None:
+        reason = f"hidden layer {single} ({_layer_name(layers[single])}) has a single unit"
+    elif widths:
+        reason = "its hidden layers are linear, so the whole network is one linear map"
+    else:
+        reason = "it has no hidden layer"
+    return reason, min(widths, default=0), single is not None
+
+
+def _class_labels(run: _Run) -> np.ndarray | None:
+    """``y`` as class indices 0..k-1: the labels of a classification run, or 0/1 targets of a sigmoid output
+    (a classifier, whatever its loss: the mean squared error of the classic tutorials)."""
+    labels = run.labels()
+    if labels is not None or run.y is None or run.n_outputs != 1:
+        return labels
+    if run.model.output_activation.name != "sigmoid" or run.y.size != len(run.y):
+        return None
+    values = np.unique(run.y)
+    if not (np.isin(values, (0, 1)).all() and run.y.dtype.kind in "biuf"):
+        return None
+    return run.y.ravel().astype(np.intp)
+
+
+def _capacity_on_data(run: _Run, reason: str, units: int, scalar: bool, labels: np.ndarray):
+    """The insufficient_capacity check on ``X`` and the class labels (see the rule's trigger)."""
+    from .. import metrics as metrics_module
+    from ._adapt import network_targets
+
+    present, labels = np.unique(labels, return_inverse=True)
+    labels = labels.ravel()
+    k = len(present)
+    if k < 2:
+        return None
+    y = run.y
+    names = np.unique(y.ravel()) if y.ndim == 1 or y.shape[1] == 1 else present
+    counts = np.bincount(labels)
+    chance = float(counts.max() / counts.sum())
+    bar = chance + run.thresholds["capacity_accuracy"] * (1 - chance)
+    outputs = run.model.predict(run.X)
+    accuracy = metrics_module.accuracy(network_targets(run.estimator or run.model, y), outputs)
+    if accuracy >= bar:
+        return None
+    # a linear classifier's boundary is one this network can draw too (unless a single unit carries three or more
+    # classes: they must then lie in order along one direction); when it classifies enough, training falls short
+    can_draw = not scalar or k == 2
+    Z = _standardised(run.X)
+    scores = _least_squares_scores(Z, labels)
+    line_accuracy = float(np.mean(np.argmax(scores, axis=1) == labels))
+    if can_draw and line_accuracy >= bar:
+        return None
+    verdict = _inseparable_pair(Z, labels, scores)
+    if verdict is None:
+        return None
+    pair, svm_accuracy, checked = verdict
+    if svm_accuracy is not None:
+        line_accuracy = max(line_accuracy, svm_accuracy)
+    if pair is None or (can_draw and line_accuracy >= bar):
+        return None
+    which = ("the two classes" if k == 2 else
+             f"classes {_label_text(names[pair[0]])} and {_label_text(names[pair[1]])}")
+    evidence = {"training_accuracy": accuracy, "chance_accuracy": chance, "accuracy_bar": bar,
+                "linear_classifier_accuracy": line_accuracy, "samples_checked": checked,
+                "narrowest_hidden_units": units}
+    baseline = run.baseline()
+    if len(run.losses):
+        evidence["final_loss"] = run.losses[-1]
+        if baseline:
+            evidence.update(baseline_loss=baseline, loss_over_baseline=run.losses[-1] / baseline)
+    return (f"The network cannot fit its training data, however long it trains: {reason}, so it can separate the "
+            f"classes only by straight lines (hyperplanes), and no hyperplane separates {which} of these training "
+            f"samples (checked by linear programming). Its training accuracy is {accuracy:.1%} (chance: "
+            f"{chance:.1%}).", evidence)
+
+
+def _standardised(X: np.ndarray) -> np.ndarray:
+    """``X`` with zero-mean, unit-variance columns (constant columns only centred) and a column of ones."""
+    std = X.std(axis=0)
+    Z = (X - X.mean(axis=0)) / np.where(std > 0, std, 1.0)
+    return np.hstack([Z, np.ones((len(Z), 1))])
+
+
+def _least_squares_scores(Z: np.ndarray, labels: np.ndarray) -> np.ndarray:
+    """Every sample's class scores under the least-squares linear classifier (one +-1 target column per class),
+    fitted on at most ``_LEAST_SQUARES_SAMPLES`` evenly spaced samples of the standardised ``Z``."""
+    k = int(labels.max()) + 1
+    fit = _evenly_spaced(np.arange(len(Z)), _LEAST_SQUARES_SAMPLES)
+    targets = np.where(np.arange(k) == labels[fit, None], 1.0, -1.0)
+    # the normal equations, with a ridge of a millionth per sample against repeated or constant columns
+    gram = Z[fit].T @ Z[fit] + 1e-6 * len(fit) * np.eye(Z.shape[1])
+    return Z @ np.linalg.solve(gram, Z[fit].T @ targets)
+
+
+def _inseparable_pair(Z: np.ndarray, labels: np.ndarray, scores: np.ndarray):
+    """Two classes that no hyperplane separates, found by the hinge-loss linear programme of a linear SVM.
+
+    A pair whose least-squares scores (``scores``) already tell its two classes apart on every sample is
+    separable (the hyperplane where their two scores are equal separates them). The others are checked in
+    order of how many samples those scores confuse, at most ``_SEPARABILITY_PAIRS`` of them: minimise
+    ``sum(xi)`` subject to ``s_i (w . z_i) >= 1 - xi_i`` and ``xi >= 0``, with ``s_i = +-1`` the sample's class
+    and ``z_i`` the standardised sample with a 1 appended, on evenly spaced samples of the pair (at most
+    ``_SEPARABILITY_SAMPLES``, and at most ``_SEPARABILITY_ENTRIES`` matrix entries; a pair with no more samples
+    than dimensions is left out, as it is always separable in general position). Separable classes make the
+    minimum 0 and every margin at least 1, so an optimal solution that leaves a sample on the wrong side (or on
+    the hyperplane) proves the pair inseparable, on those samples and so on all of them.
+
+    Returns ``(pair, accuracy, samples)``: the first inseparable pair found (or None), the accuracy on all
+    samples of the programme's hyperplane when there are two classes (else None), and the most samples one
+    programme read; or None when the solver reports no optimum.
+    """
+    from scipy import sparse
+    from scipy.optimize import linprog
+
+    k = int(labels.max()) + 1
+    d = Z.shape[1]
+    limit = min(_SEPARABILITY_SAMPLES, _SEPARABILITY_ENTRIES // d)
+    candidates = []
+    for a in range(k):
+        for b in range(a + 1, k):
+            members = np.flatnonzero((labels == a) | (labels == b))
+            margin = np.where(labels[members] == b, 1.0, -1.0) * (scores[members, b] - scores[members, a])
+            if (margin <= 0).any():
+                candidates.append((-int(np.sum(margin <= 0)), a, b, members))
+    checked = 0
+    for _, a, b, members in sorted(candidates, key=lambda c: c[:3])[:_SEPARABILITY_PAIRS]:
+        members = _evenly_spaced(members, limit)
+        m = len(members)
+        if m <= d:
+            continue
+        checked = max(checked, m)
+        sign = np.where(labels[members] == b, 1.0, -1.0)
+        A = sparse.hstack([sparse.csr_matrix(-sign[:, None] * Z[members]), -sparse.identity(m)]).tocsr()
+        cost = np.concatenate([np.zeros(d), np.ones(m)])
+        bounds = [(None, None)] * d + [(0, None)] * m
+        result = linprog(cost, A_ub=A, b_ub=-np.ones(m), bounds=bounds, method="highs")
+        if result.status != 0:
+            return None
+        w = result.x[:d]
+        if not (sign * (Z[members] @ w) > 0).all():
+            accuracy = float(np.mean((Z @ w > 0) == (labels == 1))) if k == 2 else None
+            return (a, b), accuracy, checked
+    return None, None, checked
+
+
+def _evenly_spaced(index: np.ndarray, n: int) -> np.ndarray:
+    """At most ``n`` entries of ``index``, evenly spaced (all of them when there are no more)."""
+    if len(index) <= n:
+        return index
+    return index[np.unique(np.linspace(0, len(index) - 1, n).round().astype(np.intp))]
+
+
 def _units_finding(run: _Run, kind: str, what: str):
     threshold = run.thresholds[f"{kind}_fraction"]
     fractions = run.unit_fractions(kind)
     flagged = [(i, v) for i, v in fractions.items() if v[2] > threshold]
     if not flagged:
         return None
-    index, (name, units, fraction) = max(flagged, key=lambda item: item[1][2])
+    index, (name, units, fraction, counts) = max(flagged, key=lambda item: item[1][2])
     evidence = {"layer": index, "fraction": fraction, "units": units, "threshold": threshold,
                 "layers_flagged": len(flagged)}
-    return (f"{fraction:.0%} of the units in hidden layer {index} ({name}) {what}.", evidence)
+    if not counts:
+        return f"{fraction:.0%} of the units in hidden layer {index} ({name}) {what}.", evidence
+    evidence.update(slope_saturated=counts["saturated"], never_activate=counts["never_activates"],
+                    always_saturated=counts["always_saturated"])
+    low, high = ("-0.8", "0.8") if name.endswith("(tanh)") else ("0.1", "0.9")
+    parts = [text for count, text in (
+        (counts["saturated"], f"{counts['saturated']} have a slope below 1e-3 on most samples"),
+        (counts["never_activates"], f"{counts['never_activates']} never activate (largest output below {low})"),
+        (counts["always_saturated"], f"{counts['always_saturated']} are always saturated (smallest output above "
+                                     f"{high})")) if count]
+    listed = ", ".join(parts[:-1]) + (" and " if len(parts) > 1 else "") + parts[-1]
+    return f"{fraction:.0%} of the units in hidden layer {index} ({name}) {what}: {listed}.", evidence
 
 
 def _gradient_norms(run: _Run) -> list[tuple[int, str, np.ndarray, int]]:
@@ -890,6 +1182,13 @@ def _check_thresholds(thresholds) -> dict[str, float]:
     if merged["window"] < 1 or merged["window"] != int(merged["window"]):
         raise ValueError(f"thresholds['window'] must be a positive integer, received {merged['window']!r}")
     return merged
+
+
+def _label_text(value) -> str:
+    """A class label as text: ``1`` for the integer-valued float 1.0, strings as they are."""
+    if isinstance(value, (float, np.floating)) and float(value).is_integer():
+        return str(int(value))
+    return str(value.item() if isinstance(value, np.generic) else value)
 
 
 def _number(value) -> float | int:

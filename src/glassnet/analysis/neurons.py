@@ -29,12 +29,14 @@ __all__ = [
     "SATURATING",
     "TWO_INPUT_NAMES",
     "activation_statistics",
+    "always_saturated_units",
     "dead_units",
     "hidden_activations",
     "hidden_layer_indices",
     "layer_strategy",
     "logic_roles",
     "neuron_importance",
+    "never_activating_units",
     "saturated_units",
     "truth_table_name",
     "weight_statistics",
@@ -49,6 +51,11 @@ SATURATING = ("sigmoid", "tanh")
 SATURATION_DERIVATIVE = 1e-3
 #: ... and saturated overall when that holds on more than this fraction of the samples
 SATURATION_FRACTION = 0.5
+#: a sigmoid unit *never activates* when its largest output over the data is below this ...
+NEVER_ACTIVE_BELOW = 0.1
+#: ... and is *always saturated* when its smallest output is above this (a tanh unit's output is first rescaled
+#: from [-1, 1] to [0, 1], see ``activation_statistics``)
+ALWAYS_SATURATED_ABOVE = 0.9
 
 #: the 16 Boolean functions of two inputs A, B, indexed by their truth table read as a binary number
 #: ``f(0,0) f(0,1) f(1,0) f(1,1)`` (so index 1 = 0001 = AND, 6 = 0110 = XOR)
@@ -126,7 +133,24 @@ def activation_statistics(model, X) -> list[dict]:
           other activations);
         - ``dead``: for the ReLU family (relu, leaky_relu, elu, selu, swish, gelu, gelu_tanh, softplus), the
           pre-activation ``z`` is never ``> 0`` over ``X``; always False for other activations;
-        - ``saturated``: for sigmoid and tanh, ``fraction_saturated > 0.5``; always False for others.
+        - ``saturated``: for sigmoid and tanh, ``fraction_saturated > 0.5``; always False for others;
+        - ``never_activates``: for sigmoid, the largest output over ``X`` is below 0.1 (the unit stays in its
+          low tail, near "off", on every sample); for tanh, the largest output is below -0.8; always False for
+          others;
+        - ``always_saturated``: for sigmoid, the smallest output over ``X`` is above 0.9 (the unit stays in its
+          high tail, near "on", on every sample); for tanh, the smallest output is above 0.8; always False for
+          others.
+
+    Notes
+    -----
+    ``never_activates`` and ``always_saturated`` are the classic tutorial definitions for sigmoid units: either
+    way the unit is stuck in one flat tail, gives (almost) the same output for every sample and learns slowly
+    (a sigmoid's slope there is below 0.09). For tanh they are the same definitions applied to the output
+    rescaled to [0, 1], ``(a + 1) / 2``, because ``tanh(z) = 2 sigmoid(2z) - 1``: a tanh unit below -0.8 on every
+    sample is stuck in its low tail, one above 0.8 in its high tail (its slope there is below 0.36). A tanh unit
+    near 0 is *not* flagged: 0 is the middle of tanh's range, where its slope is largest. A unit can be both
+    ``saturated`` (tiny slope on most samples) and stuck, or either alone: ``saturated`` asks about the slope,
+    the two flags about where the outputs lie.
     """
     model = as_network(model)
     X = _check_X(model, X)
@@ -138,6 +162,7 @@ def activation_statistics(model, X) -> list[dict]:
         a64 = a.astype(np.float64)
         dead = _dead(activation.name, z)
         saturation = _saturation(activation, z, a)
+        never, always = _stuck(activation.name, a64)
         for u in range(a.shape[1]):
             column = a64[:, u]
             rows.append({"layer": i, "unit": u, "activation": activation.name,
@@ -146,7 +171,9 @@ def activation_statistics(model, X) -> list[dict]:
                          "fraction_active": float(np.mean(column > 0)),
                          "fraction_saturated": float(saturation[u]),
                          "dead": bool(dead[u]),
-                         "saturated": bool(saturation[u] > SATURATION_FRACTION)})
+                         "saturated": bool(saturation[u] > SATURATION_FRACTION),
+                         "never_activates": bool(never[u]),
+                         "always_saturated": bool(always[u])})
     return rows
 
 
@@ -185,6 +212,50 @@ def saturated_units(model, X) -> dict[int, list[int]]:
         unit is saturated when its derivative is below 1e-3 on more than half of the samples.
     """
     return _flagged(activation_statistics(model, X), "saturated", _hidden_indices(as_network(model)))
+
+
+def never_activating_units(model, X) -> dict[int, list[int]]:
+    """The sigmoid/tanh units of every hidden layer that never activate: largest output on ``X`` below 0.1.
+
+    The classic definition for a sigmoid unit, the counterpart of a dead ReLU (:func:`dead_units`): its output
+    stays below 0.1 on every sample. A tanh unit never activates when its largest output is below -0.8 (the
+    same definition on tanh's range, see :func:`activation_statistics`). Other activations are never flagged.
+
+    Parameters
+    ----------
+    model : Sequential or fitted estimator
+        The network, or an estimator whose fitted ``model_`` is analysed.
+    X : array-like of shape (n_samples, n_features)
+        Samples, in the units the model was trained on.
+
+    Returns
+    -------
+    dict of int to list of int
+        ``{layer index: [unit indices]}`` for every hidden layer (an empty list where none is flagged).
+    """
+    return _flagged(activation_statistics(model, X), "never_activates", _hidden_indices(as_network(model)))
+
+
+def always_saturated_units(model, X) -> dict[int, list[int]]:
+    """The sigmoid/tanh units of every hidden layer that are always saturated: smallest output on ``X`` above 0.9.
+
+    The classic definition for a sigmoid unit: its output stays above 0.9 on every sample, in the flat high tail.
+    A tanh unit is always saturated when its smallest output is above 0.8 (the same definition on tanh's range,
+    see :func:`activation_statistics`). Other activations are never flagged.
+
+    Parameters
+    ----------
+    model : Sequential or fitted estimator
+        The network, or an estimator whose fitted ``model_`` is analysed.
+    X : array-like of shape (n_samples, n_features)
+        Samples, in the units the model was trained on.
+
+    Returns
+    -------
+    dict of int to list of int
+        ``{layer index: [unit indices]}`` for every hidden layer (an empty list where none is flagged).
+    """
+    return _flagged(activation_statistics(model, X), "always_saturated", _hidden_indices(as_network(model)))
 
 
 # --------------------------------------------------------------------------------------------------------------
@@ -541,6 +612,16 @@ def _saturation(activation, z: np.ndarray, a: np.ndarray) -> np.ndarray:
     if activation.name not in SATURATING:
         return np.zeros(z.shape[1])
     return np.mean(np.abs(activation.derivative(z, a)) < SATURATION_DERIVATIVE, axis=0)
+
+
+def _stuck(name: str, a: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Per unit: (never activates, always saturated), on the output rescaled to [0, 1] for tanh."""
+    if name not in SATURATING:
+        return np.zeros(a.shape[1], bool), np.zeros(a.shape[1], bool)
+    low, high = a.min(axis=0), a.max(axis=0)
+    if name == "tanh":
+        low, high = (low + 1) / 2, (high + 1) / 2
+    return high < NEVER_ACTIVE_BELOW, low > ALWAYS_SATURATED_ABOVE
 
 
 def _flagged(rows: list[dict], key: str, layers: list[int]) -> dict[int, list[int]]:
