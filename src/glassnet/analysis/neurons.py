@@ -458,7 +458,8 @@ def logic_roles(model, X=None, threshold: float | None = 0.5) -> list[dict]:
 def layer_strategy(model, X=None, threshold: float | None = 0.5) -> str:
     """A text explaining how the output combines the logic roles of the last hidden layer's units.
 
-    The seeds' XOR interpretation, generalised to any truth table: the last hidden layer's units get their
+    The classic reading of an XOR network (one unit computes OR, one NAND, the output ANDs them), generalised to
+    any truth table: the last hidden layer's units get their
     roles as in :func:`logic_roles`; each non-constant unit is then replaced by its on value (its maximum
     over the truth table) or off value (its minimum), constant units keep their mean, and the rest of the
     network is evaluated on every on/off pattern of those units. The output's truth table over the units is
