@@ -93,6 +93,7 @@ sphinx_gallery_conf = {
     # glassnet's figures are not registered with pyplot: the second scraper finds them in the example's names
     "image_scrapers": ("matplotlib", "_scraper.glassnet_figures"),
     "ignore_repr_types": r"matplotlib\.figure\.|glassnet\.plots\.",  # a figure is shown as itself, not "<Figure>"
+    "run_stale_examples": True,  # every build runs every example, so a change in src/ that breaks one fails it
     "abort_on_example_error": False,  # run them all, then fail the build listing every broken one
     "only_warn_on_example_error": False,
     "download_all_examples": True,
