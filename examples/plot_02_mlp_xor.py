@@ -8,8 +8,6 @@ reads off which logic gate each hidden unit has learned to compute, and shows wh
 always get there.
 """
 
-# sphinx_gallery_thumbnail_number = 2
-
 # %%
 import numpy as np
 
@@ -90,3 +88,5 @@ if stuck:
     print(f"seed {stuck[0]}:", gn.analysis.layer_strategy(runs[stuck[0]][0]))
 else:
     print("every run solved XOR this time")
+
+# sphinx_gallery_thumbnail_number = 2

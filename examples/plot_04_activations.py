@@ -7,8 +7,6 @@ activation makes useful. Backpropagation multiplies by the activation's derivati
 so the derivative matters as much as the function: where it is small, learning slows down.
 """
 
-# sphinx_gallery_thumbnail_number = 1
-
 # %%
 import numpy as np
 
@@ -74,3 +72,5 @@ slowest = max(rows, key=lambda row: row["final_loss"])
 gn.plots.plot_decision_boundaries(
     {f"{row['label']}: final loss {row['final_loss']:.3f}": row["history"].model for row in (slowest, fastest)},
     X, y, resolution=120)
+
+# sphinx_gallery_thumbnail_number = 1

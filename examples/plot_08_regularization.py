@@ -9,8 +9,6 @@ fraction of the hidden units at every training step, so no unit can rely on any 
 rescales each unit's inputs over every batch, which also adds a little noise of its own.
 """
 
-# sphinx_gallery_thumbnail_number = 3
-
 # %%
 import numpy as np
 from sklearn.model_selection import train_test_split
@@ -90,3 +88,5 @@ history = model.fit(X_train, y_train, epochs=200, batch_size=32, validation_data
 print(f"stopped after {len(history.history['loss'])} epochs, restored the weights of epoch "
       f"{int(np.argmin(history.history['val_loss'])) + 1}; held-out loss "
       f"{model.evaluate(X_test, y_test, return_dict=True)['loss']:.3f}")
+
+# sphinx_gallery_thumbnail_number = 3

@@ -11,8 +11,6 @@ This example records two deep networks that differ only in their hidden activati
 vanishing-gradient problem in the recording.
 """
 
-# sphinx_gallery_thumbnail_number = 2
-
 # %%
 import glassnet as gn
 
@@ -110,3 +108,5 @@ for finding in gn.analysis.diagnose(models["sigmoid"], histories["sigmoid"], rec
     print(finding)
 print("ReLU network:", [str(f) for f in gn.analysis.diagnose(models["relu"], histories["relu"], recorders["relu"])]
       or "no findings")
+
+# sphinx_gallery_thumbnail_number = 2

@@ -8,8 +8,6 @@ limits (saturated sigmoids and tanhs), which units the output depends on, which 
 quickly its accuracy falls when the inputs get noisy.
 """
 
-# sphinx_gallery_thumbnail_number = 2
-
 # %%
 import numpy as np
 
@@ -65,9 +63,11 @@ print("the three units the output leans on most:",
       ", ".join(f"unit {r['unit']} (+{r['importance']:.3f})" for r in top))
 
 # %%
-# The importance of every unit, dead ones included:
+# The mean importance (the increase of the loss when silenced) of the dead and of the living units, with the
+# spread over the units of each kind:
 
-gn.plots.plot_comparison_bars(importance, label="unit", value="importance")
+kinds = [{"unit": "dead" if r["unit"] in dead else "alive", "importance": r["importance"]} for r in importance]
+gn.plots.plot_comparison_bars(kinds, label="unit", value="importance")
 
 # %%
 # Saturated units
@@ -106,3 +106,5 @@ for name, table in tables.items():
     print(f"{name}: " + ", ".join(f"{row['noise']:g} -> {row['accuracy_mean']:.3f}" for row in table))
 
 gn.plots.plot_noise_robustness(tables)
+
+# sphinx_gallery_thumbnail_number = 2

@@ -7,8 +7,6 @@ A real task at last: 1797 images of handwritten digits, 8x8 pixels each, ten cla
 probability per digit. This example trains it, looks at what it confuses, and at how noise hurts it.
 """
 
-# sphinx_gallery_thumbnail_number = 3
-
 # %%
 from sklearn.model_selection import train_test_split
 
@@ -76,3 +74,5 @@ table = gn.analysis.noise_robustness(model, X_test, y_test, noise_levels=(0, 0.2
 for row in table:
     print(f"noise {row['noise']:g} x each pixel's spread: accuracy {row['accuracy_mean']:.3f}")
 gn.plots.plot_noise_robustness(table)
+
+# sphinx_gallery_thumbnail_number = 3
