@@ -75,7 +75,9 @@ html_theme_options = {
     "navbar_end": ["theme-switcher"],
     "footer_start": ["copyright"],
     "footer_end": ["sphinx-version"],
-    "secondary_sidebar_items": ["page-toc"],
+    # the examples' code is 120 characters wide: their pages give the page's table of contents room to it
+    "secondary_sidebar_items": {"api/**": ["page-toc"], "guide/**": ["page-toc"], "install": ["page-toc"],
+                                "auto_examples/**": []},
     "show_toc_level": 2,
     "navigation_with_keys": False,
     "header_links_before_dropdown": 6,
