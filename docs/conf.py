@@ -42,7 +42,6 @@ templates_path = ["_templates"]
 exclude_patterns = ["_build", "**.ipynb_checkpoints", "auto_examples/*.md5", "auto_examples/*.codeobj.json"]
 root_doc = "index"
 default_role = "py:obj"  # `name` in a docstring links to the object when Sphinx knows it, else reads as code
-pygments_style = "sphinx"
 
 # -- API reference ---------------------------------------------------------------------------------------------
 autosummary_generate = True
@@ -94,7 +93,7 @@ sphinx_gallery_conf = {
     "within_subsection_order": "FileNameSortKey",  # plot_01_..., plot_02_...: the learning path in order
     # glassnet's figures are not registered with pyplot: the second scraper finds them in the example's names
     "image_scrapers": ("matplotlib", "_scraper.glassnet_figures"),
-    "ignore_repr_types": r"matplotlib\.figure\.|glassnet\.plots\.",  # a figure is shown as itself, not "<Figure>"
+    "ignore_repr_types": r"[Ff]igure",  # a figure ending a block is shown as itself (scraped), not as "<Figure>"
     "run_stale_examples": True,  # every build runs every example, so a change in src/ that breaks one fails it
     "abort_on_example_error": False,  # run them all, then fail the build listing every broken one
     "only_warn_on_example_error": False,

@@ -43,7 +43,8 @@ for depth, width in configs:
           f"{np.mean(accuracies):>22.3f} ± {np.std(accuracies):.3f}")
 
 # %%
-# Held-out accuracy against the number of parameters, one curve per depth (the band spans the three runs of each network):
+# Held-out accuracy against the number of parameters, one curve per depth (the band spans the three runs of
+# each network):
 
 gn.plots.plot_sweep(rows, x="n_params", y="test_accuracy", hue="depth")
 
