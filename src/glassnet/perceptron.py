@@ -127,7 +127,7 @@ class Perceptron(ClassifierMixin, BaseEstimator):
         is stacked per class: arrays of shape (n_classes,), and ``"weights"`` of shape (n_classes, n_features).
     n_features_in_ : int
         Number of features seen during fit.
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
         Names of features seen during fit, when ``X`` has string column names.
 
     See Also
