@@ -39,7 +39,8 @@ import numpy as np
 from ._registry import Configurable, resolve
 from ._validation import check_float, check_name
 
-__all__ = ["INITIALIZERS", "CallableInitializer", "Initializer", "VarianceScaling", "get"]
+__all__ = ["INITIALIZERS", "CallableInitializer", "GlorotNormal", "GlorotUniform", "HeNormal", "HeUniform",
+           "Initializer", "LecunNormal", "Ones", "RandomNormal", "RandomUniform", "VarianceScaling", "Zeros", "get"]
 
 #: Keras's correction for a normal truncated at two standard deviations: the standard deviation of
 #: N(0, 1) conditioned on |x| < 2, so that dividing by it restores the variance asked for

@@ -64,6 +64,8 @@ class Sequential:
         Dtype of every weight and computation; inputs are converted to it. None is float32, or the dtype of
         layers taken from another model.
 
+    Notes
+    -----
     Layers of a built model can be shared, as Keras shares them: ``encoder = Sequential(autoencoder.layers[:2])``
     (or ``autoencoder[:2]``) computes with the autoencoder's own weights, and training either one changes both.
     Such a model holds a contiguous run of another model's layers, and only those (new layers on top of shared
@@ -434,6 +436,8 @@ class Sequential:
         verbose : {"auto", 0, 1, 2}, default="auto"
             Accepted as Keras's is; prediction is one quick pass and prints nothing.
 
+        Notes
+        -----
         Keeps no state, so several threads may call it at once. ``model(X)`` is the same.
         """
         self._require_built("predict")
@@ -520,6 +524,8 @@ class Sequential:
         grads : list of ndarray
             In ``get_weights()`` order; non-trainable weights (BatchNorm's running statistics) get zeros.
 
+        Notes
+        -----
         With ``training=True`` the pass uses training behaviour (dropout masks, batch statistics), but the
         running statistics and the dropout generators are restored afterwards, so repeated calls agree.
         """
@@ -589,6 +595,8 @@ class Sequential:
         History
             ``history.history["loss"]``, each metric, ``val_*`` and ``lr``, one entry per epoch.
 
+        Notes
+        -----
         A failed validation leaves the model exactly as it was. If the loss stops being finite, training
         stops with a ``DivergenceWarning``, the update that would have used it is not applied, and
         ``history.diverged`` is set; the weights are the last finite ones.
@@ -653,6 +661,8 @@ class Sequential:
             Called with each line of the table instead of ``print`` (Keras's argument): ``summary(print_fn=
             lines.append)`` collects them. ``str(model)`` is the whole table as one string.
 
+        Notes
+        -----
         Layers are named as Keras names them, by their class and position among those of their class
         (``dense``, ``dense_1``, ``batch_norm``...); the memory in brackets is the weights' bytes in the model's
         dtype.
