@@ -104,6 +104,12 @@ class ConvergenceReport:
         """The notebook's view (see ``glassnet.display``)."""
         return html_of(self)
 
+    def __str__(self) -> str:
+        settled = (f"settled from epoch {self.convergence_epoch}" if self.converged else "not settled")
+        return (f"Loss over {self.n_epochs} epochs: {settled}; from {self.initial_loss:.4g} to {self.final_loss:.4g} "
+                f"(best {self.best_loss:.4g} at epoch {self.best_epoch}), trend {self.trend}, "
+                f"{len(self.plateaus)} plateau{'s' * (len(self.plateaus) != 1)}")
+
     def to_dict(self) -> dict[str, Any]:
         """The report as a plain, JSON-safe dict (plateaus as lists)."""
         out = asdict(self)

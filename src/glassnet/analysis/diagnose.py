@@ -186,6 +186,8 @@ class Findings(list):
     def __str__(self) -> str:
         return render_findings(self)
 
+    __repr__ = __str__  # the terminal's view: the findings as text, not dataclass fields
+
     def _repr_html_(self) -> str | None:
         return html_of(self)
 

@@ -216,6 +216,8 @@ class GradientCheckResult:
     def __str__(self) -> str:
         return self.render()
 
+    __repr__ = __str__  # the table, not the arrays of every row
+
 
 def _float64_twin(model: Sequential) -> Sequential:
     """A float64 copy of ``model``: same layers, weights, dropout generator states and loss."""
