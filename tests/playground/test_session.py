@@ -209,6 +209,8 @@ def test_an_uploaded_csv_is_trained_on(tmp_path):
     session.step()
     assert session.epoch == 1
     assert session.configure({"hidden": [3]}) and session.setup["dataset"] == "upload"
+    with pytest.raises(SetupError, match="uploaded data is a classification problem"):
+        session.configure({"problem": "regression"})
     session.step()
     out = _run_script(tmp_path, session)
     assert out.startswith("train loss")

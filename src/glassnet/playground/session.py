@@ -98,10 +98,10 @@ class SetupError(ValueError):
 # Checking a setup
 # --------------------------------------------------------------------------------------------------------------
 
-def check_setup(changes: Any, current: dict | None = None, uploaded: bool = False) -> dict:
+def check_setup(changes: Any, current: dict | None = None, uploaded: str | None = None) -> dict:
     """``current`` (default :data:`DEFAULTS`) with ``changes`` applied, every field checked; raises
-    :class:`SetupError` naming the first problem. ``uploaded`` says whether the session holds uploaded data
-    (the only way ``dataset="upload"`` is allowed)."""
+    :class:`SetupError` naming the first problem. ``uploaded`` is the problem of the session's uploaded data
+    ("classification" or "regression"), None without any: ``dataset="upload"`` needs it, and its problem."""
     if not isinstance(changes, dict):
         raise SetupError(f"the setup must be an object of fields, received {_kind(changes)}")
     unknown = sorted(set(changes) - set(DEFAULTS))
@@ -116,6 +116,9 @@ def check_setup(changes: Any, current: dict | None = None, uploaded: bool = Fals
         if not uploaded:
             raise SetupError("dataset='upload' needs uploaded data; upload a CSV file first (uploaded data is "
                              "never part of a link)")
+        if problem != uploaded:
+            raise SetupError(f"the uploaded data is a {uploaded} problem, so problem={problem!r} does not fit it; "
+                             f"choose one of the {problem} data sets instead")
     elif dataset not in allowed:
         raise SetupError(f"dataset={dataset!r} is not a {problem} data set; the {problem} data sets are "
                          f"{', '.join(allowed)}")
@@ -259,7 +262,7 @@ class Session:
     # --- changing the setup --------------------------------------------------------------------------------
     def configure(self, changes: Any) -> bool:
         """Apply setup changes (checked; a refused one changes nothing). Returns whether the run restarted."""
-        setup = check_setup(changes, self.setup, uploaded=self.upload is not None)
+        setup = check_setup(changes, self.setup, uploaded=self.upload and self.upload["problem"])
         if {k: v for k, v in setup.items() if k != "show_test"} == \
                 {k: v for k, v in self.setup.items() if k != "show_test"}:
             self.setup = setup
@@ -282,7 +285,7 @@ class Session:
             y = (y - y.min()) / (y.max() - y.min()) * 2 - 1
         name = name if isinstance(name, str) and len(name) <= 200 else "upload.csv"
         self.upload = {"X": X, "y": y, "problem": problem, "name": name}
-        self.setup = check_setup({"problem": problem, "dataset": "upload"}, self.setup, uploaded=True)
+        self.setup = check_setup({"problem": problem, "dataset": "upload"}, self.setup, uploaded=problem)
         self.reset()
 
     def reset(self) -> None:

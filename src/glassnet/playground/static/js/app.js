@@ -63,15 +63,7 @@ const handlers = {
         change({ hidden });
       },
     });
-    // a link's setup: every field the hash names (uploaded data never travels in a link)
-    const linked = decode(location.hash);
-    if (linked.dataset === "upload") {
-      delete linked.dataset;
-      delete linked.problem;
-      notice("This link was made with uploaded data, which links do not carry: it opens on the default data set. "
-        + "Upload the file again to train on it.");
-    }
-    if (Object.keys(linked).length) change(linked);
+    applyLink();
   },
 
   data(message) {
@@ -125,6 +117,18 @@ const handlers = {
     showError(message.message);
   },
 };
+
+// A link's setup: every field the hash names (uploaded data never travels in a link).
+function applyLink() {
+  const linked = decode(location.hash);
+  if (linked.dataset === "upload") {
+    delete linked.dataset;
+    delete linked.problem;
+    notice("This link was made with uploaded data, which links do not carry: it opens on the default data set. "
+      + "Upload the file again to train on it.");
+  }
+  if (Object.keys(linked).length) change(linked);
+}
 
 function number(v) {
   return v === null ? "not finite" : v.toFixed(3);
@@ -198,7 +202,7 @@ function showFindings(findings, epoch) {
   if (!findings.length) {
     const li = document.createElement("li");
     li.className = "none";
-    li.textContent = epoch ? `Nothing wrong found in ${epoch} epoch${epoch === 1 ? "" : "s"}.`
+    li.textContent = epoch ? `diagnose finds nothing wrong after ${epoch} epoch${epoch === 1 ? "" : "s"}.`
       : "Train to see what the diagnosis finds.";
     list.append(li);
     return;
@@ -275,3 +279,5 @@ function connect() {
 
 wire();
 connect();
+// a link pasted into this tab (the page itself writes the hash with replaceState, which fires no event)
+window.addEventListener("hashchange", applyLink);
