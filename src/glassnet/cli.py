@@ -687,5 +687,24 @@ def _show_warning(message, category, filename, lineno, file=None, line=None) -> 
     click.echo(f"Warning: {_one_line(str(message))}", err=True)
 
 
+# --------------------------------------------------------------------------------------------------------------
+# playground
+# --------------------------------------------------------------------------------------------------------------
+
+@cli.command(context_settings=_CONTEXT)
+@click.option("--host", default="127.0.0.1", show_default=True,
+              help="Address to listen on; anything but 127.0.0.1 makes the page reachable from other machines.")
+@click.option("--port", default=8765, show_default=True, type=click.IntRange(0, 65535), help="Port to listen on.")
+@click.option("--no-browser", is_flag=True, help="Do not open the page in a web browser.")
+def playground(host: str, port: int, no_browser: bool) -> None:
+    """Train a network in the browser and watch it learn: a local web page, with the glass switched on."""
+    try:
+        from .playground.server import serve
+    except ImportError as exc:
+        raise click.ClickException(f"the playground needs the 'playground' extra ({exc.name} is missing): "
+                                   f"pip install 'glassnet[playground]'") from None
+    serve(host=host, port=port, open_browser=not no_browser, echo=lambda text: click.echo(text, err=True))
+
+
 if __name__ == "__main__":
     sys.exit(main())
