@@ -202,7 +202,7 @@ function showFindings(findings, epoch) {
   if (!findings.length) {
     const li = document.createElement("li");
     li.className = "none";
-    li.textContent = epoch ? `diagnose finds nothing wrong after ${epoch} epoch${epoch === 1 ? "" : "s"}.`
+    li.textContent = epoch ? `Nothing looks wrong after ${epoch} epoch${epoch === 1 ? "" : "s"}.`
       : "Train to see what the diagnosis finds.";
     list.append(li);
     return;
