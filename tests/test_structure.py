@@ -18,7 +18,7 @@ ENGINE = {"_constants", "_validation", "_registry", "_fast", "_fast.reference", 
           "training", "model", "io"}
 #: the rooms built on the engine, which it must never import
 ABOVE = ("builders", "estimators", "perceptron", "analysis", "plots", "report", "tour", "sweep", "cli", "display",
-         "interop")
+         "interop", "playground")
 
 
 def _modules() -> dict[str, pathlib.Path]:
