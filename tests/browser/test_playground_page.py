@@ -229,3 +229,49 @@ def test_explain_and_downloads(page):
     with page.expect_download() as download:
         page.get_by_test_id("download-model").click()
     assert download.value.suggested_filename.endswith(".safetensors")
+
+
+_CLASS_COLOURS = [[245, 147, 34], [8, 119, 189]]  # paint.js's NEG and POS
+
+
+def _share_of_class_colours(page) -> float:
+    """The share of the output picture's pixels painted exactly in one of the two class colours."""
+    return page.evaluate("""(colours) => {
+        const c = document.getElementById("output-boundary");
+        const d = c.getContext("2d").getImageData(0, 0, c.width, c.height).data;
+        const near = (i, [r, g, b]) => Math.abs(d[i] - r) + Math.abs(d[i + 1] - g) + Math.abs(d[i + 2] - b) < 4;
+        let hits = 0;
+        for (let i = 0; i < d.length; i += 4) {
+            if (colours.some((colour) => near(i, colour))) hits += 1;
+        }
+        return hits / (d.length / 4);
+    }""", _CLASS_COLOURS)
+
+
+def test_discretize_paints_the_output_as_its_two_classes_and_keeps_the_run(page):
+    page.open()
+    for expected in ("1", "2"):
+        page.get_by_test_id("step").click()
+        expect(page.get_by_test_id("epoch")).to_have_text(expected)
+    soft = _share_of_class_colours(page)
+    page.get_by_test_id("discretize").check()
+    wait_until(lambda: "discretize=true" in page.evaluate("location.hash"), 5, "discretize in the link")
+    expect(page.get_by_test_id("epoch")).to_have_text("2")     # a view of the run, not a new run
+    page.get_by_test_id("step").click()
+    expect(page.get_by_test_id("epoch")).to_have_text("3")
+    hard = _share_of_class_colours(page)
+    assert hard > 0.6 and hard > soft + 0.3, (soft, hard)
+
+
+def test_every_data_set_button_shows_a_picture_of_its_points(page):
+    page.open()
+    counts = page.evaluate("""() => [...document.querySelectorAll("#datasets button")].map((b) => {
+        const c = b.querySelector("canvas");
+        const d = c.getContext("2d").getImageData(0, 0, c.width, c.height).data;
+        let coloured = 0;
+        for (let i = 0; i < d.length; i += 4) {
+            if (Math.abs(d[i] - 232) + Math.abs(d[i + 1] - 234) + Math.abs(d[i + 2] - 235) > 30) coloured += 1;
+        }
+        return [b.dataset.testid, coloured];
+    })""")
+    assert len(counts) == 7 and all(n > 40 for _, n in counts), counts

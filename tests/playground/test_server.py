@@ -230,3 +230,25 @@ def test_explain_download_and_upload(client):
         receive(ws, "data")
         ws.send_json({"type": "explain"})
         assert "parameters; this one has" in receive(ws, "error")["message"]
+
+
+# --- how often a tab may speak ------------------------------------------------------------------------------------
+def test_a_tab_that_floods_the_server_is_told_and_its_extra_messages_ignored(client):
+    from glassnet.playground.server import _Budget
+
+    with opened(client) as (ws, _):
+        burst = 2 * LIMITS["messages_per_second"] + 20
+        for _ in range(burst):
+            ws.send_text(json.dumps({"type": "pause"}))
+        errors = 0
+        for _ in range(burst):
+            message = ws.receive_json()
+            errors += message["type"] == "error" and "too many messages" in message["message"]
+            if errors:
+                break
+        assert errors == 1
+    now = [0.0]
+    budget = _Budget(10, clock=lambda: now[0])
+    assert sum(budget.take() for _ in range(25)) == 20      # a burst of twice the rate passes, then no more
+    now[0] += 0.5
+    assert sum(budget.take() for _ in range(25)) == 5       # half a second buys back five

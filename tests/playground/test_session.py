@@ -74,6 +74,7 @@ def test_the_split_is_seeded_and_keeps_every_point_once():
     ({"dataset": "reg-plane"}, "not a classification data set"),
     ({"dataset": "upload"}, "upload a CSV file first"),
     ({"show_test": 1}, "true or false"),
+    ({"discretize": "yes"}, "true or false"),
     ({"noise": 51}, "from 0 to 50"),
     ({"batch_size": 0}, "from 1 to 500"),
     ({"seed": -1}, "from 0 to"),
@@ -96,7 +97,10 @@ def test_a_refused_setup_changes_nothing():
 def test_a_setup_change_restarts_the_run_but_showing_test_points_does_not():
     session = Session()
     session.step()
+    weights = session.model.get_weights()
     assert session.configure({"show_test": True}) is False and session.epoch == 1
+    assert session.configure({"discretize": True}) is False and session.epoch == 1
+    assert all(np.array_equal(a, b) for a, b in zip(weights, session.model.get_weights()))
     assert session.configure({"learning_rate": 0.1}) is True and session.epoch == 0
 
 

@@ -142,3 +142,12 @@ def _reg_gauss(n, noise, rng):
 
 _GENERATORS = {"circle": _circle, "xor": _xor, "gauss": _gauss, "spiral": _spiral, "moons": _moons,
                "reg-plane": _reg_plane, "reg-gauss": _reg_gauss}
+
+
+def previews(n_samples: int = 150) -> dict[str, list[list[float]]]:
+    """A small sample of every data set, ``[x1, x2, target]`` rows rounded to 3 digits, for the page's buttons."""
+    out = {}
+    for name in (*CLASSIFICATION, *REGRESSION):
+        X, y = make_dataset(name, n_samples, 0.0, 0)
+        out[name] = np.round(np.column_stack([X, y]), 3).tolist()
+    return out

@@ -59,6 +59,9 @@ from .session import (
 
 __all__ = ["LOOPBACK", "create_app", "serve"]
 
+#: every data set's picture for its button (the same for every tab: computed once, on first import)
+_PREVIEWS = data.previews()
+
 STATIC = Path(__file__).parent / "static"
 #: The names of this machine that a page served on a loopback address may be reached by.
 LOOPBACK = ("127.0.0.1", "localhost", "::1")
@@ -168,18 +171,24 @@ class _Runner:
         self.lock = asyncio.Lock()   # one call into the session at a time
         self.playing = False
         self.play_task: asyncio.Task | None = None
+        self.budget = _Budget(LIMITS["messages_per_second"])
 
     async def serve(self) -> None:
         self.session = await self._run(Session)
         await self._send({"type": "hello", "version": __version__, "limits": LIMITS, "defaults": DEFAULTS,
                           "activations": ACTIVATIONS, "optimizers": OPTIMIZERS, "learning_rates": LEARNING_RATES,
                           "regularizations": REGULARIZATIONS, "classification": data.CLASSIFICATION,
-                          "regression": data.REGRESSION, "features": data.FEATURES})
+                          "regression": data.REGRESSION, "features": data.FEATURES,
+                          "previews": _PREVIEWS})
         await self._send_restart()
         while True:
             message = await self.websocket.receive()
             if message["type"] == "websocket.disconnect":
                 return
+            if not self.budget.take():
+                await self._error(f"too many messages: a tab may send at most {LIMITS['messages_per_second']} a "
+                                  f"second on average; this one was ignored")
+                continue
             text = message.get("text")
             if text is None:
                 await self._error("messages must be JSON text, not binary data")
@@ -302,6 +311,23 @@ class _Runner:
 
     async def _error(self, message: str) -> None:
         await self._send({"type": "error", "message": message})
+
+
+class _Budget:
+    """A token bucket: ``rate`` messages a second on average, bursts of up to twice as many."""
+
+    def __init__(self, rate: float, clock=time.monotonic):
+        self.rate, self.capacity, self.clock = rate, 2 * rate, clock
+        self.tokens, self.last = self.capacity, clock()
+
+    def take(self) -> bool:
+        now = self.clock()
+        self.tokens = min(self.capacity, self.tokens + (now - self.last) * self.rate)
+        self.last = now
+        if self.tokens < 1:
+            return False
+        self.tokens -= 1
+        return True
 
 
 def _parse(text: str) -> tuple[str, dict]:

@@ -11,7 +11,8 @@ bit-identical to the same run unwatched (and to the script :meth:`Session.script
 
 Every change of setup starts the run again from epoch 0 (a new model with the setup's seed): so the setup in
 the page's URL, the downloaded script and the run on screen always describe the same training. Only
-``show_test``, which changes what the page draws and nothing the network learns, leaves the run alone.
+``show_test`` and ``discretize``, which change what the page draws and nothing the network learns, leave the run
+alone.
 
 No web code lives here: the server (``server.py``) turns messages into these calls and frames into JSON.
 """
@@ -54,6 +55,7 @@ LIMITS = {
     "epochs": 100_000,           # epochs of one run; training pauses there
     "explain_params": 150,       # parameters of a network that "explain this step" prints in full
     "fps": 30,                   # frames a second, at most, while playing
+    "messages_per_second": 50,   # messages from one tab, on average (bursts of twice as many pass)
 }
 
 #: The hidden-layer activations offered: every glassnet activation that backpropagation can train.
@@ -81,7 +83,11 @@ DEFAULTS: dict[str, Any] = {
     "regularization": "none",
     "reg_rate": 0.0,
     "show_test": False,
+    "discretize": False,           # draw the output as its class (TensorFlow Playground's "discretize output")
 }
+
+#: Fields that change what the page draws and nothing the network learns: changing them keeps the run.
+VIEW_ONLY = ("show_test", "discretize")
 
 #: Heatmap resolution: the output's picture and each neuron's, in cells per side.
 OUTPUT_GRID = 48
@@ -201,6 +207,7 @@ _CHECKS = {
     "regularization": _one_of(REGULARIZATIONS),
     "reg_rate": _float_in(0.0, 10.0),
     "show_test": _bool,
+    "discretize": _bool,
 }
 
 
@@ -263,8 +270,8 @@ class Session:
     def configure(self, changes: Any) -> bool:
         """Apply setup changes (checked; a refused one changes nothing). Returns whether the run restarted."""
         setup = check_setup(changes, self.setup, uploaded=self.upload and self.upload["problem"])
-        if {k: v for k, v in setup.items() if k != "show_test"} == \
-                {k: v for k, v in self.setup.items() if k != "show_test"}:
+        if {k: v for k, v in setup.items() if k not in VIEW_ONLY} == \
+                {k: v for k, v in self.setup.items() if k not in VIEW_ONLY}:
             self.setup = setup
             return False
         self.setup = setup

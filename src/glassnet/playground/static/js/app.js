@@ -4,7 +4,7 @@
 import { LossCurve, drawGradNorms } from "./charts.js";
 import { NetworkView } from "./network.js";
 import { decode, encode } from "./state.js";
-import { drawPoints, paintPicture } from "./paint.js";
+import { drawPoints, paintPicture, paintPreview } from "./paint.js";
 
 const $ = (id) => document.getElementById(id);
 const page = { setup: null, hello: null, data: null, frame: null, playing: false };
@@ -150,7 +150,12 @@ function buildDatasets(hello) {
       const button = document.createElement("button");
       button.dataset.testid = `dataset-${name}`;
       button.dataset.name = name;
-      button.textContent = name.replace("reg-", "");
+      const preview = document.createElement("canvas");
+      preview.width = preview.height = 40;
+      paintPreview(preview, hello.previews[name], problem === "classification");
+      const label = document.createElement("span");
+      label.textContent = name.replace("reg-", "");
+      button.append(preview, label);
       button.title = description;
       button.addEventListener("click", () => change({ problem, dataset: name }));
       box.append(button);
@@ -176,6 +181,7 @@ function showSetup(setup, upload) {
   }
   $("seed").value = setup.seed;
   $("show-test").checked = setup.show_test;
+  $("discretize").checked = setup.discretize;
   for (const button of $("datasets").querySelectorAll("button")) {
     button.classList.toggle("selected", button.dataset.name === setup.dataset);
   }
@@ -187,7 +193,7 @@ function drawOutput() {
   const canvas = $("output-boundary");
   if (!page.frame || !page.data) return;
   const picture = document.createElement("canvas");
-  paintPicture(picture, page.frame.output);
+  paintPicture(picture, page.frame.output, page.setup.discretize && page.data.problem === "classification");
   const ctx = canvas.getContext("2d");
   ctx.imageSmoothingEnabled = true;
   ctx.drawImage(picture, 0, 0, canvas.width, canvas.height);
@@ -250,6 +256,7 @@ function wire() {
   }
   $("seed").addEventListener("change", (e) => change({ seed: Number(e.target.value) }));
   $("show-test").addEventListener("change", (e) => change({ show_test: e.target.checked }));
+  $("discretize").addEventListener("change", (e) => change({ discretize: e.target.checked }));
   $("add-layer").addEventListener("click", () => change({ hidden: [...page.setup.hidden, 2] }));
   $("remove-layer").addEventListener("click", () => change({ hidden: page.setup.hidden.slice(0, -1) }));
   $("upload").addEventListener("change", async (e) => {

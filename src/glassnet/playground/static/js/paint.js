@@ -35,8 +35,26 @@ export function paintValues(canvas, values) {
   ctx.putImageData(image, 0, 0);
 }
 
-export function paintPicture(canvas, b64) {
-  paintValues(canvas, decodePicture(b64));
+export function paintPicture(canvas, b64, discretize = false) {
+  const values = decodePicture(b64);
+  // discretized: each cell as the class it is given (TensorFlow Playground's "discretize output")
+  paintValues(canvas, discretize ? values.map((v) => (v >= 0 ? 1 : -1)) : values);
+}
+
+// A data set's small picture on its button: its points, scaled to fill the square.
+export function paintPreview(canvas, rows, classification) {
+  const ctx = canvas.getContext("2d");
+  const n = canvas.width;
+  ctx.fillStyle = css(0);
+  ctx.fillRect(0, 0, n, n);
+  const span = (k) => [Math.min(...rows.map((r) => r[k])), Math.max(...rows.map((r) => r[k]))];
+  const [[x0, x1], [y0, y1]] = [span(0), span(1)];
+  const [t0, t1] = span(2);
+  for (const [a, b, t] of rows) {
+    const v = classification ? (t > 0.5 ? 1 : -1) : (t1 > t0 ? 2 * (t - t0) / (t1 - t0) - 1 : 0);
+    ctx.fillStyle = css(v);
+    ctx.fillRect(2 + ((a - x0) / (x1 - x0 || 1)) * (n - 5), 2 + ((y1 - b) / (y1 - y0 || 1)) * (n - 5), 2, 2);
+  }
 }
 
 // A feature's own picture over the plane (computed here: it is the input itself), scaled into [-1, 1].
