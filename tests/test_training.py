@@ -488,3 +488,29 @@ def test_shuffled_fit_drops_one_sample_per_epoch_and_watching_still_changes_noth
         trainer.step_epoch()
     trainer.end()
     _assert_identical(_state(stepped), _state(plain))
+
+
+# --- reading the next batch ahead ------------------------------------------------------------------------------
+def test_next_batch_rows_are_the_rows_the_next_step_trains_on_and_reading_them_changes_nothing():
+    """explain_step works the update out by itself on the rows read ahead; the Trainer's own step on its own
+    batch must land on exactly those weights, batch after batch, and the run must be the one it is unasked."""
+    X, y = gn.datasets.make_moons(50, noise=0.2, random_state=0)
+
+    def fresh():
+        model = gn.builders.mlp(2, (5,), "binary", activation="tanh", optimizer="sgd", learning_rate=0.3, seed=4)
+        return model, gn.Trainer(model, X, y, epochs=3, batch_size=16, shuffle=True)
+
+    model, trainer = fresh()
+    for _ in range(7):  # into the second epoch, across its reshuffle
+        rows = trainer.next_batch_rows()
+        explained = gn.analysis.explain_step(model, trainer.X[rows], trainer.y[rows])
+        trainer.step_batch()
+        for expected, got in zip(explained.new_weights, model.get_weights()):
+            np.testing.assert_allclose(got, expected, rtol=1e-6, atol=1e-7)
+    trainer.run()
+    plain, plain_trainer = fresh()
+    plain_trainer.run()
+    for a, b in zip(model.get_weights(), plain.get_weights()):
+        np.testing.assert_array_equal(a, b)
+    with pytest.raises(RuntimeError, match="over"):
+        trainer.next_batch_rows()

@@ -184,6 +184,7 @@ class Trainer:
         # different sample sits out each epoch)
         self._order = order if order is not None else (
             (lambda epoch: model.generators()[0].permutation(n)) if shuffle and self.batch_size < n else None)
+        self._given_order = order is not None
         self._epoch_metrics = epoch_metrics
         self._restore_on_divergence = on_divergence == "restore"
         self._callbacks, self._verbose, self._given_history = callbacks, verbose, history
@@ -303,6 +304,33 @@ class Trainer:
         return self._penalty_total / self._seen if self._seen else 0.0
 
     # --- one epoch -------------------------------------------------------------------------------------------
+    def next_batch_rows(self) -> np.ndarray:
+        """The rows of ``X`` (indices) the next step trains on, read ahead without drawing anything: the run goes
+        on exactly as if they had not been asked for (the playground explains the very batch its next step
+        takes).
+
+        Raises
+        ------
+        RuntimeError
+            When the run is over, or when the batch order comes from a function given to the Trainer
+            (``Trainer.from_arrays(order=...)``), which may draw from generators the Trainer cannot put back.
+        """
+        if self._ended or self.done:
+            raise RuntimeError("this training run is over: there is no next batch")
+        if self._given_order:
+            raise RuntimeError("the batch order comes from a function given to the Trainer, which cannot be read "
+                               "ahead without drawing from its generators")
+        rows = self._rows if self.batch > 0 else None
+        if self.batch == 0 and self._order is not None:
+            states = _rng_states(self.model)  # the draw the next epoch will make, then the generators put back
+            try:
+                rows = self._order(self.epoch)
+            finally:
+                _set_rng_states(self.model, states)
+        start = self.batch * self.batch_size
+        stop = min(start + self.batch_size, self.X.shape[0])
+        return np.arange(start, stop) if rows is None else np.asarray(rows[start:stop])
+
     def _check_can_step(self):
         if self._ended:
             raise RuntimeError("this training run has ended (end() was called); make a new Trainer to go on")

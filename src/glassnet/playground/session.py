@@ -54,6 +54,7 @@ LIMITS = {
     "message_bytes": 512 * 1024,  # size of any one message from the page
     "epochs": 100_000,           # epochs of one run; training pauses there
     "explain_params": 150,       # parameters of a network that "explain this step" prints in full
+    "explain_batch": 32,         # points of a batch it prints in full
     "fps": 30,                   # frames a second, at most, while playing
     "messages_per_second": 50,   # messages from one tab, on average (bursts of twice as many pass)
 }
@@ -92,8 +93,6 @@ VIEW_ONLY = ("show_test", "discretize")
 #: Heatmap resolution: the output's picture and each neuron's, in cells per side.
 OUTPUT_GRID = 48
 NEURON_GRID = 16
-#: The training points of the first explained step.
-EXPLAIN_SAMPLES = 4
 
 
 class SetupError(ValueError):
@@ -393,16 +392,20 @@ class Session:
                 "domain": data.DOMAIN, "limits": LIMITS}
 
     def explain(self) -> str:
-        """The next step worked through, every number printed: one step on the first training points, not
-        applied. Refused (:class:`SetupError`) for a network too large to read."""
+        """The next step worked through, every number printed: the very batch the next step trains on, not
+        applied. Refused (:class:`SetupError`) for a network or a batch too large to read."""
         n = self.model.count_params()
         if n > LIMITS["explain_params"]:
             raise SetupError(f"explain-this-step prints every number, so it is for networks of at most "
                              f"{LIMITS['explain_params']} parameters; this one has {n}. Remove neurons or layers")
-        k = min(EXPLAIN_SAMPLES, len(self.X_train))
-        step = explain_step(self.model, self.X_train[:k], self.y_train[:k])
-        return (f"One training step at epoch {self.trainer.epoch} on the first {k} training points, worked "
-                f"through (it is not applied to the network).\n\n{step.render(4)}")
+        rows = self.trainer.next_batch_rows()
+        if len(rows) > LIMITS["explain_batch"]:
+            raise SetupError(f"explain-this-step prints every number, so it is for batches of at most "
+                             f"{LIMITS['explain_batch']} points; this one has {len(rows)}. Lower the batch size")
+        step = explain_step(self.model, self.X_train[rows], self.y_train[rows])
+        return (f"The next training step (epoch {self.trainer.epoch + 1}, batch {self.trainer.batch + 1} of "
+                f"{self.trainer.steps}) on its {len(rows)} training points, worked through; it is not applied, "
+                f"so the run goes on as if you had not asked.\n\n{step.render(4)}")
 
     def model_bytes(self) -> bytes:
         """The trained model as a ``.safetensors`` file (:func:`glassnet.save_model`)."""
