@@ -275,3 +275,18 @@ def test_every_data_set_button_shows_a_picture_of_its_points(page):
         return [b.dataset.testid, coloured];
     })""")
     assert len(counts) == 7 and all(n > 40 for _, n in counts), counts
+
+
+def test_larger_networks_on_request(page):
+    page.open()
+    page.get_by_test_id("allow-large").check()
+    wait_until(lambda: "large=true" in page.evaluate("location.hash"), 5, "large in the link")
+    for _ in range(5):  # 4 -> 9 neurons, past the usual 8
+        page.get_by_test_id("add-neuron-0").click()
+        page.wait_for_timeout(100)
+    expect(page.get_by_test_id("neuron-0-8")).to_be_visible()
+    page.get_by_test_id("step").click()
+    expect(page.get_by_test_id("epoch")).to_have_text("1")
+    page.get_by_test_id("allow-large").uncheck()
+    expect(page.get_by_test_id("neuron-0-8")).to_have_count(0)   # back to at most 8
+    expect(page.get_by_test_id("neuron-0-7")).to_be_visible()

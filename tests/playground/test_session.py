@@ -54,6 +54,9 @@ def test_the_split_is_seeded_and_keeps_every_point_once():
     ({"colour": "red"}, "unknown setup field 'colour'"),
     ({"hidden": [8] * 7}, "at most 6"),
     ({"hidden": [9]}, "from 1 to 8 neurons"),
+    ({"hidden": [17], "large": True}, "from 1 to 16 neurons"),
+    ({"hidden": [4] * 9, "large": True}, "at most 8"),
+    ({"large": "yes"}, "true or false"),
     ({"hidden": [0]}, "from 1 to 8 neurons"),
     ({"hidden": [True]}, "from 1 to 8 neurons"),
     ({"hidden": "4,2"}, "list of neuron counts"),
@@ -239,3 +242,14 @@ def test_a_bad_csv_is_refused_with_what_is_wrong(text, words):
 def test_numeric_labels_of_more_than_two_values_are_a_regression():
     X, y, problem = parse_csv("\n".join(f"{i},{i % 3},{i * 0.5}" for i in range(20)))
     assert problem == "regression" and y[3] == 1.5
+
+
+def test_larger_networks_on_request_and_back():
+    session = Session()
+    assert session.configure({"large": True, "hidden": [16] * 8}) is True
+    assert [layer.units for layer in session.model.layers[:-1]] == [16] * 8
+    session.step()
+    assert session.epoch == 1
+    assert session.configure({"large": False}) is True          # the network shrinks to the usual limits
+    assert session.setup["hidden"] == [8] * 6
+    assert [layer.units for layer in session.model.layers[:-1]] == [8] * 6

@@ -45,8 +45,10 @@ __all__ = ["ACTIVATIONS", "DEFAULTS", "LEARNING_RATES", "LIMITS", "OPTIMIZERS", 
 
 #: Every limit the server enforces (the page enforces the same ones, but the server never trusts it).
 LIMITS = {
-    "hidden_layers": 6,          # hidden layers, at most
+    "hidden_layers": 6,          # hidden layers, at most (TensorFlow Playground's)
     "neurons": 8,                # neurons per hidden layer, at most
+    "large_hidden_layers": 8,    # ... and, on request ("large": true), these
+    "large_neurons": 16,
     "points_min": 10,            # points of a data set (generated or uploaded), at least ...
     "points_max": 2000,          # ... and at most
     "batch_size": 500,           # samples per step, at most
@@ -85,6 +87,7 @@ DEFAULTS: dict[str, Any] = {
     "reg_rate": 0.0,
     "show_test": False,
     "discretize": False,           # draw the output as its class (TensorFlow Playground's "discretize output")
+    "large": False,                # allow larger networks: LIMITS' large_* instead of hidden_layers and neurons
 }
 
 #: Fields that change what the page draws and nothing the network learns: changing them keeps the run.
@@ -115,6 +118,9 @@ def check_setup(changes: Any, current: dict | None = None, uploaded: str | None 
     setup = dict(DEFAULTS if current is None else current)
     for key, value in changes.items():
         setup[key] = _CHECKS[key](key, value)
+    if changes.get("large") is False and "hidden" not in changes:  # back to the usual limits: the network shrinks
+        setup["hidden"] = [min(units, LIMITS["neurons"]) for units in setup["hidden"][:LIMITS["hidden_layers"]]]
+    setup["hidden"] = _hidden("hidden", setup["hidden"], large=setup["large"])  # its limits depend on "large"
     problem, dataset = setup["problem"], setup["dataset"]
     allowed = data.CLASSIFICATION if problem == "classification" else data.REGRESSION
     if dataset == "upload":
@@ -178,15 +184,18 @@ def _features(key, value):
     return [name for name in data.FEATURES if name in value]  # the page's order, whatever the message's
 
 
-def _hidden(key, value):
-    n, m = LIMITS["hidden_layers"], LIMITS["neurons"]
+def _hidden(key, value, large: bool = True):
+    n, m = (LIMITS["large_hidden_layers"], LIMITS["large_neurons"]) if large else (LIMITS["hidden_layers"],
+                                                                                  LIMITS["neurons"])
+    more = "" if large else (f" (tick 'Allow larger networks' for up to {LIMITS['large_hidden_layers']} layers of "
+                             f"{LIMITS['large_neurons']})")
     if not isinstance(value, list):
         raise SetupError(f"{key} must be a list of neuron counts, one per hidden layer, received {_show(value)}")
     if len(value) > n:
-        raise SetupError(f"{key} has {len(value)} hidden layers; the playground allows at most {n}")
+        raise SetupError(f"{key} has {len(value)} hidden layers; the playground allows at most {n}{more}")
     for i, units in enumerate(value):
         if isinstance(units, bool) or not isinstance(units, numbers.Integral) or not 1 <= units <= m:
-            raise SetupError(f"hidden layer {i} must have from 1 to {m} neurons, received {_show(units)}")
+            raise SetupError(f"hidden layer {i} must have from 1 to {m} neurons{more}, received {_show(units)}")
     return [int(units) for units in value]
 
 
@@ -199,7 +208,7 @@ _CHECKS = {
     "batch_size": _int_in(1, LIMITS["batch_size"]),
     "seed": _int_in(0, 2**31 - 1),
     "features": _features,
-    "hidden": _hidden,
+    "hidden": lambda key, value: value,  # checked after the loop: its limits depend on "large"
     "activation": _one_of(ACTIVATIONS),
     "learning_rate": _float_in(0.0, 100.0, open_low=True),
     "optimizer": _one_of(OPTIMIZERS),
@@ -207,6 +216,7 @@ _CHECKS = {
     "reg_rate": _float_in(0.0, 10.0),
     "show_test": _bool,
     "discretize": _bool,
+    "large": _bool,
 }
 
 

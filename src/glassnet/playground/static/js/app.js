@@ -182,6 +182,10 @@ function showSetup(setup, upload) {
   $("seed").value = setup.seed;
   $("show-test").checked = setup.show_test;
   $("discretize").checked = setup.discretize;
+  $("allow-large").checked = setup.large;
+  const { hidden_layers: layers, neurons, large_hidden_layers: bigLayers, large_neurons: bigNeurons } = page.hello.limits;
+  $("allow-large").parentElement.title = `Up to ${bigLayers} hidden layers of ${bigNeurons} neurons, instead of `
+    + `${layers} of ${neurons}`;
   for (const button of $("datasets").querySelectorAll("button")) {
     button.classList.toggle("selected", button.dataset.name === setup.dataset);
   }
@@ -257,6 +261,7 @@ function wire() {
   $("seed").addEventListener("change", (e) => change({ seed: Number(e.target.value) }));
   $("show-test").addEventListener("change", (e) => change({ show_test: e.target.checked }));
   $("discretize").addEventListener("change", (e) => change({ discretize: e.target.checked }));
+  $("allow-large").addEventListener("change", (e) => change({ large: e.target.checked }));
   $("add-layer").addEventListener("click", () => change({ hidden: [...page.setup.hidden, 2] }));
   $("remove-layer").addEventListener("click", () => change({ hidden: page.setup.hidden.slice(0, -1) }));
   $("upload").addEventListener("change", async (e) => {

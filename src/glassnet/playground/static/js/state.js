@@ -3,7 +3,7 @@
 
 const LISTS = { features: "str", hidden: "int" };
 const NUMBERS = ["points", "noise", "train_percent", "batch_size", "seed", "learning_rate", "reg_rate"];
-const BOOLS = ["show_test", "discretize"];
+const BOOLS = ["show_test", "discretize", "large"];
 
 export function encode(setup) {
   const parts = [];
