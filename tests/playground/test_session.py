@@ -104,7 +104,7 @@ def test_a_setup_change_restarts_the_run_but_showing_test_points_does_not():
     assert session.configure({"show_test": True}) is False and session.epoch == 1
     assert session.configure({"discretize": True}) is False and session.epoch == 1
     assert all(np.array_equal(a, b) for a, b in zip(weights, session.model.get_weights()))
-    assert session.configure({"learning_rate": 0.1}) is True and session.epoch == 0
+    assert session.configure({"activation": "relu"}) is True and session.epoch == 0
 
 
 # --- frames: read, never change ---------------------------------------------------------------------------------
@@ -199,6 +199,33 @@ def test_the_script_reproduces_the_run(tmp_path, setup):
     test = float(session.model.evaluate(session.X_test, session.y_test, verbose=0))
     assert out.strip() == f"train loss {train:.6g}, test loss {test:.6g}"
     assert (tmp_path / "playground-model.safetensors").exists()
+
+
+def test_a_new_learning_rate_applies_to_the_running_network_and_the_script_repeats_it(tmp_path):
+    """As in TensorFlow Playground, the run goes on at the new rate; the script changes the rate at the same
+    epochs and ends on the same losses."""
+    session = Session({"optimizer": "sgd", "learning_rate": 0.03})
+    for _ in range(3):
+        session.step()
+    weights = session.model.get_weights()
+    assert session.configure({"learning_rate": 0.3}) is False and session.epoch == 3
+    assert all(np.array_equal(a, b) for a, b in zip(weights, session.model.get_weights()))
+    assert session.model.optimizer.current_learning_rate() == 0.3
+    for _ in range(2):
+        session.step()
+    session.configure({"learning_rate": 0.1})
+    for _ in range(2):
+        session.step()
+    assert session.rate_changes == [(3, 0.3), (5, 0.1)]
+    out = _run_script(tmp_path, session)
+    train = float(session.model.evaluate(session.X_train, session.y_train, verbose=0))
+    test = float(session.model.evaluate(session.X_test, session.y_test, verbose=0))
+    assert out.strip() == f"train loss {train:.6g}, test loss {test:.6g}"
+    # the same run at 0.03 throughout ends elsewhere: the change did apply
+    steady = Session({"optimizer": "sgd", "learning_rate": 0.03})
+    for _ in range(7):
+        steady.step()
+    assert float(steady.model.evaluate(steady.X_train, steady.y_train, verbose=0)) != train
 
 
 # --- uploads ---------------------------------------------------------------------------------------------------

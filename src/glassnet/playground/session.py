@@ -92,6 +92,8 @@ DEFAULTS: dict[str, Any] = {
 
 #: Fields that change what the page draws and nothing the network learns: changing them keeps the run.
 VIEW_ONLY = ("show_test", "discretize")
+#: Fields a running network takes on as it goes (TensorFlow Playground's live learning rate): the run goes on.
+LIVE = ("learning_rate",)
 
 #: Heatmap resolution: the output's picture and each neuron's, in cells per side.
 OUTPUT_GRID = 48
@@ -279,8 +281,13 @@ class Session:
     def configure(self, changes: Any) -> bool:
         """Apply setup changes (checked; a refused one changes nothing). Returns whether the run restarted."""
         setup = check_setup(changes, self.setup, uploaded=self.upload and self.upload["problem"])
-        if {k: v for k, v in setup.items() if k not in VIEW_ONLY} == \
-                {k: v for k, v in self.setup.items() if k not in VIEW_ONLY}:
+        kept = VIEW_ONLY + LIVE
+        if {k: v for k, v in setup.items() if k not in kept} == {k: v for k, v in self.setup.items() if k not in kept}:
+            if setup["learning_rate"] != self.setup["learning_rate"]:
+                # as TensorFlow Playground: the run goes on at the new rate (recorded, so the script repeats it)
+                self.model.optimizer.learning_rate = setup["learning_rate"]
+                self.rate_changes = [(e, r) for e, r in self.rate_changes if e != self.trainer.epoch]
+                self.rate_changes.append((self.trainer.epoch, setup["learning_rate"]))
             self.setup = setup
             return False
         self.setup = setup
@@ -316,6 +323,9 @@ class Session:
         self.X_train, self.y_train = data.features(X[train], s["features"]), y[train]
         self.X_test, self.y_test = data.features(X[test], s["features"]), y[test]
         self.model = build_model(s)
+        self.initial_learning_rate = s["learning_rate"]
+        #: (epoch, learning rate) from which each later rate applied, for the script that repeats the run
+        self.rate_changes: list[tuple[int, float]] = []
         self.recorder = TrainingRecorder()
         self.trainer = Trainer(self.model, self.X_train, self.y_train, epochs=None, batch_size=s["batch_size"],
                                validation_data=(self.X_test, self.y_test), callbacks=[self.recorder])
@@ -539,7 +549,14 @@ def _script(session: Session) -> str:
     output = f'    gn.Dense(1, activation="{"sigmoid" if classification else "linear"}"{penalty}),\n'
     optimizer = {"sgd": "SGD({lr})", "momentum": "SGD({lr}, momentum=0.9)", "adam": "Adam({lr})",
                  "rmsprop": "RMSprop({lr})", "adagrad": "Adagrad({lr})"}[s["optimizer"]].format(
-        lr=f"learning_rate={s['learning_rate']!r}")
+        lr=f"learning_rate={session.initial_learning_rate!r}")
+    changes = [(e, r) for e, r in session.rate_changes if e < epochs]
+    callbacks = ""
+    if changes:
+        callbacks = (f"# the learning rate as it was changed during the run: from these epochs on (0-based)\n"
+                     f"rates = {dict(changes)!r}\n"
+                     f"set_rate = gn.callbacks.LambdaCallback(on_epoch_begin=lambda epoch, logs: setattr(\n"
+                     f"    model.optimizer, 'learning_rate', rates.get(epoch, model.optimizer.learning_rate)))\n")
     if s["dataset"] == "upload":
         up = session.upload
         data_code = (f"# the points of {up['name']!r}, each column scaled to [-5, 5] as the playground scaled "
@@ -550,12 +567,15 @@ def _script(session: Session) -> str:
     else:
         data_code = (f'X, y = make_dataset("{s["dataset"]}", n_samples={s["points"]}, noise={s["noise"] / 100!r}, '
                      f'seed={s["seed"]})\n')
-    train = (f"history = model.fit(X_train, y_train, epochs={epochs}, batch_size={s['batch_size']}, "
-             f"validation_data=(X_test, y_test), verbose=0)\n" if epochs else
+    changed = " (changed during the run, as below)" if changes else ""
+    train = (f"{callbacks}history = model.fit(X_train, y_train, epochs={epochs}, batch_size={s['batch_size']}, "
+             f"validation_data=(X_test, y_test), verbose=0{', callbacks=[set_rate]' if changes else ''})\n"
+             if epochs else
              "# the playground's run had not trained yet (epoch 0): add model.fit(...) to train\n")
     return f'''"""Reproduces a glassnet playground run: {s["dataset"]} ({s["problem"]}), inputs {", ".join(
         data.FEATURES[f] for f in s["features"])}, hidden layers {s["hidden"] or "none"} ({s["activation"]}),
-{s["optimizer"]} at learning rate {s["learning_rate"]:g}, {epochs} epoch(s) of batches of {s["batch_size"]}.
+{s["optimizer"]} at learning rate {session.initial_learning_rate:g}{changed}, {epochs} epoch(s) of batches of \
+{s["batch_size"]}.
 
 The playground trains on the same loop as ``fit``, so the weights this script ends with are those the page showed.
 """
