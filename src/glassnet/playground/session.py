@@ -9,10 +9,11 @@ weights, the losses, the per-layer gradient norms, the dead and saturated units 
 ``infer`` and the analysis functions, never a training pass, so a run watched every epoch ends with weights
 bit-identical to the same run unwatched (and to the script :meth:`Session.script` writes).
 
-Every change of setup starts the run again from epoch 0 (a new model with the setup's seed): so the setup in
-the page's URL, the downloaded script and the run on screen always describe the same training. Only
-``show_test`` and ``discretize``, which change what the page draws and nothing the network learns, leave the run
-alone.
+Every change of setup starts the run again from epoch 0 (a new model with the setup's seed), so that the page's
+URL and the run on screen describe the same training, with two kinds of exception: ``show_test`` and
+``discretize`` change what the page draws and nothing the network learns; a new learning rate applies to the
+running network from the next epoch, as in TensorFlow Playground, and is recorded so that the downloaded script
+changes it at the same epoch.
 
 No web code lives here: the server (``server.py``) turns messages into these calls and frames into JSON.
 """
