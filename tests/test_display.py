@@ -156,7 +156,7 @@ def test_live_plot_changes_nothing_and_writes_its_file_outside_a_notebook(tmp_pa
     live = gn.callbacks.LivePlot(every=3, boundary=True, data=(X, y), path=tmp_path / "live.png")
     for a, b in zip(run([]), run([live])):
         np.testing.assert_array_equal(a, b)
-    assert live.redraws == 3  # epochs 3 and 6, and the end
+    assert live.redraws == 3  # epochs 3 and 6, and the end (epoch 7, not drawn yet)
     assert (tmp_path / "live.png").read_bytes()[:4] == b"\x89PNG"
     quiet = gn.callbacks.LivePlot()
     run([quiet])

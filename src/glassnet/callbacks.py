@@ -532,24 +532,30 @@ class LivePlot(Callback):
         self._curves: dict[str, list[float]] = {}
         #: how many times the figure was drawn in the latest run (shown or written)
         self.redraws = 0
+        self._drawn_at = 0  # the epoch count of the latest picture
 
     def on_train_begin(self, logs: dict | None = None) -> None:
         self._curves = {}
         self._handle = None
         self.redraws = 0
+        self._drawn_at = 0
         self._notebook = in_notebook()
 
     def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
         for key, value in (logs or {}).items():
             self._curves.setdefault(key, []).append(float(value))
-        if (len(next(iter(self._curves.values()), [])) % self.every) == 0:
+        if self._epochs() % self.every == 0:
             self._draw()
 
     def on_train_end(self, logs: dict | None = None) -> None:
-        if self._curves:
+        if self._curves and self._drawn_at != self._epochs():  # the last epochs since the latest picture
             self._draw()
 
+    def _epochs(self) -> int:
+        return len(next(iter(self._curves.values()), []))
+
     def _draw(self) -> None:
+        self._drawn_at = self._epochs()
         if not self._notebook and self.path is None:
             return
         fig = DRAWERS["live_plot"](self._curves, self.metrics, self.model, self.data if self.boundary else None)
